@@ -1,0 +1,108 @@
+/**
+ * The one error hierarchy of crossproof. Every failure a caller can act on carries a stable,
+ * machine-readable `code`; the message is short and written for the person reading it.
+ */
+
+/** Stable error codes. Codes are part of the public contract: never rename one. */
+export const ErrorCode = {
+  /** A record names a field its schema does not have. */
+  UNKNOWN_FIELD: "UNKNOWN_FIELD",
+  /** A record lacks a field its schema requires. */
+  MISSING_FIELD: "MISSING_FIELD",
+  /** A value has the wrong JSON type for its field. */
+  WRONG_TYPE: "WRONG_TYPE",
+  /** An integer is negative or does not fit in 64 bits. */
+  OUT_OF_RANGE: "OUT_OF_RANGE",
+  /** A date is not a valid calendar date in `YYYY-MM-DD` form (or is before 1970-01-01). */
+  INVALID_DATE: "INVALID_DATE",
+  /** A code is not one of the field's enumerated codes. */
+  INVALID_CODE: "INVALID_CODE",
+  /** A digest is not 64 hexadecimal characters. */
+  INVALID_DIGEST: "INVALID_DIGEST",
+  /** A value is not a canonical field element (a decimal integer in [0, r)). */
+  INVALID_FIELD_ELEMENT: "INVALID_FIELD_ELEMENT",
+  /** A schema document is malformed. */
+  INVALID_SCHEMA: "INVALID_SCHEMA",
+  /** No schema with the given id is known. */
+  UNKNOWN_SCHEMA: "UNKNOWN_SCHEMA",
+  /** A query (list of predicates) is malformed or does not fit the circuit. */
+  INVALID_QUERY: "INVALID_QUERY",
+  /** A leaf index is outside the tree, or the tree is full. */
+  TREE_INDEX: "TREE_INDEX",
+  /** The Merkle tree has reached its maximum depth. */
+  TREE_FULL: "TREE_FULL",
+  /** No circuit with the given name is declared in circuits/circuits.json. */
+  UNKNOWN_CIRCUIT: "UNKNOWN_CIRCUIT",
+  /** An artifact file is missing or its sha256 differs from the manifest. */
+  ARTIFACT_MISMATCH: "ARTIFACT_MISMATCH",
+  /** An artifact is missing: run the setup. */
+  ARTIFACT_MISSING: "ARTIFACT_MISSING",
+  /** The circom compiler failed. */
+  COMPILE_FAILED: "COMPILE_FAILED",
+  /** The trusted setup failed or produced an inconsistent result. */
+  SETUP_FAILED: "SETUP_FAILED",
+  /** The record's leaf or Merkle path does not lead to the claimed root. */
+  RECORD_NOT_IN_TREE: "RECORD_NOT_IN_TREE",
+  /** The record does not satisfy the query: no proof can be made. */
+  PREDICATE_UNSATISFIED: "PREDICATE_UNSATISFIED",
+  /** A proof or its public signals are malformed. */
+  INVALID_PROOF: "INVALID_PROOF",
+  /** A command-line invocation is malformed. */
+  USAGE: "USAGE",
+} as const;
+
+/** One of the stable error codes. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Base class of every error crossproof raises on purpose. */
+export class CrossproofError extends Error {
+  override readonly name: string = "CrossproofError";
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { details?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = Object.freeze({ ...(options.details ?? {}) });
+  }
+
+  /** A JSON form for APIs and `--json` output: code, message and details, never the cause. */
+  toJSON(): { code: ErrorCode; message: string; details: Readonly<Record<string, unknown>> } {
+    return { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+/** A record or value that does not fit its schema. `details.field` names the field. */
+export class RecordValidationError extends CrossproofError {
+  override readonly name = "RecordValidationError";
+  readonly field: string;
+
+  constructor(
+    code: ErrorCode,
+    field: string,
+    message: string,
+    details: Record<string, unknown> = {},
+  ) {
+    super(code, `${field}: ${message}`, { details: { field, ...details } });
+    this.field = field;
+  }
+}
+
+/** A malformed query, or one that does not fit the circuit it is meant for. */
+export class QueryError extends CrossproofError {
+  override readonly name = "QueryError";
+}
+
+/** A missing, stale or tampered circuit artifact, or a failed compile or setup. */
+export class ArtifactError extends CrossproofError {
+  override readonly name = "ArtifactError";
+}
+
+/** A failure to make a proof, for instance because the record does not satisfy the query. */
+export class ProofError extends CrossproofError {
+  override readonly name = "ProofError";
+}

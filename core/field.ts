@@ -1,0 +1,65 @@
+/**
+ * Field elements of BN254's scalar field, the values every circuit signal takes.
+ * Inside the program they are `bigint`; on the wire, decimal strings.
+ */
+import { createHash } from "node:crypto";
+import { ErrorCode, RecordValidationError } from "./errors.js";
+
+/** r, the order of BN254's scalar field (the "SNARK scalar field"). */
+export const FIELD_ORDER =
+  21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+
+/** 2^64: `uint` values and comparison operands lie in [0, 2^64). */
+export const UINT64_LIMIT = 1n << 64n;
+
+/** Whether `v` is a canonical field element, in [0, r). */
+export function isFieldElement(v: bigint): boolean {
+  return v >= 0n && v < FIELD_ORDER;
+}
+
+const DECIMAL = /^(0|[1-9][0-9]*)$/;
+
+/**
+ * Parse a canonical field element from a decimal string (no sign, no leading zeros, < r).
+ * `what` names the value in the error.
+ */
+export function parseFieldElement(text: string, what = "value"): bigint {
+  if (!DECIMAL.test(text) || text.length > 80) {
+    throw new RecordValidationError(
+      ErrorCode.INVALID_FIELD_ELEMENT,
+      what,
+      "must be a decimal integer without sign or leading zeros",
+    );
+  }
+  const v = BigInt(text);
+  if (v >= FIELD_ORDER) {
+    throw new RecordValidationError(
+      ErrorCode.INVALID_FIELD_ELEMENT,
+      what,
+      "must be less than the field order r",
+    );
+  }
+  return v;
+}
+
+/**
+ * The one rule that maps bytes to a field element: the top 248 bits of their sha256,
+ * `sha256(bytes) >> 8`. 248 bits fit below r without reduction, so the map has no bias.
+ */
+export function hashBytesToField(bytes: Uint8Array): bigint {
+  const digest = createHash("sha256").update(bytes).digest("hex");
+  return BigInt(`0x${digest}`) >> 8n;
+}
+
+/** A sha256 digest given as 64 hex characters, mapped to the field by the same rule. */
+export function digestToField(hex: string): bigint {
+  return BigInt(`0x${hex}`) >> 8n;
+}
+
+/**
+ * Strings to field elements: the UTF-8 bytes of the string in Unicode NFC form, hashed by
+ * {@link hashBytesToField}. NFC makes visually identical names hash alike.
+ */
+export function textToField(text: string): bigint {
+  return hashBytesToField(new TextEncoder().encode(text.normalize("NFC")));
+}

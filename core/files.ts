@@ -1,0 +1,52 @@
+/** Small file helpers shared by every part that writes durable files. */
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+
+/** sha256 of a file, as lowercase hex, streamed so large keys do not sit in memory. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+/** A temporary name beside `path`, so that the final rename stays on one file system. */
+export function temporaryPathFor(path: string): string {
+  return `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+}
+
+/**
+ * Write `path` atomically: the content goes to a temporary file beside it, which is then
+ * renamed into place. A reader sees the old file or the new one, never half of one.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = temporaryPathFor(path);
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Produce `path` with `produce(tmp)`, which writes a temporary file, then rename it into place.
+ * Used for files made by tools that take a file name (snarkjs).
+ */
+export async function produceFileAtomic(
+  path: string,
+  produce: (tmpPath: string) => Promise<void>,
+): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = temporaryPathFor(path);
+  try {
+    await produce(tmp);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}

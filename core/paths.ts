@@ -1,0 +1,105 @@
+/**
+ * Every file location crossproof reads or writes comes from this module, so that the layout is
+ * defined in one place (after circomkit's `pathing.ts`).
+ */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const require = createRequire(import.meta.url);
+
+/** The repository root: the folder holding `package.json`. */
+export const PROJECT_ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
+
+/** Folder of the circom sources and `circuits.json`. */
+export const CIRCUITS_DIR = join(PROJECT_ROOT, "circuits");
+
+/** Folder of the record schemas. */
+export const SCHEMAS_DIR = join(PROJECT_ROOT, "schemas");
+
+/** Folder of the committed circuit release (wasm, zkey, verification key, manifest). */
+export const ARTIFACTS_DIR = join(PROJECT_ROOT, "artifacts");
+
+/** Scratch build folder (compiled r1cs, generated main wrappers); never committed. */
+export const BUILD_DIR = join(PROJECT_ROOT, "build");
+
+/**
+ * Cache for large, slow-to-make files kept outside git (the prepared Powers of Tau).
+ * `CROSSPROOF_CACHE` overrides the default `~/.cache/crossproof`.
+ */
+export function cacheDir(): string {
+  return process.env.CROSSPROOF_CACHE ?? join(homedir(), ".cache", "crossproof");
+}
+
+/** The files of one circuit's release under `artifacts/<circuit>/`. */
+export interface CircuitArtifactPaths {
+  readonly dir: string;
+  readonly wasm: string;
+  readonly zkey: string;
+  readonly verificationKey: string;
+  readonly solidityVerifier: string;
+  readonly manifest: string;
+}
+
+/** Paths of a circuit's release files, under `root` (default: the committed `artifacts/`). */
+export function circuitArtifactPaths(circuit: string, root = ARTIFACTS_DIR): CircuitArtifactPaths {
+  const dir = join(root, circuit);
+  return {
+    dir,
+    wasm: join(dir, `${circuit}.wasm`),
+    zkey: join(dir, `${circuit}.zkey`),
+    verificationKey: join(dir, "verification_key.json"),
+    solidityVerifier: join(dir, "Verifier.sol"),
+    manifest: join(dir, "manifest.json"),
+  };
+}
+
+/** The compiler's outputs for one circuit under `outDir`. */
+export interface CompiledCircuitPaths {
+  readonly dir: string;
+  readonly main: string;
+  readonly r1cs: string;
+  readonly sym: string;
+  readonly wasm: string;
+}
+
+/** Paths of the compiler's outputs for `circuit` (default under `build/circuits/`). */
+export function compiledCircuitPaths(
+  circuit: string,
+  outDir = join(BUILD_DIR, "circuits"),
+): CompiledCircuitPaths {
+  const dir = join(outDir, circuit);
+  return {
+    dir,
+    main: join(dir, `${circuit}.circom`),
+    r1cs: join(dir, `${circuit}.r1cs`),
+    sym: join(dir, `${circuit}.sym`),
+    wasm: join(dir, `${circuit}_js`, `${circuit}.wasm`),
+  };
+}
+
+/** The prepared (phase 2 ready) development Powers of Tau of the given power, in the cache. */
+export function devPtauPath(power: number): string {
+  return join(cacheDir(), "ptau", `crossproof-dev-${power}.ptau`);
+}
+
+/**
+ * The folder of an installed npm package, found from its main entry point (some packages, such
+ * as snarkjs, do not export their `package.json`).
+ */
+export function packageRoot(name: string): string {
+  let dir = dirname(require.resolve(name));
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string };
+      if (pkg.name === name) return dir;
+    } catch {
+      // no package.json here: keep walking up
+    }
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`cannot find the folder of package ${name}`);
+    dir = parent;
+  }
+}
