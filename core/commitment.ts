@@ -1,0 +1,28 @@
+/**
+ * Record commitments: `leaf = Poseidon(schemaId, Poseidon16(slots), salt)`, as the `query` and
+ * `commitment` circuits compute them (circuits/src/record.circom).
+ */
+import { randomBytes } from "node:crypto";
+import { isFieldElement } from "./field.js";
+import { poseidon } from "./poseidon.js";
+import type { Slots } from "./record.js";
+import { SLOT_COUNT } from "./schema.js";
+
+/** Bits of a salt: 248, so that a salt is uniform below r with no reduction. */
+export const SALT_BITS = 248;
+
+/** A fresh 248-bit salt from the operating system's CSPRNG. */
+export function randomSalt(): bigint {
+  return BigInt(`0x${randomBytes(SALT_BITS / 8).toString("hex")}`);
+}
+
+/** The commitment (Merkle leaf) of an encoded record under `schemaId` with `salt`. */
+export function computeLeaf(schemaId: bigint, slots: Slots, salt: bigint): bigint {
+  if (slots.length !== SLOT_COUNT) {
+    throw new RangeError(`a record has ${SLOT_COUNT} slots, not ${slots.length}`);
+  }
+  for (const v of [schemaId, salt, ...slots]) {
+    if (!isFieldElement(v)) throw new RangeError("commitment inputs must be field elements");
+  }
+  return poseidon([schemaId, poseidon(slots), salt]);
+}

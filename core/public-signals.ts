@@ -1,0 +1,51 @@
+/**
+ * The public signals of the `query` circuit, in snarkjs's order: the K disclosed values
+ * (outputs come first), then the public inputs root, schemaId, challenge, queryHash.
+ * Defined once here; every reader checks the length before indexing.
+ */
+import { CrossproofError, ErrorCode } from "./errors.js";
+import { parseFieldElement } from "./field.js";
+
+/** The public inputs of `query`, in declaration order (after the K outputs). */
+export const QUERY_PUBLIC_INPUTS = ["root", "schemaId", "challenge", "queryHash"] as const;
+
+/** Names of the public signals of a `query` instance with `k` predicate slots. */
+export function queryPublicSignalNames(k: number): string[] {
+  return [...Array.from({ length: k }, (_, i) => `disclosed[${i}]`), ...QUERY_PUBLIC_INPUTS];
+}
+
+/** The public signals of a `query` proof, typed. */
+export interface QueryPublicSignals {
+  /** Per predicate slot: the disclosed slot value for DISCLOSE, otherwise 0. */
+  readonly disclosed: readonly bigint[];
+  readonly root: bigint;
+  readonly schemaId: bigint;
+  readonly challenge: bigint;
+  readonly queryHash: bigint;
+}
+
+/** Parse the decimal public signals of a `query` proof with `k` predicate slots. */
+export function parseQueryPublicSignals(signals: readonly string[], k: number): QueryPublicSignals {
+  const expected = k + QUERY_PUBLIC_INPUTS.length;
+  if (signals.length !== expected) {
+    throw new CrossproofError(
+      ErrorCode.INVALID_PROOF,
+      `expected ${expected} public signals, got ${signals.length}`,
+      { details: { expected, actual: signals.length } },
+    );
+  }
+  const values = signals.map((s, i) => parseFieldElement(s, `publicSignals[${i}]`));
+  const at = (i: number): bigint => values[i] as bigint;
+  return {
+    disclosed: values.slice(0, k),
+    root: at(k),
+    schemaId: at(k + 1),
+    challenge: at(k + 2),
+    queryHash: at(k + 3),
+  };
+}
+
+/** The decimal form of typed `query` public signals (inverse of the parser). */
+export function formatQueryPublicSignals(s: QueryPublicSignals): string[] {
+  return [...s.disclosed, s.root, s.schemaId, s.challenge, s.queryHash].map(String);
+}
