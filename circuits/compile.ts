@@ -1,0 +1,75 @@
+/**
+ * Compile a circuit instance with circom 2 (the `circom2` WebAssembly build) and `--O2`.
+ *
+ * The generated `main` wrapper and the outputs (r1cs, wasm witness generator, sym) go to a
+ * build folder; nothing here touches the committed artifacts.
+ */
+import { spawn } from "node:child_process";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { ArtifactError, ErrorCode } from "../core/errors.js";
+import { type CompiledCircuitPaths, compiledCircuitPaths, PROJECT_ROOT } from "../core/paths.js";
+import { type CircuitInstance, mainSource } from "./instances.js";
+
+const require = createRequire(import.meta.url);
+
+/**
+ * Folders circom searches for `include`s: `circuits/` (the generated mains include
+ * `src/<file>.circom`, so a main never shadows the source it is named after), circomlib, and
+ * zk-kit's Merkle root.
+ */
+export function includePaths(): string[] {
+  return [
+    join(PROJECT_ROOT, "circuits"),
+    join(dirname(require.resolve("circomlib/package.json")), "circuits"),
+    join(dirname(require.resolve("@zk-kit/binary-merkle-root.circom/package.json")), "src"),
+  ];
+}
+
+/** Run the circom compiler with `args`; resolves with its output, rejects on a non-zero exit. */
+function runCircom(args: string[]): Promise<string> {
+  const cli = require.resolve("circom2/cli.js");
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      output += d.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code === 0) resolve(output);
+      else
+        reject(
+          new ArtifactError(ErrorCode.COMPILE_FAILED, `circom exited with code ${code}`, {
+            details: { output: output.slice(-4000) },
+          }),
+        );
+    });
+  });
+}
+
+/** Compile `instance` into `outDir` (default `build/circuits`); returns the output paths. */
+export async function compileCircuit(
+  instance: CircuitInstance,
+  outDir?: string,
+): Promise<CompiledCircuitPaths> {
+  const paths = compiledCircuitPaths(instance.name, outDir);
+  await rm(paths.dir, { recursive: true, force: true });
+  await mkdir(paths.dir, { recursive: true });
+  await writeFile(paths.main, mainSource(instance));
+  const args = [paths.main, "--r1cs", "--wasm", "--sym", "--O2", "-o", paths.dir];
+  for (const include of includePaths()) args.push("-l", include);
+  await runCircom(args);
+  // circom's witness-calculator scripts are CommonJS, inside a project whose .js files are ESM.
+  await writeFile(join(dirname(paths.wasm), "package.json"), '{ "type": "commonjs" }\n');
+  return paths;
+}
+
+/** The circom compiler's version string (e.g. `circom compiler 2.2.3`). */
+export async function circomVersion(): Promise<string> {
+  return (await runCircom(["--version"])).trim();
+}
