@@ -1,0 +1,199 @@
+/**
+ * `crossproof start` (`npm start`): the whole cross-boundary flow in one process, on embedded
+ * defaults, with each step and its timing. An issuer commits synthetic credit reports and
+ * builds its tree; a verifier states its policy and a challenge; the holder proves one record
+ * meets it; the verifier checks the proof. Then two ways it must fail.
+ */
+import { randomBytes } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import { loadCircuitRelease } from "../../core/artifacts.js";
+import { computeLeaf, randomSalt } from "../../core/commitment.js";
+import { CrossproofError } from "../../core/errors.js";
+import { compileQuery, evaluatePredicate, type PredicateSpec } from "../../core/query.js";
+import { decodeDate, encodeRecord } from "../../core/record.js";
+import { getSchema } from "../../core/schema.js";
+import { syntheticCreditReports } from "../../core/synthetic.js";
+import { CommitmentTree } from "../../core/tree.js";
+import { proveQuery, queryShape } from "../../prover/prove-query.js";
+import { checkQueryProof } from "../../verifier/check-query.js";
+import { formatMs } from "../output.js";
+
+/** Options of {@link runStart}. */
+export interface StartOptions {
+  readonly records: number;
+  readonly seed: number;
+  readonly print: (line: string) => void;
+}
+
+/** What the run showed, for tests and `--json`. */
+export interface StartResult {
+  readonly root: string;
+  readonly recordIndex: number;
+  readonly verified: boolean;
+  readonly disclosed: Readonly<Record<string, string>>;
+  readonly wrongChallengeRefused: boolean;
+  readonly ineligibleRefused: boolean;
+  readonly timingsMs: Readonly<Record<string, number>>;
+}
+
+/** Run the local end-to-end flow. */
+export async function runStart(options: StartOptions): Promise<StartResult> {
+  const { print } = options;
+  const timings: Record<string, number> = {};
+  const step = async <T>(name: string, label: string, work: () => Promise<T> | T): Promise<T> => {
+    const started = performance.now();
+    const result = await work();
+    timings[name] = performance.now() - started;
+    print(`  ${label.padEnd(58)} ${formatMs(timings[name]).padStart(9)}`);
+    return result;
+  };
+
+  print("crossproof — local end-to-end run (development keys: not for production)\n");
+  const release = await step(
+    "loadArtifacts",
+    "load the query circuit release (checked against manifest)",
+    () => loadCircuitRelease("query"),
+  );
+  const { k } = queryShape(release);
+
+  print("\nIssuer (credit reference agency)");
+  const schema = getSchema("credit-report-v1");
+  const today = new Date();
+  const reports = syntheticCreditReports({
+    count: options.records,
+    seed: options.seed,
+    asOf: today,
+  });
+  const committed = await step(
+    "commit",
+    `encode and commit ${reports.length} synthetic reports`,
+    () =>
+      reports.map((r) => {
+        const slots = encodeRecord(schema, r);
+        const salt = randomSalt();
+        return { slots, salt, leaf: computeLeaf(schema.schemaId, slots, salt) };
+      }),
+  );
+  const tree = await step(
+    "tree",
+    "build the Poseidon Merkle tree (LeanIMT)",
+    () => new CommitmentTree(committed.map((c) => c.leaf)),
+  );
+  print(`  root ${tree.root} (this is what the issuer anchors on chain)`);
+
+  print("\nVerifier (the bank across the boundary)");
+  const freshSince = decodeDate(BigInt(Math.floor(today.getTime() / 86_400_000) - 90));
+  const policyFor = (applicant: string): PredicateSpec[] => [
+    { op: "EQ", field: "subjectId", value: applicant },
+    { op: "GTE", field: "creditScore", value: 650 },
+    { op: "RATIO_LTE", field: "totalDebt", per: "annualIncome", numerator: 40, denominator: 100 },
+    { op: "EQ", field: "defaults24m", value: 0 },
+    { op: "GTE", field: "reportDate", value: freshSince },
+    { op: "DISCLOSE", field: "jurisdiction" },
+  ];
+  print(
+    "  policy: about the applicant; score >= 650; debt/income <= 40 %; no default in 24 months;",
+  );
+  print(`          report dated ${freshSince} or later; disclose the jurisdiction`);
+
+  // The applicant: the first synthetic person whose report meets the policy; and one who does not.
+  const meets = (i: number) => {
+    const applicant = reports[i]?.subjectId as string;
+    const query = compileQuery(schema, policyFor(applicant), k);
+    return query.predicates.every((p) => evaluatePredicate(p, committed[i]?.slots ?? []));
+  };
+  const eligible = reports.findIndex((_, i) => meets(i));
+  const ineligible = reports.findIndex((_, i) => !meets(i));
+  if (eligible < 0) throw new Error("no synthetic report meets the policy: use more records");
+  const applicant = reports[eligible]?.subjectId as string;
+  const query = await step("policy", "compile the policy: schemaId and queryHash", () =>
+    compileQuery(schema, policyFor(applicant), k),
+  );
+  const challenge = BigInt(`0x${randomBytes(31).toString("hex")}`);
+  print(`  queryHash ${query.queryHash}`);
+  print(`  challenge ${challenge} (one-time, from the verifier)`);
+
+  print("\nHolder (the institution with the record)");
+  const record = committed[eligible] as (typeof committed)[number];
+  const bundle = await step("prove", `prove record #${eligible} meets the policy (Groth16)`, () =>
+    proveQuery(release, {
+      schemaId: schema.schemaId,
+      slots: record.slots,
+      salt: record.salt,
+      path: tree.path(eligible),
+      predicates: query.predicates,
+      queryHash: query.queryHash,
+      challenge,
+    }),
+  );
+  print(
+    `  sends: a proof (${JSON.stringify(bundle.proof).length} bytes) and ${bundle.publicSignals.length} public signals — no field, salt or path`,
+  );
+
+  print("\nVerifier");
+  const expected = {
+    root: tree.root,
+    schemaId: schema.schemaId,
+    queryHash: query.queryHash,
+    challenge,
+  };
+  const verdict = await step("verify", "check signals against policy, then the pairing", () =>
+    checkQueryProof(release, bundle, expected),
+  );
+  const jurisdictionSlot = query.predicates.findIndex((p) => p.op === 11);
+  const jurisdictionCode = verdict.disclosed[jurisdictionSlot] ?? 0n;
+  const jurisdictionField = schema.fields[schema.slotOf.get("jurisdiction") ?? 0];
+  const jurisdiction =
+    jurisdictionField?.encoding === "code"
+      ? (Object.entries(jurisdictionField.codes).find(
+          ([, v]) => BigInt(v) === jurisdictionCode,
+        )?.[0] ?? "?")
+      : "?";
+  print(
+    `  verified: ${verdict.verified}; disclosed jurisdiction: ${jurisdiction} (${jurisdictionCode})`,
+  );
+
+  print("\nWhat must fail");
+  const replay = await step("replay", "the same proof against a new challenge", () =>
+    checkQueryProof(release, bundle, { ...expected, challenge: challenge + 1n }),
+  );
+  print(`  verified: ${replay.verified}; reasons: ${replay.reasons.join(", ")}`);
+  let ineligibleRefused = false;
+  if (ineligible >= 0) {
+    const other = committed[ineligible] as (typeof committed)[number];
+    const otherQuery = compileQuery(schema, policyFor(reports[ineligible]?.subjectId as string), k);
+    await step(
+      "ineligible",
+      `prove record #${ineligible}, which does not meet the policy`,
+      async () => {
+        try {
+          await proveQuery(release, {
+            schemaId: schema.schemaId,
+            slots: other.slots,
+            salt: other.salt,
+            path: tree.path(ineligible),
+            predicates: otherQuery.predicates,
+            queryHash: otherQuery.queryHash,
+            challenge,
+          });
+        } catch (err) {
+          if (!(err instanceof CrossproofError)) throw err;
+          ineligibleRefused = true;
+          print(`  refused: ${err.code} — ${err.message}`);
+        }
+      },
+    );
+  }
+  print(
+    `\n${verdict.verified && !replay.verified ? "Done: the verifier learned the policy holds, and nothing else." : "UNEXPECTED RESULT"}`,
+  );
+  return {
+    root: tree.root.toString(),
+    recordIndex: eligible,
+    verified: verdict.verified,
+    disclosed: { jurisdiction },
+    wrongChallengeRefused: !replay.verified,
+    ineligibleRefused,
+    timingsMs: timings,
+  };
+}

@@ -1,0 +1,181 @@
+/**
+ * The `crossproof` command line: one entry point, a sub-command per job.
+ */
+import { parseArgs } from "node:util";
+import { loadCircuitInstances } from "../circuits/instances.js";
+import { loadCircuitRelease } from "../core/artifacts.js";
+import { CrossproofError, ErrorCode } from "../core/errors.js";
+import { builtInSchemas } from "../core/schema.js";
+import { releaseSnarkjsCurve } from "../core/snarkjs-runtime.js";
+import { runStart } from "./commands/start.js";
+import { printError, printJson } from "./output.js";
+
+interface Command {
+  readonly summary: string;
+  readonly usage: string;
+  run(args: string[], json: boolean): Promise<void>;
+}
+
+function usageError(message: string): never {
+  throw new CrossproofError(ErrorCode.USAGE, message);
+}
+
+const COMMANDS: Record<string, Command> = {
+  start: {
+    summary: "run the whole flow locally: commit, anchor a root, prove, verify",
+    usage: "crossproof start [--records N] [--seed S] [--json]",
+    async run(args, json) {
+      const { values } = parseArgs({
+        args,
+        options: {
+          records: { type: "string", default: "64" },
+          seed: { type: "string", default: "2026" },
+        },
+        strict: true,
+      });
+      const records = Number(values.records);
+      const seed = Number(values.seed);
+      if (!Number.isInteger(records) || records < 2 || records > 100_000)
+        usageError("--records must be an integer in [2, 100000]");
+      if (!Number.isSafeInteger(seed)) usageError("--seed must be an integer");
+      const result = await runStart({
+        records,
+        seed,
+        print: json ? () => {} : (line) => process.stdout.write(`${line}\n`),
+      });
+      if (json) printJson(result);
+      if (!result.verified || !result.wrongChallengeRefused) process.exitCode = 1;
+    },
+  },
+  setup: {
+    summary: "make circuit keys: `setup dev` runs the deterministic development setup",
+    usage: "crossproof setup dev [--circuit NAME]... [--out DIR] [--ptau-dir DIR] [--json]",
+    async run(args, json) {
+      const { positionals, values } = parseArgs({
+        args,
+        allowPositionals: true,
+        options: {
+          circuit: { type: "string", multiple: true },
+          out: { type: "string" },
+          "ptau-dir": { type: "string" },
+        },
+        strict: true,
+      });
+      if (positionals[0] !== "dev" || positionals.length !== 1) {
+        usageError("only `crossproof setup dev` exists so far (production ceremonies come later)");
+      }
+      const { setupDev } = await import("../setup/dev.js");
+      const options: Parameters<typeof setupDev>[0] = {
+        ...(values.circuit ? { circuits: values.circuit } : {}),
+        ...(values.out ? { outDir: values.out } : {}),
+        ...(values["ptau-dir"] ? { ptauDir: values["ptau-dir"] } : {}),
+      };
+      const result = await setupDev(options);
+      if (json) printJson(Object.fromEntries(result));
+      else {
+        for (const [name, m] of result) {
+          process.stdout.write(
+            `${name}: ${m.constraints} constraints, zkey sha256 ${m.files.zkey.sha256}, verification_key.json sha256 ${m.files.verificationKey.sha256}\n`,
+          );
+        }
+      }
+    },
+  },
+  circuits: {
+    summary: "list the circuit instances and the state of their committed releases",
+    usage: "crossproof circuits [--json]",
+    async run(args, json) {
+      parseArgs({ args, options: {}, strict: true });
+      const rows = [];
+      for (const c of loadCircuitInstances()) {
+        let release: string;
+        try {
+          const r = await loadCircuitRelease(c.name);
+          release = `${r.manifest.constraints} constraints, ${r.manifest.nPublic} public signals, ${r.manifest.setup.kind} setup`;
+        } catch (err) {
+          release = err instanceof CrossproofError ? err.code : "unreadable";
+        }
+        rows.push({
+          name: c.name,
+          template: `${c.template}(${c.params.join(", ")})`,
+          release,
+          description: c.description,
+        });
+      }
+      if (json) printJson(rows);
+      else
+        for (const r of rows)
+          process.stdout.write(
+            `${r.name.padEnd(12)} ${r.template.padEnd(14)} ${r.release}\n  ${r.description}\n`,
+          );
+    },
+  },
+  schemas: {
+    summary: "list the record schemas, their fields and schemaIds",
+    usage: "crossproof schemas [--json]",
+    async run(args, json) {
+      parseArgs({ args, options: {}, strict: true });
+      const rows = [...builtInSchemas().values()].map((s) => ({
+        id: s.id,
+        schemaId: s.schemaId.toString(),
+        title: s.document.title,
+        fields: s.fields.map((f) => `${f.name}:${f.type}/${f.encoding}`),
+      }));
+      if (json) printJson(rows);
+      else {
+        for (const r of rows) {
+          process.stdout.write(`${r.id} — ${r.title}\n  schemaId ${r.schemaId}\n`);
+          r.fields.forEach((f, i) => {
+            process.stdout.write(`  slot ${String(i).padStart(2)}  ${f}\n`);
+          });
+        }
+      }
+    },
+  },
+};
+
+function help(): string {
+  const lines = [
+    "crossproof — prove facts about committed records with zero-knowledge proofs",
+    "",
+    "Usage: crossproof <command> [options]",
+    "",
+    "Commands:",
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`),
+    "",
+    "Options for every command: --json (machine-readable output), --help",
+    "",
+    ...Object.values(COMMANDS).map((c) => `  ${c.usage}`),
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const json = argv.includes("--json");
+  const args = argv.filter((a) => a !== "--json");
+  const [name, ...rest] = args;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(help());
+    return;
+  }
+  const command = COMMANDS[name];
+  try {
+    if (!command) usageError(`unknown command "${name}"; see \`crossproof --help\``);
+    if (rest.includes("--help") || rest.includes("-h")) {
+      process.stdout.write(`${command.summary}\n\nUsage: ${command.usage}\n`);
+      return;
+    }
+    await command.run(rest, json);
+  } catch (err) {
+    printError(
+      err instanceof TypeError && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS")
+        ? new CrossproofError(ErrorCode.USAGE, err.message)
+        : err,
+      json,
+    );
+  } finally {
+    await releaseSnarkjsCurve();
+  }
+}
+
+await main(process.argv.slice(2));
