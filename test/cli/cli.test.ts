@@ -1,0 +1,83 @@
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { PROJECT_ROOT } from "../../core/paths.js";
+
+const run = promisify(execFile);
+const BIN = join(PROJECT_ROOT, "cli", "bin.js");
+
+/** Run the `crossproof` command; resolves with its exit code and output. */
+async function crossproof(
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: PROJECT_ROOT });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe("crossproof command line", () => {
+  it("lists the commands that exist", async () => {
+    const { code, stdout } = await crossproof("--help");
+    expect(code).toBe(0);
+    for (const command of ["start", "setup", "circuits", "schemas"])
+      expect(stdout).toMatch(new RegExp(`^  ${command} `, "m"));
+  });
+
+  it("refuses an unknown command or option with USAGE and exit code 64", async () => {
+    const unknown = await crossproof("fly");
+    expect(unknown.code).toBe(64);
+    expect(unknown.stderr).toMatchInlineSnapshot(`
+      "error USAGE: unknown command "fly"; see \`crossproof --help\`
+      "
+    `);
+    const badOption = await crossproof("schemas", "--colour");
+    expect(badOption.code).toBe(64);
+    const json = await crossproof("start", "--records", "1", "--json");
+    expect(json.code).toBe(64);
+    expect(JSON.parse(json.stdout).error.code).toBe("USAGE");
+  });
+
+  it("lists schemas with their schemaIds as JSON", async () => {
+    const { code, stdout } = await crossproof("schemas", "--json");
+    expect(code).toBe(0);
+    const schemas = JSON.parse(stdout) as { id: string; schemaId: string }[];
+    expect(schemas.map((s) => s.id)).toEqual(["corporate-credit-v1", "credit-report-v1"]);
+  });
+
+  it("reports the committed releases as loadable", async () => {
+    const { code, stdout } = await crossproof("circuits", "--json");
+    expect(code).toBe(0);
+    const rows = JSON.parse(stdout) as { name: string; release: string }[];
+    expect(rows.find((r) => r.name === "query")?.release).toMatch(
+      /10628 constraints, 12 public signals, development setup/,
+    );
+  });
+
+  it("runs the whole local flow (npm start): the proof verifies, a replay and an ineligible record do not", async () => {
+    const { code, stdout } = await crossproof("start", "--json", "--records", "32", "--seed", "7");
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result).toMatchObject({
+      verified: true,
+      wrongChallengeRefused: true,
+      ineligibleRefused: true,
+    });
+    // Nothing but public values in what the run reports.
+    expect(Object.keys(result).sort()).toEqual(
+      [
+        "disclosed",
+        "ineligibleRefused",
+        "recordIndex",
+        "root",
+        "timingsMs",
+        "verified",
+        "wrongChallengeRefused",
+      ].sort(),
+    );
+  });
+});

@@ -1,0 +1,38 @@
+import { buildPoseidon } from "circomlibjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { FIELD_ORDER } from "../../core/field.js";
+import { poseidon, poseidonChain } from "../../core/poseidon.js";
+
+type CircomlibPoseidon = Awaited<ReturnType<typeof buildPoseidon>>;
+
+describe("poseidon (poseidon-lite) against circomlibjs", () => {
+  let reference: CircomlibPoseidon;
+  beforeAll(async () => {
+    reference = await buildPoseidon();
+  });
+
+  const hashRef = (inputs: bigint[]): bigint => reference.F.toObject(reference(inputs)) as bigint;
+
+  it("agrees on every arity from 1 to 16, including the field's edges", () => {
+    const edges = [0n, 1n, (1n << 64n) - 1n, 1n << 64n, FIELD_ORDER - 1n];
+    for (let n = 1; n <= 16; n++) {
+      const inputs = Array.from({ length: n }, (_, i) => edges[i % edges.length] as bigint);
+      expect(poseidon(inputs)).toBe(hashRef(inputs));
+      const other = Array.from({ length: n }, (_, i) => BigInt(i * 7919 + n) ** 5n % FIELD_ORDER);
+      expect(poseidon(other)).toBe(hashRef(other));
+    }
+  });
+
+  it("refuses 0 or more than 16 inputs", () => {
+    expect(() => poseidon([])).toThrow(RangeError);
+    expect(() => poseidon(new Array(17).fill(1n))).toThrow(RangeError);
+  });
+
+  it("chains beyond 16 inputs: the first 16, then the running hash with up to 15 more", () => {
+    const inputs = Array.from({ length: 33 }, (_, i) => BigInt(i + 1));
+    const first = hashRef(inputs.slice(0, 16));
+    const second = hashRef([first, ...inputs.slice(16, 31)]);
+    expect(poseidonChain(inputs)).toBe(hashRef([second, ...inputs.slice(31)]));
+    expect(poseidonChain(inputs.slice(0, 16))).toBe(hashRef(inputs.slice(0, 16)));
+  });
+});
