@@ -26,7 +26,7 @@ export interface MerklePath {
 
 /** A Poseidon LeanIMT of record commitments, bounded to {@link MAX_TREE_DEPTH}. */
 export class CommitmentTree {
-  readonly #tree: LeanIMT<bigint>;
+  #tree: LeanIMT<bigint>;
   readonly maxDepth: number;
 
   constructor(leaves: readonly bigint[] = [], maxDepth = MAX_TREE_DEPTH) {
@@ -114,8 +114,12 @@ export class CommitmentTree {
 
   /** Rebuild a tree from {@link CommitmentTree.export}'s output. */
   static import(nodes: string, maxDepth = MAX_TREE_DEPTH): CommitmentTree {
-    const tree = LeanIMT.import<bigint>(poseidonPair, nodes, (v) => BigInt(v));
-    return new CommitmentTree(tree.leaves, maxDepth);
+    // Adopt the imported nodes as they are: rebuilding from the leaves would rehash them all.
+    const imported = LeanIMT.import<bigint>(poseidonPair, nodes, (v) => BigInt(v));
+    CommitmentTree.#checkCapacity(imported.size, maxDepth);
+    const tree = new CommitmentTree([], maxDepth);
+    tree.#tree = imported;
+    return tree;
   }
 }
 

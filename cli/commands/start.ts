@@ -154,15 +154,23 @@ export async function runStart(options: StartOptions): Promise<StartResult> {
   );
 
   print("\nWhat must fail");
-  const replay = await step("replay", "the same proof against a new challenge", () =>
-    checkQueryProof(release, bundle, { ...expected, challenge: challenge + 1n }),
+  // A replay: the same proof presented for a later challenge, its challenge signal rewritten.
+  const nextChallenge = BigInt(`0x${randomBytes(31).toString("hex")}`);
+  const replayed = {
+    ...bundle,
+    publicSignals: bundle.publicSignals.map((s, i) => (i === k + 2 ? nextChallenge.toString() : s)),
+  };
+  const replay = await step("replay", "the same proof replayed for a new challenge", () =>
+    checkQueryProof(release, replayed, { ...expected, challenge: nextChallenge }),
   );
-  print(`  verified: ${replay.verified}; reasons: ${replay.reasons.join(", ")}`);
+  print(
+    `  verified: ${replay.verified}; reasons: ${replay.reasons.join(", ")} (the challenge is bound into the proof)`,
+  );
   let ineligibleRefused = false;
   if (ineligible >= 0) {
     const other = committed[ineligible] as (typeof committed)[number];
     const otherQuery = compileQuery(schema, policyFor(reports[ineligible]?.subjectId as string), k);
-    await step(
+    const refusal = await step(
       "ineligible",
       `prove record #${ineligible}, which does not meet the policy`,
       async () => {
@@ -176,12 +184,18 @@ export async function runStart(options: StartOptions): Promise<StartResult> {
             queryHash: otherQuery.queryHash,
             challenge,
           });
+          return undefined;
         } catch (err) {
           if (!(err instanceof CrossproofError)) throw err;
-          ineligibleRefused = true;
-          print(`  refused: ${err.code} — ${err.message}`);
+          return err;
         }
       },
+    );
+    ineligibleRefused = refusal !== undefined;
+    print(
+      refusal
+        ? `  refused: ${refusal.code} — ${refusal.message}`
+        : "  UNEXPECTED: a proof was made",
     );
   }
   print(
