@@ -9,7 +9,7 @@
  */
 
 import { readFileSync } from "node:fs";
-import { copyFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as snarkjs from "snarkjs";
 import { circomVersion, compileCircuit } from "../circuits/compile.js";
@@ -17,7 +17,13 @@ import { type CircuitInstance, loadCircuitInstances } from "../circuits/instance
 import { publicSignalNames } from "../circuits/symbols.js";
 import type { ArtifactManifest } from "../core/artifacts.js";
 import { sha256File } from "../core/files.js";
-import { ARTIFACTS_DIR, BUILD_DIR, circuitArtifactPaths, packageRoot } from "../core/paths.js";
+import {
+  ARTIFACTS_DIR,
+  BUILD_DIR,
+  type CompiledCircuitPaths,
+  circuitArtifactPaths,
+  packageRoot,
+} from "../core/paths.js";
 import { DEV_BEACON_HASH, DEV_BEACON_ITERATIONS_EXP } from "./beacon.js";
 import { type ProgressSink, stderrProgress, stepLogger } from "./logger.js";
 import { ensureDevPtau } from "./ptau.js";
@@ -78,7 +84,31 @@ async function setupOne(
   tools: Record<string, string>,
   progress: ProgressSink,
 ): Promise<ArtifactManifest> {
-  const compiled = await compileCircuit(instance, join(BUILD_DIR, "setup"));
+  // A build folder of this run's own: two setups at once must not read each other's compile.
+  await mkdir(join(BUILD_DIR, "setup"), { recursive: true });
+  const buildDir = await mkdtemp(join(BUILD_DIR, "setup", `${instance.name}-`));
+  try {
+    return await setupCompiled(
+      instance,
+      await compileCircuit(instance, buildDir),
+      outDir,
+      ptauDir,
+      tools,
+      progress,
+    );
+  } finally {
+    await rm(buildDir, { recursive: true, force: true });
+  }
+}
+
+async function setupCompiled(
+  instance: CircuitInstance,
+  compiled: CompiledCircuitPaths,
+  outDir: string,
+  ptauDir: string | undefined,
+  tools: Record<string, string>,
+  progress: ProgressSink,
+): Promise<ArtifactManifest> {
   const info = await snarkjs.r1cs.info(compiled.r1cs);
   const nPublic = info.nOutputs + info.nPubInputs;
   if (2 ** instance.ptauPower < info.nConstraints + nPublic + 1) {
