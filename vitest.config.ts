@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/global-setup.ts"],
+    reporters: ["default", "./test/summary-reporter.ts"],
     // Circuit compiles and proofs take seconds; two files at a time fit this 2-core machine.
     testTimeout: 120_000,
     hookTimeout: 300_000,
