@@ -1,45 +1,18 @@
 /**
  * Poseidon over BN254 with circomlib's parameters (poseidon-lite), as the circuits compute it.
  */
-import {
-  poseidon1,
-  poseidon2,
-  poseidon3,
-  poseidon4,
-  poseidon5,
-  poseidon6,
-  poseidon7,
-  poseidon8,
-  poseidon9,
-  poseidon10,
-  poseidon11,
-  poseidon12,
-  poseidon13,
-  poseidon14,
-  poseidon15,
-  poseidon16,
-} from "poseidon-lite";
+import * as poseidonLite from "poseidon-lite";
 
 type PoseidonFn = (inputs: bigint[]) => bigint;
 
-const BY_ARITY: readonly PoseidonFn[] = [
-  poseidon1,
-  poseidon2,
-  poseidon3,
-  poseidon4,
-  poseidon5,
-  poseidon6,
-  poseidon7,
-  poseidon8,
-  poseidon9,
-  poseidon10,
-  poseidon11,
-  poseidon12,
-  poseidon13,
-  poseidon14,
-  poseidon15,
-  poseidon16,
-];
+/** poseidon-lite's `poseidon1` … `poseidon16`, indexed by arity − 1. */
+const BY_ARITY: readonly PoseidonFn[] = Array.from({ length: 16 }, (_, i) => {
+  const fn = (poseidonLite as unknown as Record<string, PoseidonFn | undefined>)[
+    `poseidon${i + 1}`
+  ];
+  if (!fn) throw new Error(`poseidon-lite has no poseidon${i + 1}`);
+  return fn;
+});
 
 /** Poseidon of 1 to 16 field elements (circomlib `Poseidon(n)`). */
 export function poseidon(inputs: readonly bigint[]): bigint {
@@ -50,7 +23,7 @@ export function poseidon(inputs: readonly bigint[]): bigint {
 
 /** Poseidon of two elements: the Merkle tree's node hash. */
 export function poseidonPair(left: bigint, right: bigint): bigint {
-  return poseidon2([left, right]);
+  return poseidonLite.poseidon2([left, right]);
 }
 
 /**
