@@ -22,7 +22,7 @@ function usageError(message: string): never {
 
 const COMMANDS: Record<string, Command> = {
   start: {
-    summary: "run the whole flow locally: commit, anchor a root, prove, verify",
+    summary: "run the whole flow locally: commit records, build the tree, prove, verify",
     usage: "crossproof start [--records N] [--seed S] [--json]",
     async run(args, json) {
       const { values } = parseArgs({

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { loadCircuitRelease } from "../../core/artifacts.js";
 import { computeLeaf, randomSalt } from "../../core/commitment.js";
-import { CrossproofError } from "../../core/errors.js";
+import { CrossproofError, ErrorCode } from "../../core/errors.js";
 import { compileQuery, evaluatePredicate, type PredicateSpec } from "../../core/query.js";
 import { decodeDate, encodeRecord } from "../../core/record.js";
 import { getSchema } from "../../core/schema.js";
@@ -104,7 +104,12 @@ export async function runStart(options: StartOptions): Promise<StartResult> {
   };
   const eligible = reports.findIndex((_, i) => meets(i));
   const ineligible = reports.findIndex((_, i) => !meets(i));
-  if (eligible < 0) throw new Error("no synthetic report meets the policy: use more records");
+  if (eligible < 0) {
+    throw new CrossproofError(
+      ErrorCode.USAGE,
+      "no synthetic report meets the policy: use more --records or another --seed",
+    );
+  }
   const applicant = reports[eligible]?.subjectId as string;
   const query = await step("policy", "compile the policy: schemaId and queryHash", () =>
     compileQuery(schema, policyFor(applicant), k),

@@ -2,7 +2,9 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { textToField } from "../../core/field.js";
 import { PROJECT_ROOT } from "../../core/paths.js";
+import { syntheticCreditReports } from "../../core/synthetic.js";
 
 const run = promisify(execFile);
 const BIN = join(PROJECT_ROOT, "cli", "bin.js");
@@ -79,5 +81,18 @@ describe("crossproof command line", () => {
         "wrongChallengeRefused",
       ].sort(),
     );
+  });
+
+  it("prints no identifier or document fingerprint of any record, raw or hashed", async () => {
+    const { code, stdout } = await crossproof("start", "--records", "32", "--seed", "7");
+    expect(code).toBe(0);
+    const reports = syntheticCreditReports({ count: 32, seed: 7 });
+    for (const r of reports) {
+      for (const secret of [r.subjectId as string, r.documentFingerprint as string]) {
+        expect(stdout).not.toContain(secret);
+        expect(stdout).not.toContain(textToField(secret).toString());
+      }
+    }
+    expect(stdout).toMatch(/verified: true/);
   });
 });
