@@ -13,7 +13,11 @@ import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:
 import { join } from "node:path";
 import * as snarkjs from "snarkjs";
 import { circomVersion, compileCircuit } from "../circuits/compile.js";
-import { type CircuitInstance, loadCircuitInstances } from "../circuits/instances.js";
+import {
+  type CircuitInstance,
+  getCircuitInstance,
+  loadCircuitInstances,
+} from "../circuits/instances.js";
 import { publicSignalNames } from "../circuits/symbols.js";
 import type { ArtifactManifest } from "../core/artifacts.js";
 import { sha256File } from "../core/files.js";
@@ -30,8 +34,11 @@ import { ensureDevPtau } from "./ptau.js";
 
 /** Options of {@link setupDev}. */
 export interface SetupDevOptions {
-  /** Circuits to set up (default: every `release` instance of circuits.json). */
-  readonly circuits?: readonly string[];
+  /**
+   * Circuits to set up, by name in circuits.json or as instances (default: every `release`
+   * instance of circuits.json).
+   */
+  readonly circuits?: readonly (string | CircuitInstance)[];
   /** Where releases go (default `artifacts/`). */
   readonly outDir?: string;
   /** Folder of the cached ptau files, by power (default: the user cache). */
@@ -51,14 +58,9 @@ function snarkjsVersion(): string {
 export async function setupDev(options: SetupDevOptions = {}): Promise<SetupDevResult> {
   const progress = options.progress ?? stderrProgress;
   const outDir = options.outDir ?? ARTIFACTS_DIR;
-  const all = loadCircuitInstances();
-  const wanted = options.circuits
-    ? options.circuits.map((name) => {
-        const found = all.find((c) => c.name === name);
-        if (!found) throw new Error(`no circuit named "${name}" in circuits.json`);
-        return found;
-      })
-    : all.filter((c) => c.release);
+  const wanted =
+    options.circuits?.map((c) => (typeof c === "string" ? getCircuitInstance(c) : c)) ??
+    loadCircuitInstances().filter((c) => c.release);
   const tools = {
     snarkjs: snarkjsVersion(),
     circom: (await circomVersion()).replace(/\s*\n\s*/g, "; "),
