@@ -14,6 +14,11 @@ export function queryPublicSignalNames(k: number): string[] {
   return [...Array.from({ length: k }, (_, i) => `disclosed[${i}]`), ...QUERY_PUBLIC_INPUTS];
 }
 
+/** Index of a public input of `query` in the public signals of an instance with `k` slots. */
+export function queryInputIndex(name: (typeof QUERY_PUBLIC_INPUTS)[number], k: number): number {
+  return k + QUERY_PUBLIC_INPUTS.indexOf(name);
+}
+
 /** The public signals of a `query` proof, typed. */
 export interface QueryPublicSignals {
   /** Per predicate slot: the disclosed slot value for DISCLOSE, otherwise 0. */
@@ -35,13 +40,14 @@ export function parseQueryPublicSignals(signals: readonly string[], k: number): 
     );
   }
   const values = signals.map((s, i) => parseFieldElement(s, `publicSignals[${i}]`));
-  const at = (i: number): bigint => values[i] as bigint;
+  const at = (name: (typeof QUERY_PUBLIC_INPUTS)[number]): bigint =>
+    values[queryInputIndex(name, k)] as bigint;
   return {
     disclosed: values.slice(0, k),
-    root: at(k),
-    schemaId: at(k + 1),
-    challenge: at(k + 2),
-    queryHash: at(k + 3),
+    root: at("root"),
+    schemaId: at("schemaId"),
+    challenge: at("challenge"),
+    queryHash: at("queryHash"),
   };
 }
 

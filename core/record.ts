@@ -109,6 +109,12 @@ export function decodeDate(days: bigint): string {
   return new Date(Number(days) * DAY_MS).toISOString().slice(0, 10);
 }
 
+/** The name of a `code` field's value (e.g. 344 → "HK"), or undefined when none has it. */
+export function codeName(field: FieldDefinition, value: bigint): string | undefined {
+  if (field.encoding !== "code") return undefined;
+  return Object.entries(field.codes).find(([, code]) => BigInt(code) === value)?.[0];
+}
+
 /** Encode one value of `field` into its slot value. */
 export function encodeFieldValue(field: FieldDefinition, value: unknown): bigint {
   const name = field.name;

@@ -9,8 +9,9 @@ import { performance } from "node:perf_hooks";
 import { loadCircuitRelease } from "../../core/artifacts.js";
 import { computeLeaf, randomSalt } from "../../core/commitment.js";
 import { CrossproofError, ErrorCode } from "../../core/errors.js";
-import { compileQuery, evaluatePredicate, type PredicateSpec } from "../../core/query.js";
-import { decodeDate, encodeRecord } from "../../core/record.js";
+import { queryInputIndex } from "../../core/public-signals.js";
+import { compileQuery, evaluatePredicate, Op, type PredicateSpec } from "../../core/query.js";
+import { codeName, decodeDate, encodeRecord } from "../../core/record.js";
 import { getSchema } from "../../core/schema.js";
 import { syntheticCreditReports } from "../../core/synthetic.js";
 import { CommitmentTree } from "../../core/tree.js";
@@ -97,13 +98,13 @@ export async function runStart(options: StartOptions): Promise<StartResult> {
   print(`          report dated ${freshSince} or later; disclose the jurisdiction`);
 
   // The applicant: the first synthetic person whose report meets the policy; and one who does not.
-  const meets = (i: number) => {
-    const applicant = reports[i]?.subjectId as string;
-    const query = compileQuery(schema, policyFor(applicant), k);
-    return query.predicates.every((p) => evaluatePredicate(p, committed[i]?.slots ?? []));
-  };
-  const eligible = reports.findIndex((_, i) => meets(i));
-  const ineligible = reports.findIndex((_, i) => !meets(i));
+  const meetsPolicy = reports.map((r, i) =>
+    compileQuery(schema, policyFor(r.subjectId as string), k).predicates.every((p) =>
+      evaluatePredicate(p, committed[i]?.slots ?? []),
+    ),
+  );
+  const eligible = meetsPolicy.indexOf(true);
+  const ineligible = meetsPolicy.indexOf(false);
   if (eligible < 0) {
     throw new CrossproofError(
       ErrorCode.USAGE,
@@ -145,15 +146,10 @@ export async function runStart(options: StartOptions): Promise<StartResult> {
   const verdict = await step("verify", "check signals against policy, then the pairing", () =>
     checkQueryProof(release, bundle, expected),
   );
-  const jurisdictionSlot = query.predicates.findIndex((p) => p.op === 11);
-  const jurisdictionCode = verdict.disclosed[jurisdictionSlot] ?? 0n;
-  const jurisdictionField = schema.fields[schema.slotOf.get("jurisdiction") ?? 0];
-  const jurisdiction =
-    jurisdictionField?.encoding === "code"
-      ? (Object.entries(jurisdictionField.codes).find(
-          ([, v]) => BigInt(v) === jurisdictionCode,
-        )?.[0] ?? "?")
-      : "?";
+  const disclosedAt = query.predicates.findIndex((p) => p.op === Op.DISCLOSE);
+  const jurisdictionCode = verdict.disclosed[disclosedAt] ?? 0n;
+  const jurisdictionField = schema.fields[schema.slotOf.get("jurisdiction") ?? -1];
+  const jurisdiction = (jurisdictionField && codeName(jurisdictionField, jurisdictionCode)) ?? "?";
   print(
     `  verified: ${verdict.verified}; disclosed jurisdiction: ${jurisdiction} (${jurisdictionCode})`,
   );
@@ -163,7 +159,9 @@ export async function runStart(options: StartOptions): Promise<StartResult> {
   const nextChallenge = BigInt(`0x${randomBytes(31).toString("hex")}`);
   const replayed = {
     ...bundle,
-    publicSignals: bundle.publicSignals.map((s, i) => (i === k + 2 ? nextChallenge.toString() : s)),
+    publicSignals: bundle.publicSignals.map((s, i) =>
+      i === queryInputIndex("challenge", k) ? nextChallenge.toString() : s,
+    ),
   };
   const replay = await step("replay", "the same proof replayed for a new challenge", () =>
     checkQueryProof(release, replayed, { ...expected, challenge: nextChallenge }),
