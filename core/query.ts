@@ -115,13 +115,23 @@ export function packPredicate(p: Predicate): bigint {
   return BigInt(p.op) + 16n * BigInt(p.i) + 256n * BigInt(p.j) + 4096n * p.b;
 }
 
-/** The predicates padded with NOOP to exactly `k` slots; `INVALID_QUERY` when more than `k`. */
-export function padPredicates(predicates: readonly Predicate[], k: number): Predicate[] {
+/** Fill to exactly `k` slots with NOOP; `INVALID_QUERY` when there are more than `k`. */
+function fillWithNoop(predicates: readonly Predicate[], k: number): Predicate[] {
   if (predicates.length > k) {
     fail(`the circuit takes at most ${k} predicates, not ${predicates.length}`, { k });
   }
-  predicates.forEach(checkPredicate);
   return [...predicates, ...new Array<Predicate>(k - predicates.length).fill(NOOP_PREDICATE)];
+}
+
+/** The predicates, each checked, padded with NOOP to exactly `k` slots. */
+export function padPredicates(predicates: readonly Predicate[], k: number): Predicate[] {
+  predicates.forEach(checkPredicate);
+  return fillWithNoop(predicates, k);
+}
+
+/** PoseidonChain over `[packed_0, a_0, …]` of predicates already checked and padded. */
+function hashPadded(padded: readonly Predicate[]): bigint {
+  return poseidonChain(padded.flatMap((p) => [packPredicate(p), p.a]));
 }
 
 /**
@@ -129,8 +139,7 @@ export function padPredicates(predicates: readonly Predicate[], k: number): Pred
  * `[packed_0, a_0, …, packed_{k-1}, a_{k-1}]` after padding with NOOP.
  */
 export function computeQueryHash(predicates: readonly Predicate[], k: number): bigint {
-  const padded = padPredicates(predicates, k);
-  return poseidonChain(padded.flatMap((p) => [packPredicate(p), p.a]));
+  return hashPadded(padPredicates(predicates, k));
 }
 
 /** A value in a predicate: an encoded slot value (bigint), or a value in the field's encoding. */
@@ -278,11 +287,12 @@ export function compileQuery(
   specs: readonly PredicateSpec[],
   k: number,
 ): CompiledQuery {
-  const predicates = padPredicates(
+  // compilePredicate checks each predicate; only padding is left to do.
+  const predicates = fillWithNoop(
     specs.map((s, index) => compilePredicate(schema, s, index)),
     k,
   );
-  return { predicates, queryHash: computeQueryHash(predicates, k) };
+  return { predicates, queryHash: hashPadded(predicates) };
 }
 
 /** Whether an encoded record satisfies a predicate: the circuit's verdict, in TypeScript. */
