@@ -20,6 +20,7 @@ import {
 } from "../circuits/instances.js";
 import { publicSignalNames } from "../circuits/symbols.js";
 import type { ArtifactManifest } from "../core/artifacts.js";
+import { ArtifactError, ErrorCode } from "../core/errors.js";
 import { sha256File } from "../core/files.js";
 import {
   ARTIFACTS_DIR,
@@ -114,8 +115,10 @@ async function setupCompiled(
   const info = await snarkjs.r1cs.info(compiled.r1cs);
   const nPublic = info.nOutputs + info.nPubInputs;
   if (2 ** instance.ptauPower < info.nConstraints + nPublic + 1) {
-    throw new Error(
+    throw new ArtifactError(
+      ErrorCode.SETUP_FAILED,
       `${instance.name} has ${info.nConstraints} constraints: ptau power ${instance.ptauPower} is too small`,
+      { details: { circuit: instance.name, constraints: info.nConstraints } },
     );
   }
   const ptauOptions: { path?: string; progress: ProgressSink } = { progress };
@@ -189,7 +192,12 @@ async function setupCompiled(
     await rename(final.dir, previous).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== "ENOENT") throw err;
     });
-    await rename(staging.dir, final.dir);
+    try {
+      await rename(staging.dir, final.dir);
+    } catch (err) {
+      await rename(previous, final.dir).catch(() => {});
+      throw err;
+    }
     await rm(previous, { recursive: true, force: true });
     return manifest;
   } finally {

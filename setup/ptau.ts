@@ -10,6 +10,7 @@ import { access, mkdir, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { buildBn128 } from "ffjavascript";
 import * as snarkjs from "snarkjs";
+import { ArtifactError, ErrorCode } from "../core/errors.js";
 import { produceFileAtomic } from "../core/files.js";
 import { devPtauPath } from "../core/paths.js";
 import { DEV_BEACON_HASH, DEV_BEACON_ITERATIONS_EXP } from "./beacon.js";
@@ -29,14 +30,17 @@ async function exists(path: string): Promise<boolean> {
 
 /**
  * Path of the prepared development ptau of `power`, making it first when it is not cached.
- * `cachePath` overrides where it lives (tests of reproducibility use a fresh folder).
+ * `options.path` overrides where it lives (tests of reproducibility use a fresh folder).
  */
 export async function ensureDevPtau(
   power: number,
   options: { path?: string; progress?: ProgressSink } = {},
 ): Promise<string> {
   if (!Number.isInteger(power) || power < 8 || power > MAX_DEV_PTAU_POWER) {
-    throw new RangeError(`ptau power must be an integer in [8, ${MAX_DEV_PTAU_POWER}]`);
+    throw new ArtifactError(
+      ErrorCode.SETUP_FAILED,
+      `a development ptau has a power in [8, ${MAX_DEV_PTAU_POWER}], not ${power}`,
+    );
   }
   const finalPath = options.path ?? devPtauPath(power);
   if (await exists(finalPath)) return finalPath;

@@ -98,6 +98,9 @@ describe("development setup", () => {
         ptauDir: join(work, "c"),
         progress: silentProgress,
       }),
-    ).rejects.toThrow(/ptau power 4 is too small/);
+    ).rejects.toMatchObject({
+      code: "SETUP_FAILED",
+      message: expect.stringMatching(/ptau power 4 is too small/),
+    });
   });
 });
