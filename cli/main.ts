@@ -1,10 +1,12 @@
 /**
  * The `crossproof` command line: one entry point, a sub-command per job.
  */
+import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { loadCircuitInstances } from "../circuits/instances.js";
 import { loadCircuitRelease } from "../core/artifacts.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
+import { documentFingerprint } from "../core/field.js";
 import { builtInSchemas } from "../core/schema.js";
 import { releaseSnarkjsCurve } from "../core/snarkjs-runtime.js";
 import { runStart } from "./commands/start.js";
@@ -108,6 +110,32 @@ const COMMANDS: Record<string, Command> = {
           process.stdout.write(
             `${r.name.padEnd(12)} ${r.template.padEnd(14)} ${r.release}\n  ${r.description}\n`,
           );
+    },
+  },
+  fingerprint: {
+    summary: "fingerprint a document for EQ on a `sha256` field (e.g. documentFingerprint)",
+    usage: "crossproof fingerprint FILE [--json]",
+    async run(args, json) {
+      const { positionals } = parseArgs({
+        args,
+        allowPositionals: true,
+        options: {},
+        strict: true,
+      });
+      if (positionals.length !== 1) usageError("give exactly one file");
+      const file = positionals[0] as string;
+      let bytes: Buffer;
+      try {
+        bytes = await readFile(file);
+      } catch (err) {
+        throw new CrossproofError(ErrorCode.USAGE, `cannot read ${file}`, { cause: err });
+      }
+      const { sha256, field } = documentFingerprint(bytes);
+      if (json) printJson({ file, sha256, field });
+      else
+        process.stdout.write(`sha256 ${sha256}
+field  ${field}
+`);
     },
   },
   schemas: {

@@ -63,3 +63,13 @@ export function digestToField(hex: string): bigint {
 export function textToField(text: string): bigint {
   return hashBytesToField(new TextEncoder().encode(text.normalize("NFC")));
 }
+
+/**
+ * The fingerprint of a document, as a `sha256` schema field holds it: the document's sha256 (hex)
+ * and that digest mapped to the field. A verifier holding a copy of the document computes this
+ * and asks for EQ on the fingerprint slot, which proves the copy authentic.
+ */
+export function documentFingerprint(bytes: Uint8Array): { sha256: string; field: bigint } {
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  return { sha256, field: digestToField(sha256) };
+}

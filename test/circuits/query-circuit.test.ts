@@ -7,9 +7,15 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { computeLeaf } from "../../core/commitment.js";
-import { FIELD_ORDER, textToField } from "../../core/field.js";
+import { digestToField, documentFingerprint, FIELD_ORDER, textToField } from "../../core/field.js";
 import { poseidonChain } from "../../core/poseidon.js";
-import { computeQueryHash, Op, type Predicate, packPredicate } from "../../core/query.js";
+import {
+  compileQuery,
+  computeQueryHash,
+  Op,
+  type Predicate,
+  packPredicate,
+} from "../../core/query.js";
 import { getSchema } from "../../core/schema.js";
 import { CommitmentTree } from "../../core/tree.js";
 import { buildQueryInput } from "../../prover/query-input.js";
@@ -431,5 +437,26 @@ describe("query circuit: size", () => {
     expect(info.nConstraints).toBe(10_628);
     expect(info.nOutputs).toBe(K);
     expect(info.nPubInputs).toBe(4);
+  });
+});
+
+describe("query circuit: the document check of the pilot, as a predicate", () => {
+  it("EQ on documentFingerprint holds for the verifier's copy of the report and fails for another", async () => {
+    const document = new TextEncoder().encode("credit report HK-A123456(7), 2026-11-01, score 720");
+    const fingerprint = documentFingerprint(document);
+    const slots = [...good.slots];
+    slots[SLOT.documentFingerprint] = digestToField(fingerprint.sha256);
+    const holder = commit({ slots });
+    const check = (field: bigint) =>
+      compileQuery(holder.schema, [{ op: "EQ", field: "documentFingerprint", value: field }], K)
+        .predicates;
+    const w = await h.witness(queryInput(holder, check(fingerprint.field)));
+    expect(await h.satisfies(w)).toBe(true);
+    const altered = documentFingerprint(
+      new TextEncoder().encode("credit report HK-A123456(7), 2026-11-01, score 820"),
+    );
+    await expect(h.witness(queryInput(holder, check(altered.field)))).rejects.toThrow(
+      /Assert Failed/,
+    );
   });
 });

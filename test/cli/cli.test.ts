@@ -1,8 +1,11 @@
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { textToField } from "../../core/field.js";
+import { documentFingerprint, textToField } from "../../core/field.js";
 import { PROJECT_ROOT } from "../../core/paths.js";
 import { syntheticCreditReports } from "../../core/synthetic.js";
 
@@ -94,5 +97,20 @@ describe("crossproof command line", () => {
       }
     }
     expect(stdout).toMatch(/verified: true/);
+  });
+
+  it("fingerprints a document as a verifier needs it for EQ on documentFingerprint", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "crossproof-doc-"));
+    const file = join(dir, "report.pdf");
+    await writeFile(file, "credit report body");
+    const { code, stdout } = await crossproof("fingerprint", file, "--json");
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({
+      file,
+      sha256: createHash("sha256").update("credit report body").digest("hex"),
+      field: documentFingerprint(new TextEncoder().encode("credit report body")).field.toString(),
+    });
+    expect((await crossproof("fingerprint", join(dir, "missing.pdf"))).code).toBe(64);
+    await rm(dir, { recursive: true, force: true });
   });
 });
