@@ -50,8 +50,3 @@ export function parseQueryPublicSignals(signals: readonly string[], k: number): 
     queryHash: at("queryHash"),
   };
 }
-
-/** The decimal form of typed `query` public signals (inverse of the parser). */
-export function formatQueryPublicSignals(s: QueryPublicSignals): string[] {
-  return [...s.disclosed, s.root, s.schemaId, s.challenge, s.queryHash].map(String);
-}
