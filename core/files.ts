@@ -1,7 +1,7 @@
 /** Small file helpers shared by every part that writes durable files. */
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { access, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 
 /** sha256 of a file, as lowercase hex, streamed so large keys do not sit in memory. */
@@ -9,6 +9,14 @@ export async function sha256File(path: string): Promise<string> {
   const hash = createHash("sha256");
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest("hex");
+}
+
+/** Whether a file or folder exists at `path`. */
+export async function fileExists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** A temporary name beside `path`, so that the final rename stays on one file system. */

@@ -6,27 +6,18 @@
  * writes a temporary file that is renamed into place only when the step has finished, so a
  * cached file is always complete (snarkjs's own `verify` does not notice a cut-short prepare).
  */
-import { access, mkdir, rm } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { buildBn128 } from "ffjavascript";
 import * as snarkjs from "snarkjs";
 import { ArtifactError, ErrorCode } from "../core/errors.js";
-import { produceFileAtomic } from "../core/files.js";
+import { fileExists, produceFileAtomic } from "../core/files.js";
 import { devPtauPath } from "../core/paths.js";
 import { DEV_BEACON_HASH, DEV_BEACON_ITERATIONS_EXP } from "./beacon.js";
 import { type ProgressSink, stderrProgress, stepLogger } from "./logger.js";
 
 /** Largest ptau power the development setup makes (2^16 constraints); more takes too long here. */
 export const MAX_DEV_PTAU_POWER = 16;
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Path of the prepared development ptau of `power`, making it first when it is not cached.
@@ -43,7 +34,7 @@ export async function ensureDevPtau(
     );
   }
   const finalPath = options.path ?? devPtauPath(power);
-  if (await exists(finalPath)) return finalPath;
+  if (await fileExists(finalPath)) return finalPath;
   const progress = options.progress ?? stderrProgress;
   await mkdir(dirname(finalPath), { recursive: true });
 

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
-import { access, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { F1Field } from "ffjavascript";
@@ -14,32 +14,32 @@ import * as snarkjs from "snarkjs";
 import { compileCircuit } from "../../circuits/compile.js";
 import { type CircuitInstance, getCircuitInstance, mainSource } from "../../circuits/instances.js";
 import { readSymbols } from "../../circuits/symbols.js";
-import { temporaryPathFor } from "../../core/files.js";
+import { fileExists, temporaryPathFor } from "../../core/files.js";
 import {
   BUILD_DIR,
   CIRCUITS_DIR,
   type CompiledCircuitPaths,
   compiledCircuitPaths,
+  packageRoot,
 } from "../../core/paths.js";
 import type { CircuitInput } from "../../prover/query-input.js";
 
 const require = createRequire(import.meta.url);
 
-/** sha256 over the circuit sources and the instance's main: the cache key of a compile. */
+/**
+ * The cache key of a compile: sha256 over the circuit sources, the instance's main, and the
+ * versions of the compiler and of the circuit libraries it includes.
+ */
 function sourceKey(instance: CircuitInstance): string {
   const hash = createHash("sha256");
   const src = join(CIRCUITS_DIR, "src");
   for (const file of readdirSync(src).sort())
     hash.update(file).update(readFileSync(join(src, file)));
   hash.update(mainSource(instance));
+  for (const pkg of ["circom2", "circomlib", "@zk-kit/binary-merkle-root.circom"]) {
+    hash.update(readFileSync(join(packageRoot(pkg), "package.json")));
+  }
   return hash.digest("hex").slice(0, 16);
-}
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
 }
 
 /**
@@ -54,12 +54,12 @@ export async function compileForTest(
   const name = instance.name;
   const root = join(BUILD_DIR, "test", sourceKey(instance));
   const paths = compiledCircuitPaths(name, root);
-  if (await exists(paths.r1cs)) return paths;
+  if (await fileExists(paths.r1cs)) return paths;
   const scratch = temporaryPathFor(join(root, name));
   await mkdir(scratch, { recursive: true });
   const built = await compileCircuit(instance, scratch);
   await rename(built.dir, paths.dir).catch(async () => {
-    if (!(await exists(paths.r1cs))) throw new Error(`could not place the compiled ${name}`);
+    if (!(await fileExists(paths.r1cs))) throw new Error(`could not place the compiled ${name}`);
   });
   await rm(scratch, { recursive: true, force: true });
   return paths;
