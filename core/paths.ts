@@ -86,10 +86,15 @@ export function devPtauPath(power: number): string {
 }
 
 /**
- * The folder of an installed npm package, found from its main entry point (some packages, such
- * as snarkjs, do not export their `package.json`).
+ * The folder of an installed npm package: from its `package.json` where the package exports it,
+ * else found upwards from its main entry point (snarkjs does not export its `package.json`).
  */
 export function packageRoot(name: string): string {
+  try {
+    return dirname(require.resolve(`${name}/package.json`));
+  } catch {
+    // not exported: walk up from the main entry point below
+  }
   let dir = dirname(require.resolve(name));
   for (;;) {
     try {
