@@ -1,5 +1,6 @@
 /**
- * Checking a `query` proof against what the verifier expects: the root it trusts, its policy's
+ * Checking a `query` proof against what the verifier expects: well-formed (shapes, ranges,
+ * points on the curve and in the right subgroup); then the root it trusts, its policy's
  * `schemaId` and `queryHash`, and the challenge it issued; then the pairing check. Checks run
  * cheapest first and every failure is a named reason. (The challenge store and the on-chain
  * root registry arrive with the verifier service; this is the statement-level check they use.)
@@ -8,7 +9,7 @@ import type { CircuitRelease } from "../core/artifacts.js";
 import { CrossproofError } from "../core/errors.js";
 import { type ProofBundle, parseProofBundle } from "../core/proof.js";
 import { parseQueryPublicSignals } from "../core/public-signals.js";
-import { pairingCheck } from "./verify-proof.js";
+import { checkProofPoints, pairingCheck } from "./verify-proof.js";
 
 /** Why a proof was not accepted. Stable codes: clients act on them. */
 export const Reason = {
@@ -49,6 +50,7 @@ export async function checkQueryProof(
   let parsed: ProofBundle;
   try {
     parsed = parseProofBundle(bundle, release.verificationKey.nPublic);
+    await checkProofPoints(parsed.proof);
   } catch (err) {
     if (err instanceof CrossproofError)
       return { verified: false, reasons: [Reason.MALFORMED], disclosed: [] };

@@ -1,14 +1,40 @@
 /**
  * Checking a Groth16 proof against a circuit release: shape and ranges first (cheap, and snarkjs
- * does not compare the number of public signals with the key's `nPublic`), then the pairings.
+ * does not compare the number of public signals with the key's `nPublic`), then the points (on
+ * the curve, and B in G2's prime-order subgroup, which snarkjs does not check), then the pairings.
  */
+import { buildBn128 } from "ffjavascript";
 import * as snarkjs from "snarkjs";
 import type { CircuitRelease } from "../core/artifacts.js";
-import { type ProofBundle, parseProofBundle } from "../core/proof.js";
+import { CrossproofError, ErrorCode } from "../core/errors.js";
+import { type Groth16Proof, type ProofBundle, parseProofBundle } from "../core/proof.js";
 
 type SnarkjsVerify = typeof snarkjs.groth16.verify;
 
-/** The pairing check of a bundle already validated by `parseProofBundle`. */
+function malformed(message: string): never {
+  throw new CrossproofError(ErrorCode.INVALID_PROOF, `malformed proof: ${message}`);
+}
+
+/**
+ * Refuse proof points that are off the curve, and a B outside G2's prime-order subgroup
+ * (r·B ≠ O). G1 has cofactor 1, so on the curve is enough for A and C. Uses the BN254 curve
+ * snarkjs itself caches, so no second set of worker threads is started.
+ */
+export async function checkProofPoints(proof: Groth16Proof): Promise<void> {
+  const curve = await buildBn128();
+  const toBig = (v: string) => BigInt(v);
+  const a = curve.G1.fromObject(proof.pi_a.map(toBig));
+  const c = curve.G1.fromObject(proof.pi_c.map(toBig));
+  const b = curve.G2.fromObject(proof.pi_b.map((pair) => pair.map(toBig)));
+  if (!curve.G1.isValid(a)) malformed("pi_a is not on the curve");
+  if (!curve.G1.isValid(c)) malformed("pi_c is not on the curve");
+  if (!curve.G2.isValid(b)) malformed("pi_b is not on the curve");
+  if (!curve.G2.isZero(curve.G2.timesScalar(b, curve.r))) {
+    malformed("pi_b is not in the G2 subgroup");
+  }
+}
+
+/** The pairing check of a bundle already validated by `parseProofBundle` and `checkProofPoints`. */
 export function pairingCheck(release: CircuitRelease, bundle: ProofBundle): Promise<boolean> {
   return snarkjs.groth16.verify(
     release.verificationKey as unknown as Parameters<SnarkjsVerify>[0],
@@ -18,9 +44,12 @@ export function pairingCheck(release: CircuitRelease, bundle: ProofBundle): Prom
 }
 
 /**
- * Whether `bundle` (untrusted JSON) is a valid proof for `release`. A malformed bundle throws
- * `INVALID_PROOF`; a well-formed one that fails the pairing check returns false.
+ * Whether `bundle` (untrusted JSON) is a valid proof for `release`. A malformed bundle (shape,
+ * ranges, points) throws `INVALID_PROOF`; a well-formed one that fails the pairing check returns
+ * false.
  */
 export async function verifyProof(release: CircuitRelease, bundle: unknown): Promise<boolean> {
-  return pairingCheck(release, parseProofBundle(bundle, release.verificationKey.nPublic));
+  const parsed = parseProofBundle(bundle, release.verificationKey.nPublic);
+  await checkProofPoints(parsed.proof);
+  return pairingCheck(release, parsed);
 }

@@ -198,6 +198,31 @@ describe("proofs with the committed query release", () => {
     ).toEqual(["MALFORMED"]);
   });
 
+  it("refuses points off the curve, and a B on the curve but outside the G2 subgroup", async () => {
+    const bundle = proofs[0] as ProofBundle;
+    // (1, 3) is not on y² = x³ + 3.
+    const offCurve = { ...bundle, proof: { ...bundle.proof, pi_a: ["1", "3", "1"] } };
+    await expect(verifyProof(release, offCurve)).rejects.toThrow(/pi_a is not on the curve/);
+    // A point of the twist y² = x³ + 3/(9 + u) with x = 2 + u: on the curve, of order ≠ r.
+    const twistPoint = [
+      ["2", "1"],
+      [
+        "7292567877523311580221095596750716176434782432868683424513645834767876293070",
+        "19659275751359636165940301690575149581329631496732780143538578556285923319774",
+      ],
+      ["1", "0"],
+    ];
+    const outsideSubgroup = { ...bundle, proof: { ...bundle.proof, pi_b: twistPoint } };
+    await expect(verifyProof(release, outsideSubgroup)).rejects.toMatchObject({
+      code: "INVALID_PROOF",
+      message: "malformed proof: pi_b is not in the G2 subgroup",
+    });
+    const expected = { root: 0n, schemaId: 0n, queryHash: 0n, challenge: 0n };
+    expect((await checkQueryProof(release, outsideSubgroup, expected)).reasons).toEqual([
+      "MALFORMED",
+    ]);
+  });
+
   it("refuses to prove a false statement, naming the predicate and never a value", async () => {
     const w = queryWitness(c, [p(Op.GTE, SLOT.creditScore, 800n)], 1n);
     await expect(proveQuery(release, w)).rejects.toMatchObject({
