@@ -2,8 +2,7 @@
  * Record commitments: `leaf = Poseidon(schemaId, Poseidon16(slots), salt)`, as the `query` and
  * `commitment` circuits compute them (circuits/src/record.circom).
  */
-import { randomBytes } from "node:crypto";
-import { isFieldElement } from "./field.js";
+import { isFieldElement, randomFieldElement } from "./field.js";
 import { poseidon } from "./poseidon.js";
 import type { Slots } from "./record.js";
 import { SLOT_COUNT } from "./schema.js";
@@ -13,7 +12,7 @@ export const SALT_BITS = 248;
 
 /** A fresh 248-bit salt from the operating system's CSPRNG. */
 export function randomSalt(): bigint {
-  return BigInt(`0x${randomBytes(SALT_BITS / 8).toString("hex")}`);
+  return randomFieldElement();
 }
 
 /** The commitment (Merkle leaf) of an encoded record under `schemaId` with `salt`. */

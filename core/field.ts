@@ -2,7 +2,7 @@
  * Field elements of BN254's scalar field, the values every circuit signal takes.
  * Inside the program they are `bigint`; on the wire, decimal strings.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { ErrorCode, RecordValidationError } from "./errors.js";
 
 /** r, the order of BN254's scalar field (the "SNARK scalar field"). */
@@ -11,6 +11,11 @@ export const FIELD_ORDER =
 
 /** 2^64: `uint` values and comparison operands lie in [0, 2^64). */
 export const UINT64_LIMIT = 1n << 64n;
+
+/** A uniform 248-bit value from the OS CSPRNG: below r with no reduction (salts, challenges). */
+export function randomFieldElement(): bigint {
+  return BigInt(`0x${randomBytes(31).toString("hex")}`);
+}
 
 /** Whether `v` is a canonical field element, in [0, r). */
 export function isFieldElement(v: bigint): boolean {

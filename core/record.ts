@@ -20,7 +20,8 @@ export type RecordInput = Readonly<Record<string, unknown>>;
 /** An encoded record: exactly {@link SLOT_COUNT} slots, unused ones 0. */
 export type Slots = readonly bigint[];
 
-const DAY_MS = 86_400_000;
+/** Milliseconds in a day: dates are encoded as whole UTC days since 1970-01-01. */
+export const DAY_MS = 86_400_000;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DECIMAL = /^(0|[1-9][0-9]{0,19})$/;
 const HEX_DIGEST = /^[0-9a-fA-F]{64}$/;
@@ -102,6 +103,11 @@ export function encodeDate(name: string, value: unknown): bigint {
     throw new RecordValidationError(ErrorCode.INVALID_DATE, name, "must be 1970-01-01 or later");
   }
   return BigInt(ms / DAY_MS);
+}
+
+/** The day number (days since 1970-01-01, UTC) of an instant. */
+export function dayNumber(date: Date): bigint {
+  return BigInt(Math.floor(date.getTime() / DAY_MS));
 }
 
 /** The `YYYY-MM-DD` date of a day number (inverse of {@link encodeDate}). */

@@ -6,9 +6,7 @@
 import { createHash } from "node:crypto";
 import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
-import type { RecordInput } from "./record.js";
-
-const DAY_MS = 86_400_000;
+import { DAY_MS, type RecordInput } from "./record.js";
 
 /** Options of {@link syntheticCreditReports}. */
 export interface SyntheticOptions {

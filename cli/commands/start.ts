@@ -4,14 +4,14 @@
  * builds its tree; a verifier states its policy and a challenge; the holder proves one record
  * meets it; the verifier checks the proof. Then two ways it must fail.
  */
-import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { loadCircuitRelease } from "../../core/artifacts.js";
 import { computeLeaf, randomSalt } from "../../core/commitment.js";
 import { CrossproofError, ErrorCode } from "../../core/errors.js";
+import { randomFieldElement } from "../../core/field.js";
 import { queryInputIndex } from "../../core/public-signals.js";
 import { compileQuery, evaluatePredicate, Op, type PredicateSpec } from "../../core/query.js";
-import { codeName, decodeDate, encodeRecord } from "../../core/record.js";
+import { codeName, dayNumber, decodeDate, encodeRecord } from "../../core/record.js";
 import { getSchema } from "../../core/schema.js";
 import { syntheticCreditReports } from "../../core/synthetic.js";
 import { CommitmentTree } from "../../core/tree.js";
@@ -83,7 +83,7 @@ export async function runStart(options: StartOptions): Promise<StartResult> {
   print(`  root ${tree.root} (this is what the issuer anchors on chain)`);
 
   print("\nVerifier (the bank across the boundary)");
-  const freshSince = decodeDate(BigInt(Math.floor(today.getTime() / 86_400_000) - 90));
+  const freshSince = decodeDate(dayNumber(today) - 90n);
   const policyFor = (applicant: string): PredicateSpec[] => [
     { op: "EQ", field: "subjectId", value: applicant },
     { op: "GTE", field: "creditScore", value: 650 },
@@ -115,7 +115,7 @@ export async function runStart(options: StartOptions): Promise<StartResult> {
   const query = await step("policy", "compile the policy: schemaId and queryHash", () =>
     compileQuery(schema, policyFor(applicant), k),
   );
-  const challenge = BigInt(`0x${randomBytes(31).toString("hex")}`);
+  const challenge = randomFieldElement();
   print(`  queryHash ${query.queryHash}`);
   print(`  challenge ${challenge} (one-time, from the verifier)`);
 
@@ -156,7 +156,7 @@ export async function runStart(options: StartOptions): Promise<StartResult> {
 
   print("\nWhat must fail");
   // A replay: the same proof presented for a later challenge, its challenge signal rewritten.
-  const nextChallenge = BigInt(`0x${randomBytes(31).toString("hex")}`);
+  const nextChallenge = randomFieldElement();
   const replayed = {
     ...bundle,
     publicSignals: bundle.publicSignals.map((s, i) =>

@@ -14,6 +14,7 @@ import * as snarkjs from "snarkjs";
 import { compileCircuit } from "../../circuits/compile.js";
 import { type CircuitInstance, getCircuitInstance, mainSource } from "../../circuits/instances.js";
 import { readSymbols } from "../../circuits/symbols.js";
+import { FIELD_ORDER } from "../../core/field.js";
 import { fileExists, temporaryPathFor } from "../../core/files.js";
 import {
   BUILD_DIR,
@@ -208,8 +209,6 @@ async function loadConstraints(r1csPath: string): Promise<Constraint[]> {
   })) as { constraints: Constraint[] };
   return r1cs.constraints;
 }
-
-const FIELD_ORDER = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
 /** Encode a witness in the `.wtns` format (version 2: header section, then the values). */
 export function encodeWtns(witness: readonly bigint[]): Uint8Array {

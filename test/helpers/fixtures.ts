@@ -3,7 +3,7 @@
  * committed among a few others, with the `query` circuit input for any predicates.
  */
 import { computeLeaf } from "../../core/commitment.js";
-import { FIELD_ORDER } from "../../core/field.js";
+import { FIELD_ORDER, UINT64_LIMIT } from "../../core/field.js";
 import { computeQueryHash, type Predicate, padPredicates } from "../../core/query.js";
 import { encodeRecord, type RecordInput } from "../../core/record.js";
 import { getSchema, type Schema } from "../../core/schema.js";
@@ -17,8 +17,8 @@ export const K = 8;
 /** r − 1 and r, the edges of the field. */
 export const R_MINUS_1 = FIELD_ORDER - 1n;
 export const R = FIELD_ORDER;
-export const U64_MAX = (1n << 64n) - 1n;
-export const U64_LIMIT = 1n << 64n;
+export const U64_LIMIT = UINT64_LIMIT;
+export const U64_MAX = UINT64_LIMIT - 1n;
 
 /** A credit report that meets the pilot's policy (score 720, debt/income 25 %, no default). */
 export const GOOD_REPORT: RecordInput = {
