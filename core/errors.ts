@@ -49,6 +49,17 @@ export const ErrorCode = {
   INVALID_PROOF: "INVALID_PROOF",
   /** A command-line invocation is malformed. */
   USAGE: "USAGE",
+  /**
+   * The chain node cannot be reached or answered something unusable. Never read as "the root
+   * is fine": every check that needs the registry fails with this code instead.
+   */
+  REGISTRY_UNAVAILABLE: "REGISTRY_UNAVAILABLE",
+  /** The registry contract refused a transaction (`details.reason` names its Solidity error). */
+  REGISTRY_REJECTED: "REGISTRY_REJECTED",
+  /** The chain configuration (RPC URL, chain id, addresses, signing key) is missing or invalid. */
+  CHAIN_CONFIG: "CHAIN_CONFIG",
+  /** The local chain node could not be started, or its saved state does not match its records. */
+  CHAIN_NODE: "CHAIN_NODE",
 } as const;
 
 /** One of the stable error codes. */
@@ -105,4 +116,9 @@ export class ArtifactError extends CrossproofError {
 /** A failure to make a proof, for instance because the record does not satisfy the query. */
 export class ProofError extends CrossproofError {
   override readonly name = "ProofError";
+}
+
+/** A chain node, registry contract or chain configuration problem. */
+export class ChainError extends CrossproofError {
+  override readonly name = "ChainError";
 }

@@ -108,3 +108,49 @@ export function packageRoot(name: string): string {
     dir = parent;
   }
 }
+
+/** Folder of the Solidity sources of the on-chain contracts. */
+export const CONTRACTS_DIR = join(PROJECT_ROOT, "chain", "contracts");
+
+/** Folder of the compiled contracts (ABI, bytecode, compiler settings), committed. */
+export const CONTRACT_ARTIFACTS_DIR = join(ARTIFACTS_DIR, "contracts");
+
+/** The compiled form of one contract, `artifacts/contracts/<name>.json`. */
+export function contractArtifactPath(name: string, root = CONTRACT_ARTIFACTS_DIR): string {
+  return join(root, `${name}.json`);
+}
+
+/**
+ * The data folder: the local chain node's state, keys and deployment record (and later the
+ * vault and the verifier's store). `CROSSPROOF_DATA_DIR` overrides the default `./data`.
+ */
+export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.CROSSPROOF_DATA_DIR || join(PROJECT_ROOT, "data"));
+}
+
+/** The files of the local chain node under a data folder. */
+export interface LocalChainPaths {
+  readonly dir: string;
+  /** anvil's state (accounts, contracts, blocks), loaded at start and dumped while it runs. */
+  readonly state: string;
+  /** Chain id and contract addresses, written once the contracts are deployed. */
+  readonly deployment: string;
+  /** The local admin's and issuer's signing keys (mode 0600). */
+  readonly adminKey: string;
+  readonly issuerKey: string;
+  /** The node's own output, for diagnosing a failed start. */
+  readonly log: string;
+}
+
+/** Where the local chain node keeps its files under `root` (default: the data folder). */
+export function localChainPaths(root = dataDir()): LocalChainPaths {
+  const dir = join(root, "chain");
+  return {
+    dir,
+    state: join(dir, "anvil-state.json"),
+    deployment: join(dir, "deployment.json"),
+    adminKey: join(dir, "keys", "admin.key"),
+    issuerKey: join(dir, "keys", "issuer.key"),
+    log: join(dir, "anvil.log"),
+  };
+}

@@ -1,0 +1,210 @@
+/**
+ * One call to get a working chain: `openChain()` either starts the local node (deploying the
+ * contracts and registering a local issuer on first start) or connects to the configured chain,
+ * and in both cases checks that the contracts at the recorded addresses are this release's.
+ */
+import type { Address } from "viem";
+import { ChainError, CrossproofError, ErrorCode } from "../core/errors.js";
+import { localChainPaths } from "../core/paths.js";
+import type { Groth16Proof } from "../core/proof.js";
+import { type ChainConfig, chainConfigFromEnv } from "./config.js";
+import { checkDeployment, deployContracts, readDeployment, writeDeployment } from "./deployment.js";
+import { loadOrCreateKeyFile, type Signer, signerFromEnv } from "./keys.js";
+import { LocalNode } from "./local-node.js";
+import { verifyOnChain } from "./onchain-verifier.js";
+import { EvmRootRegistry, redactUrl } from "./registry.js";
+
+/** Display name of the issuer registered on a fresh local chain. */
+export const LOCAL_ISSUER_NAME = "crossproof local issuer";
+
+/** Balance given to the local admin and issuer (1,000 ether; gas on a local node is free). */
+const LOCAL_BALANCE = 1_000n * 10n ** 18n;
+
+/** Options of `openChain`. */
+export interface OpenChainOptions {
+  /** Where the configuration comes from (default `process.env`). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Progress lines for people (addresses and URLs only, never keys). */
+  readonly log?: (line: string) => void;
+  /** Port of the local node (default: a free one). */
+  readonly port?: number;
+}
+
+/** A chain ready for use. */
+export interface ChainConnection {
+  readonly config: ChainConfig;
+  readonly chainId: number;
+  /** The RPC URL (the local node's; for a remote chain, as configured: do not log it whole). */
+  readonly rpcUrl: string;
+  readonly registryAddress: Address;
+  readonly verifierAddress: Address | undefined;
+  /** The registry, signing as the issuer when a key is configured (always on the local node). */
+  readonly registry: EvmRootRegistry;
+  /** The local node, when crossproof runs it. */
+  readonly node: LocalNode | undefined;
+  /** The registry signing as the admin (`CHAIN_CONFIG` if no admin key is configured). */
+  admin(): Promise<EvmRootRegistry>;
+  /** Checks a `query` proof with the deployed verifier contract. */
+  verifyOnChain(proof: Groth16Proof, publicSignals: readonly string[]): Promise<boolean>;
+  /** Stops the local node (saving its state); a no-op for a remote chain. */
+  close(): Promise<void>;
+}
+
+function connection(
+  config: ChainConfig,
+  registry: EvmRootRegistry,
+  verifier: Address | undefined,
+  admin: () => Promise<Signer>,
+  node: LocalNode | undefined,
+): ChainConnection {
+  return {
+    config,
+    chainId: registry.chainId,
+    rpcUrl: registry.rpcUrl,
+    registryAddress: registry.address,
+    verifierAddress: verifier,
+    registry,
+    node,
+    admin: async () => registry.withAccount((await admin()).account),
+    verifyOnChain: async (proof, publicSignals) => {
+      if (!verifier) {
+        throw new ChainError(
+          ErrorCode.CHAIN_CONFIG,
+          "no verifier contract is configured (CROSSPROOF_VERIFIER_ADDRESS)",
+        );
+      }
+      return verifyOnChain(registry.client, verifier, proof, publicSignals, registry.rpcUrl);
+    },
+    close: async () => {
+      await node?.stop();
+    },
+  };
+}
+
+async function openLocal(
+  config: ChainConfig & { mode: "local" },
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void,
+  port: number | undefined,
+): Promise<ChainConnection> {
+  const paths = localChainPaths(config.dataDir);
+  const node = await LocalNode.start({
+    dataDir: config.dataDir,
+    ...(port === undefined ? {} : { port }),
+  });
+  try {
+    log(`chain: local node at ${node.rpcUrl} (state in ${paths.dir})`);
+    const adminSigner = await loadOrCreateKeyFile(paths.adminKey);
+    const issuer =
+      (await signerFromEnv("CROSSPROOF_ISSUER_KEY", env)) ??
+      (await loadOrCreateKeyFile(paths.issuerKey));
+    const persist = () => node.persist();
+    let deployment = await readDeployment(paths.deployment);
+    const readOnly = (address: Address) =>
+      new EvmRootRegistry({
+        rpcUrl: node.rpcUrl,
+        chainId: node.chainId,
+        address,
+        afterWrite: persist,
+      });
+    if (deployment === undefined) {
+      for (const account of [adminSigner.account.address, issuer.account.address]) {
+        await node.request("anvil_setBalance", [account, `0x${LOCAL_BALANCE.toString(16)}`]);
+      }
+      deployment = await deployContracts({
+        client: readOnly("0x0000000000000000000000000000000000000000").client,
+        rpcUrl: node.rpcUrl,
+        admin: adminSigner.account,
+        afterWrite: persist,
+      });
+      await readOnly(deployment.registry)
+        .withAccount(adminSigner.account)
+        .registerIssuer(issuer.account.address, LOCAL_ISSUER_NAME);
+      // The state holding the contracts is on disk before the record that points at them.
+      await node.persist();
+      await writeDeployment(paths.deployment, deployment);
+      log(
+        `chain: deployed CommitmentRegistry at ${deployment.registry}, QueryVerifier at ${deployment.verifier}`,
+      );
+    } else {
+      try {
+        await checkDeployment(readOnly(deployment.registry).client, deployment, node.rpcUrl);
+      } catch (err) {
+        if (err instanceof CrossproofError && err.code === ErrorCode.CHAIN_CONFIG) {
+          throw new ChainError(
+            ErrorCode.CHAIN_NODE,
+            `the local chain state does not match ${paths.deployment} (${err.message}); delete ${paths.dir} to start a new local chain`,
+            { cause: err },
+          );
+        }
+        throw err;
+      }
+      log(
+        `chain: CommitmentRegistry at ${deployment.registry}, QueryVerifier at ${deployment.verifier}`,
+      );
+    }
+    const registry = new EvmRootRegistry({
+      rpcUrl: node.rpcUrl,
+      chainId: node.chainId,
+      address: deployment.registry,
+      account: issuer.account,
+      afterWrite: persist,
+    });
+    return connection(config, registry, deployment.verifier, async () => adminSigner, node);
+  } catch (err) {
+    await node.stop();
+    throw err;
+  }
+}
+
+async function openRemote(
+  config: ChainConfig & { mode: "remote" },
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void,
+): Promise<ChainConnection> {
+  if (!config.registry) {
+    throw new ChainError(
+      ErrorCode.CHAIN_CONFIG,
+      "CROSSPROOF_REGISTRY_ADDRESS is required with CROSSPROOF_RPC_URL (deploy with `crossproof chain deploy`)",
+      { details: { variable: "CROSSPROOF_REGISTRY_ADDRESS" } },
+    );
+  }
+  const issuer = await signerFromEnv("CROSSPROOF_ISSUER_KEY", env);
+  const registry = new EvmRootRegistry({
+    rpcUrl: config.rpcUrl,
+    chainId: config.chainId,
+    address: config.registry,
+    timestampUnit: config.timestampUnit,
+    transactionType: config.transactionType,
+    ...(issuer ? { account: issuer.account } : {}),
+  });
+  await checkDeployment(
+    registry.client,
+    { chainId: config.chainId, registry: config.registry, verifier: config.verifier },
+    config.rpcUrl,
+  );
+  log(
+    `chain: ${redactUrl(config.rpcUrl)} (chain ${config.chainId}), CommitmentRegistry at ${config.registry}`,
+  );
+  const admin = async (): Promise<Signer> => {
+    const signer = await signerFromEnv("CROSSPROOF_ADMIN_KEY", env);
+    if (!signer) {
+      throw new ChainError(
+        ErrorCode.CHAIN_CONFIG,
+        "set CROSSPROOF_ADMIN_KEY or CROSSPROOF_ADMIN_KEY_FILE for admin operations",
+      );
+    }
+    return signer;
+  };
+  return connection(config, registry, config.verifier, admin, undefined);
+}
+
+/** Opens the configured chain (see `chain/config.ts`): the local node unless `CROSSPROOF_RPC_URL` is set. */
+export async function openChain(options: OpenChainOptions = {}): Promise<ChainConnection> {
+  const env = options.env ?? process.env;
+  const log = options.log ?? (() => {});
+  const config = chainConfigFromEnv(env);
+  return config.mode === "local"
+    ? openLocal(config, env, log, options.port)
+    : openRemote(config, env, log);
+}

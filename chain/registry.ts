@@ -1,0 +1,520 @@
+/**
+ * `RootRegistry`: what crossproof needs from the chain (anchor, revoke, look up a root, latest
+ * root, watch events), implemented once over viem's JSON-RPC client, so it runs against the
+ * local anvil node, FISCO BCOS 3.x's Web3 RPC, Besu or any EVM chain.
+ *
+ * Failures are explicit: a node that cannot be reached, times out or answers nonsense gives
+ * `REGISTRY_UNAVAILABLE`, a refused transaction `REGISTRY_REJECTED` naming the contract's
+ * error. A lookup never turns a failure into "unknown root" or "root is fine".
+ */
+import {
+  type Address,
+  BaseError,
+  type Chain,
+  ContractFunctionRevertedError,
+  ContractFunctionZeroDataError,
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  type Hash,
+  http,
+  type PublicClient,
+  parseEventLogs,
+  type Transport,
+  type WalletClient,
+  zeroAddress,
+} from "viem";
+import type { PrivateKeyAccount } from "viem/accounts";
+import { ChainError, CrossproofError, ErrorCode } from "../core/errors.js";
+import { commitmentRegistryAbi } from "./abi.js";
+
+/** How the chain reports `block.timestamp`: seconds, milliseconds (FISCO BCOS < 3.12), or guess. */
+export type TimestampUnit = "s" | "ms" | "auto";
+
+/** Transaction type: EIP-1559 (default) or legacy, for chains without a base fee. */
+export type TransactionType = "eip1559" | "legacy";
+
+/** What the registry records about an anchored root. */
+export interface RootStatus {
+  readonly root: bigint;
+  readonly issuer: Address;
+  readonly schemaId: bigint;
+  readonly anchoredAt: Date;
+  /** When the issuer anchored its next root for the schema; null while the root is current. */
+  readonly replacedAt: Date | null;
+  /** When the issuer revoked the root outright; null if it did not. */
+  readonly revokedAt: Date | null;
+  /** Whether the issuer is still registered (a removed issuer's roots are not to be trusted). */
+  readonly issuerActive: boolean;
+}
+
+/** A registered (or removed) issuer. */
+export interface IssuerInfo {
+  readonly address: Address;
+  readonly active: boolean;
+  readonly name: string;
+}
+
+/** Where an event or a transaction landed. */
+export interface ChainPosition {
+  readonly blockNumber: bigint;
+  readonly transactionHash: Hash;
+}
+
+/** A registry event, decoded. */
+export type RegistryEvent = ChainPosition &
+  (
+    | { readonly type: "IssuerRegistered"; readonly issuer: Address; readonly name: string }
+    | { readonly type: "IssuerRemoved"; readonly issuer: Address }
+    | {
+        readonly type: "RootAnchored";
+        readonly issuer: Address;
+        readonly schemaId: bigint;
+        readonly root: bigint;
+        /** The issuer's previous root for the schema (0n if none). */
+        readonly previousRoot: bigint;
+        readonly anchoredAt: Date;
+      }
+    | {
+        readonly type: "RootReplaced";
+        readonly root: bigint;
+        readonly replacedBy: bigint;
+        readonly replacedAt: Date;
+      }
+    | {
+        readonly type: "RootRevoked";
+        readonly issuer: Address;
+        readonly root: bigint;
+        readonly revokedAt: Date;
+      }
+  );
+
+/** The receipt of an anchoring. */
+export interface AnchorReceipt extends ChainPosition {
+  readonly issuer: Address;
+  readonly schemaId: bigint;
+  readonly root: bigint;
+  readonly previousRoot: bigint;
+  readonly anchoredAt: Date;
+}
+
+/** Callbacks of `RootRegistry.watch`. */
+export interface WatchHandlers {
+  /** Each event, in chain order, exactly once per watch. */
+  onEvent(event: RegistryEvent): void;
+  /** The watch has seen every event up to `blockNumber`. */
+  onSynced?(blockNumber: bigint): void;
+  /** A poll failed (`REGISTRY_UNAVAILABLE`); the watch keeps polling. */
+  onError?(error: CrossproofError): void;
+  /** The chain went back below blocks already seen (a reorganisation, or a node reset). */
+  onReset?(): void;
+}
+
+/** Options of `RootRegistry.watch`. */
+export interface WatchOptions {
+  /** First block to report (default: the next block after the current one). */
+  readonly fromBlock?: bigint;
+  /** Time between polls (default 1,000 ms). */
+  readonly pollingIntervalMs?: number;
+}
+
+/** What crossproof needs from the chain. */
+export interface RootRegistry {
+  /** The registry contract's address. */
+  readonly address: Address;
+  /** The account that signs this instance's transactions, if any. */
+  readonly signer: Address | undefined;
+  /** A root's record, or null if it was never anchored. */
+  lookupRoot(root: bigint): Promise<RootStatus | null>;
+  /** The root `issuer` anchored last for `schemaId`, or null. */
+  latestRoot(issuer: Address, schemaId: bigint): Promise<bigint | null>;
+  /** An issuer's registration. */
+  issuerInfo(issuer: Address): Promise<IssuerInfo>;
+  /** Anchors `root` for `schemaId` as the signer (a registered issuer). */
+  anchorRoot(schemaId: bigint, root: bigint): Promise<AnchorReceipt>;
+  /** Revokes one of the signer's roots. */
+  revokeRoot(root: bigint): Promise<ChainPosition>;
+  /** Registers an issuer (the signer must be the admin). */
+  registerIssuer(issuer: Address, name: string): Promise<ChainPosition>;
+  /** Removes an issuer (the signer must be the admin). */
+  removeIssuer(issuer: Address): Promise<ChainPosition>;
+  /** The registry's events in a block range (inclusive), in chain order. */
+  events(fromBlock: bigint, toBlock: bigint): Promise<RegistryEvent[]>;
+  /** Polls for events until the returned function is called. */
+  watch(handlers: WatchHandlers, options?: WatchOptions): () => void;
+}
+
+/** Options of `EvmRootRegistry`. */
+export interface EvmRootRegistryOptions {
+  readonly rpcUrl: string;
+  readonly chainId: number;
+  readonly address: Address;
+  /** The signing account; without one, the registry is read-only. */
+  readonly account?: PrivateKeyAccount;
+  readonly timestampUnit?: TimestampUnit;
+  readonly transactionType?: TransactionType;
+  /** Per-request timeout (default 10 s). */
+  readonly timeoutMs?: number;
+  /** Called after each confirmed transaction (the local node saves its state). */
+  readonly afterWrite?: () => Promise<void>;
+}
+
+/** A decoded log of the registry contract. */
+type RegistryLog = ReturnType<typeof parseEventLogs<typeof commitmentRegistryAbi>>[number];
+
+/** Largest block range asked of `eth_getLogs` at once (many nodes refuse wide ranges). */
+const LOG_RANGE = 2_000n;
+
+/** Above this a timestamp cannot be in seconds (year 5138), so it is in milliseconds. */
+const MS_THRESHOLD = 100_000_000_000n;
+
+/** The URL without credentials, path or query (which may hold an API key), for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}`;
+  } catch {
+    return "(invalid URL)";
+  }
+}
+
+/** A viem chain definition for any EVM chain crossproof is pointed at. */
+export function chainDefinition(chainId: number, rpcUrl: string): Chain {
+  return defineChain({
+    id: chainId,
+    name: `chain ${chainId}`,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [rpcUrl] } },
+  });
+}
+
+function jsonSafe(value: unknown): unknown {
+  if (typeof value === "bigint") return value.toString();
+  if (Array.isArray(value)) return value.map(jsonSafe);
+  return value;
+}
+
+/**
+ * Classifies a viem failure: a contract revert is `REGISTRY_REJECTED` with the Solidity error's
+ * name and arguments; anything else is `REGISTRY_UNAVAILABLE`, or, for a transaction the node
+ * refused (funds, nonce, gas), `REGISTRY_REJECTED` with viem's short message.
+ */
+export function toChainError(err: unknown, action: string, rpcUrl: string): CrossproofError {
+  if (err instanceof CrossproofError) return err;
+  const rpc = redactUrl(rpcUrl);
+  if (err instanceof BaseError) {
+    const revert = err.walk((e) => e instanceof ContractFunctionRevertedError);
+    if (revert instanceof ContractFunctionRevertedError) {
+      const reason = revert.data?.errorName ?? revert.reason ?? "unknown";
+      return new ChainError(
+        ErrorCode.REGISTRY_REJECTED,
+        `the registry refused ${action}: ${reason}`,
+        {
+          details: { action, reason, args: jsonSafe(revert.data?.args ?? []) },
+        },
+      );
+    }
+    if (err.walk((e) => e instanceof ContractFunctionZeroDataError)) {
+      return new ChainError(
+        ErrorCode.REGISTRY_UNAVAILABLE,
+        `no registry contract answers at the configured address on ${rpc}`,
+        { details: { action, rpc }, cause: err },
+      );
+    }
+    const name = err.walk()?.name ?? err.name;
+    if (/Insufficient|Nonce|Gas|Fee|Underpriced|Intrinsic|ExecutionReverted/i.test(name)) {
+      return new ChainError(
+        ErrorCode.REGISTRY_REJECTED,
+        `the chain refused ${action}: ${err.shortMessage}`,
+        {
+          details: { action, reason: name },
+          cause: err,
+        },
+      );
+    }
+  }
+  return new ChainError(
+    ErrorCode.REGISTRY_UNAVAILABLE,
+    `the chain node at ${rpc} cannot be used (${action})`,
+    {
+      details: { action, rpc },
+      cause: err,
+    },
+  );
+}
+
+/** `RootRegistry` over viem's JSON-RPC client. */
+export class EvmRootRegistry implements RootRegistry {
+  readonly address: Address;
+  readonly signer: Address | undefined;
+  readonly chainId: number;
+  readonly rpcUrl: string;
+  readonly #options: EvmRootRegistryOptions;
+  readonly #public: PublicClient<Transport, Chain>;
+  readonly #wallet: WalletClient<Transport, Chain, PrivateKeyAccount> | undefined;
+
+  constructor(options: EvmRootRegistryOptions) {
+    this.#options = options;
+    this.address = options.address;
+    this.chainId = options.chainId;
+    this.rpcUrl = options.rpcUrl;
+    this.signer = options.account?.address;
+    const chain = chainDefinition(options.chainId, options.rpcUrl);
+    const transport = http(options.rpcUrl, { timeout: options.timeoutMs ?? 10_000, retryCount: 1 });
+    this.#public = createPublicClient({ chain, transport, cacheTime: 0 });
+    this.#wallet = options.account
+      ? createWalletClient({ chain, transport, account: options.account })
+      : undefined;
+  }
+
+  /** The same registry, signing with another account (e.g. the admin's). */
+  withAccount(account: PrivateKeyAccount): EvmRootRegistry {
+    return new EvmRootRegistry({ ...this.#options, account });
+  }
+
+  /** The viem public client (for the on-chain verifier and health checks). */
+  get client(): PublicClient<Transport, Chain> {
+    return this.#public;
+  }
+
+  #time(value: bigint): Date {
+    const unit = this.#options.timestampUnit ?? "auto";
+    const ms = unit === "ms" || (unit === "auto" && value > MS_THRESHOLD) ? value : value * 1000n;
+    return new Date(Number(ms));
+  }
+
+  async #read<T>(action: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      throw toChainError(err, action, this.rpcUrl);
+    }
+  }
+
+  async lookupRoot(root: bigint): Promise<RootStatus | null> {
+    const [issuer, schemaId, anchoredAt, replacedAt, revokedAt, issuerActive] = await this.#read(
+      "rootStatus",
+      () =>
+        this.#public.readContract({
+          address: this.address,
+          abi: commitmentRegistryAbi,
+          functionName: "rootStatus",
+          args: [root],
+        }),
+    );
+    if (issuer === zeroAddress) return null;
+    return {
+      root,
+      issuer,
+      schemaId,
+      anchoredAt: this.#time(anchoredAt),
+      replacedAt: replacedAt === 0n ? null : this.#time(replacedAt),
+      revokedAt: revokedAt === 0n ? null : this.#time(revokedAt),
+      issuerActive,
+    };
+  }
+
+  async latestRoot(issuer: Address, schemaId: bigint): Promise<bigint | null> {
+    const root = await this.#read("latestRoot", () =>
+      this.#public.readContract({
+        address: this.address,
+        abi: commitmentRegistryAbi,
+        functionName: "latestRoot",
+        args: [issuer, schemaId],
+      }),
+    );
+    return root === 0n ? null : root;
+  }
+
+  async issuerInfo(issuer: Address): Promise<IssuerInfo> {
+    const [active, name] = await this.#read("issuerInfo", () =>
+      this.#public.readContract({
+        address: this.address,
+        abi: commitmentRegistryAbi,
+        functionName: "issuerInfo",
+        args: [issuer],
+      }),
+    );
+    return { address: issuer, active, name };
+  }
+
+  async #write(
+    action: string,
+    functionName: "anchorRoot" | "revokeRoot" | "registerIssuer" | "removeIssuer",
+    args: readonly unknown[],
+  ): Promise<{ position: ChainPosition; events: RegistryEvent[] }> {
+    const wallet = this.#wallet;
+    if (!wallet) {
+      throw new ChainError(
+        ErrorCode.CHAIN_CONFIG,
+        `${action} needs a signing key, and none is configured`,
+      );
+    }
+    try {
+      // Simulate first: a revert comes back decoded, before any gas is spent.
+      const { request } = await this.#public.simulateContract({
+        address: this.address,
+        abi: commitmentRegistryAbi,
+        functionName,
+        args,
+        account: wallet.account,
+        ...(this.#options.transactionType === "legacy" ? { type: "legacy" } : {}),
+      } as Parameters<typeof this.client.simulateContract>[0]);
+      const hash = await wallet.writeContract(
+        request as Parameters<typeof wallet.writeContract>[0],
+      );
+      const receipt = await this.#public.waitForTransactionReceipt({ hash, pollingInterval: 250 });
+      if (receipt.status !== "success") {
+        throw new ChainError(
+          ErrorCode.REGISTRY_REJECTED,
+          `the transaction for ${action} reverted`,
+          {
+            details: { action, transactionHash: hash },
+          },
+        );
+      }
+      await this.#options.afterWrite?.();
+      const logs = parseEventLogs({ abi: commitmentRegistryAbi, logs: receipt.logs }).filter(
+        (log) => log.address.toLowerCase() === this.address.toLowerCase(),
+      );
+      return {
+        position: { blockNumber: receipt.blockNumber, transactionHash: hash },
+        events: logs.map((log) => this.#decode(log)).filter((e) => e !== null),
+      };
+    } catch (err) {
+      throw toChainError(err, action, this.rpcUrl);
+    }
+  }
+
+  async anchorRoot(schemaId: bigint, root: bigint): Promise<AnchorReceipt> {
+    const { position, events } = await this.#write("anchorRoot", "anchorRoot", [schemaId, root]);
+    const anchored = events.find((e) => e.type === "RootAnchored");
+    if (anchored?.type !== "RootAnchored") {
+      throw new ChainError(
+        ErrorCode.REGISTRY_UNAVAILABLE,
+        "the anchoring emitted no RootAnchored event",
+      );
+    }
+    return {
+      ...position,
+      issuer: anchored.issuer,
+      schemaId,
+      root,
+      previousRoot: anchored.previousRoot,
+      anchoredAt: anchored.anchoredAt,
+    };
+  }
+
+  async revokeRoot(root: bigint): Promise<ChainPosition> {
+    return (await this.#write("revokeRoot", "revokeRoot", [root])).position;
+  }
+
+  async registerIssuer(issuer: Address, name: string): Promise<ChainPosition> {
+    return (await this.#write("registerIssuer", "registerIssuer", [issuer, name])).position;
+  }
+
+  async removeIssuer(issuer: Address): Promise<ChainPosition> {
+    return (await this.#write("removeIssuer", "removeIssuer", [issuer])).position;
+  }
+
+  #decode(log: RegistryLog): RegistryEvent | null {
+    const position = {
+      blockNumber: log.blockNumber ?? 0n,
+      transactionHash: log.transactionHash ?? ("0x" as Hash),
+    };
+    switch (log.eventName) {
+      case "IssuerRegistered":
+        return { ...position, type: log.eventName, issuer: log.args.issuer, name: log.args.name };
+      case "IssuerRemoved":
+        return { ...position, type: log.eventName, issuer: log.args.issuer };
+      case "RootAnchored":
+        return {
+          ...position,
+          type: log.eventName,
+          issuer: log.args.issuer,
+          schemaId: log.args.schemaId,
+          root: log.args.root,
+          previousRoot: log.args.previousRoot,
+          anchoredAt: this.#time(log.args.anchoredAt),
+        };
+      case "RootReplaced":
+        return {
+          ...position,
+          type: log.eventName,
+          root: log.args.root,
+          replacedBy: log.args.replacedBy,
+          replacedAt: this.#time(log.args.replacedAt),
+        };
+      case "RootRevoked":
+        return {
+          ...position,
+          type: log.eventName,
+          issuer: log.args.issuer,
+          root: log.args.root,
+          revokedAt: this.#time(log.args.revokedAt),
+        };
+      default:
+        // Ownable's events (ownership transfers) are not registry events.
+        return null;
+    }
+  }
+
+  async events(fromBlock: bigint, toBlock: bigint): Promise<RegistryEvent[]> {
+    const out: RegistryEvent[] = [];
+    for (let from = fromBlock; from <= toBlock; from += LOG_RANGE) {
+      const to = from + LOG_RANGE - 1n < toBlock ? from + LOG_RANGE - 1n : toBlock;
+      const logs = await this.#read("getLogs", () =>
+        this.#public.getContractEvents({
+          address: this.address,
+          abi: commitmentRegistryAbi,
+          fromBlock: from,
+          toBlock: to,
+          strict: true,
+        }),
+      );
+      for (const log of logs) {
+        const event = this.#decode(log);
+        if (event) out.push(event);
+      }
+    }
+    return out;
+  }
+
+  watch(handlers: WatchHandlers, options: WatchOptions = {}): () => void {
+    const interval = options.pollingIntervalMs ?? 1_000;
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    // The last block whose events were delivered; undefined until the first poll.
+    let cursor = options.fromBlock === undefined ? undefined : options.fromBlock - 1n;
+    const poll = async (): Promise<void> => {
+      try {
+        const head = await this.#read("blockNumber", () =>
+          this.#public.getBlockNumber({ cacheTime: 0 }),
+        );
+        let seen: bigint = cursor ?? head;
+        if (head < seen) {
+          seen = head;
+          handlers.onReset?.();
+        }
+        while (seen < head && !stopped) {
+          const to: bigint = seen + LOG_RANGE < head ? seen + LOG_RANGE : head;
+          for (const event of await this.events(seen + 1n, to)) {
+            if (!stopped) handlers.onEvent(event);
+          }
+          seen = to;
+          cursor = seen;
+        }
+        cursor = seen;
+        if (!stopped) handlers.onSynced?.(seen);
+      } catch (err) {
+        if (!stopped) handlers.onError?.(toChainError(err, "watch", this.rpcUrl));
+      }
+      if (!stopped) timer = setTimeout(() => void poll(), interval);
+    };
+    void poll();
+    return () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    };
+  }
+}
