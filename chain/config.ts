@@ -11,8 +11,8 @@
  * | `CROSSPROOF_ISSUER_KEY[_FILE]`    | the issuer's signing key, or a file holding it             |
  * | `CROSSPROOF_ADMIN_KEY[_FILE]`     | the registry admin's key (deploying, managing issuers)      |
  * | `CROSSPROOF_CHAIN_TIMESTAMP_UNIT` | `auto` (default), `s` or `ms` (FISCO BCOS before 3.12)     |
- * | `CROSSPROOF_CHAIN_TX_TYPE`        | `eip1559` (default) or `legacy` (chains without base fee)  |
- * | `CROSSPROOF_DATA_DIR`             | the data folder (default `./data`)                         |
+ * | `CROSSPROOF_CHAIN_TX_TYPE`        | `auto` (default: as the chain's blocks allow) or `legacy`  |
+ * | `CROSSPROOF_DATA_DIR`             | the data folder (default `data/` in the crossproof folder) |
  */
 import { type Address, getAddress, isAddress } from "viem";
 import { ChainError, ErrorCode } from "../core/errors.js";
@@ -94,6 +94,6 @@ export function chainConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ChainC
     registry: optionalAddress(env, "CROSSPROOF_REGISTRY_ADDRESS"),
     verifier: optionalAddress(env, "CROSSPROOF_VERIFIER_ADDRESS"),
     timestampUnit: oneOf(env, "CROSSPROOF_CHAIN_TIMESTAMP_UNIT", ["auto", "s", "ms"], "auto"),
-    transactionType: oneOf(env, "CROSSPROOF_CHAIN_TX_TYPE", ["eip1559", "legacy"], "eip1559"),
+    transactionType: oneOf(env, "CROSSPROOF_CHAIN_TX_TYPE", ["auto", "legacy"], "auto"),
   };
 }

@@ -108,18 +108,16 @@ async function openLocal(
         afterWrite: persist,
       });
     if (deployment === undefined) {
-      for (const account of [adminSigner.account.address, issuer.account.address]) {
-        await node.request("anvil_setBalance", [account, `0x${LOCAL_BALANCE.toString(16)}`]);
-      }
+      await node.request("anvil_setBalance", [
+        adminSigner.account.address,
+        `0x${LOCAL_BALANCE.toString(16)}`,
+      ]);
       deployment = await deployContracts({
         client: readOnly("0x0000000000000000000000000000000000000000").client,
         rpcUrl: node.rpcUrl,
         admin: adminSigner.account,
         afterWrite: persist,
       });
-      await readOnly(deployment.registry)
-        .withAccount(adminSigner.account)
-        .registerIssuer(issuer.account.address, LOCAL_ISSUER_NAME);
       // The state holding the contracts is on disk before the record that points at them.
       await node.persist();
       await writeDeployment(paths.deployment, deployment);
@@ -150,6 +148,18 @@ async function openLocal(
       account: issuer.account,
       afterWrite: persist,
     });
+    // The local issuer is registered on first start, and again whenever it is a new one (an
+    // issuer key set in the environment after the local chain was made).
+    if (!(await registry.issuerInfo(issuer.account.address)).active) {
+      await node.request("anvil_setBalance", [
+        issuer.account.address,
+        `0x${LOCAL_BALANCE.toString(16)}`,
+      ]);
+      await registry
+        .withAccount(adminSigner.account)
+        .registerIssuer(issuer.account.address, LOCAL_ISSUER_NAME);
+      log(`chain: registered the local issuer ${issuer.account.address}`);
+    }
     return connection(config, registry, deployment.verifier, async () => adminSigner, node);
   } catch (err) {
     await node.stop();

@@ -9,6 +9,7 @@ import {
   type Address,
   type Chain,
   createWalletClient,
+  getAddress,
   type Hex,
   http,
   isAddress,
@@ -21,12 +22,15 @@ import { ChainError, ErrorCode } from "../core/errors.js";
 import { writeFileAtomic } from "../core/files.js";
 import { contractArtifactPath } from "../core/paths.js";
 import { commitmentRegistryAbi, queryVerifierAbi } from "./abi.js";
-import { chainDefinition, toChainError } from "./registry.js";
+import { chainDefinition, type TransactionType, toChainError } from "./registry.js";
 
 /** Names of the deployed contracts, as in `artifacts/contracts/<name>.json`. */
 export type ContractName = "CommitmentRegistry" | "QueryVerifier";
 
-const address = z.string().refine(isAddress, "an EVM address") as unknown as z.ZodType<Address>;
+const address = z
+  .string()
+  .refine((s) => isAddress(s, { strict: false }), "an EVM address")
+  .transform((s): Address => getAddress(s));
 
 const deploymentSchema = z.strictObject({
   chainId: z.number().int().positive(),
@@ -94,6 +98,7 @@ export interface DeployOptions {
   readonly admin: PrivateKeyAccount;
   /** Called after each confirmed transaction (the local node saves its state). */
   readonly afterWrite?: () => Promise<void>;
+  readonly transactionType?: TransactionType;
 }
 
 /** Deploys the registry (owned by `admin`) and the `query` verifier. */
@@ -109,14 +114,17 @@ export async function deployContracts(options: DeployOptions): Promise<Deploymen
   const verifierCode = await loadCompiledContract("QueryVerifier");
   try {
     const startBlock = await client.getBlockNumber({ cacheTime: 0 });
+    const type = options.transactionType === "legacy" ? ({ type: "legacy" } as const) : {};
     const registryTx = await wallet.deployContract({
       abi: commitmentRegistryAbi,
       bytecode: registryCode.bytecode,
       args: [admin.address],
+      ...type,
     });
     const verifierTx = await wallet.deployContract({
       abi: queryVerifierAbi,
       bytecode: verifierCode.bytecode,
+      ...type,
     });
     const registry = await client.waitForTransactionReceipt({
       hash: registryTx,
@@ -132,8 +140,8 @@ export async function deployContracts(options: DeployOptions): Promise<Deploymen
     await options.afterWrite?.();
     return {
       chainId,
-      registry: registry.contractAddress,
-      verifier: verifier.contractAddress,
+      registry: getAddress(registry.contractAddress),
+      verifier: getAddress(verifier.contractAddress),
       admin: admin.address,
       deployedAtBlock: (startBlock + 1n).toString(),
     };

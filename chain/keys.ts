@@ -69,8 +69,9 @@ export async function signerFromEnv(
   name: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Signer | undefined> {
-  const value = env[name];
-  const file = env[`${name}_FILE`];
+  // An empty variable counts as unset, as for every other CROSSPROOF_* variable.
+  const value = env[name] || undefined;
+  const file = env[`${name}_FILE`] || undefined;
   if (value !== undefined && file !== undefined) {
     throw new ChainError(ErrorCode.CHAIN_CONFIG, `set ${name} or ${name}_FILE, not both`);
   }

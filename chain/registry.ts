@@ -31,8 +31,11 @@ import { commitmentRegistryAbi } from "./abi.js";
 /** How the chain reports `block.timestamp`: seconds, milliseconds (FISCO BCOS < 3.12), or guess. */
 export type TimestampUnit = "s" | "ms" | "auto";
 
-/** Transaction type: EIP-1559 (default) or legacy, for chains without a base fee. */
-export type TransactionType = "eip1559" | "legacy";
+/**
+ * Transaction type: `auto` (viem sends EIP-1559 when the chain's blocks carry a base fee, legacy
+ * otherwise) or `legacy` (always, for nodes that refuse typed transactions).
+ */
+export type TransactionType = "auto" | "legacy";
 
 /** What the registry records about an anchored root. */
 export interface RootStatus {
@@ -124,8 +127,10 @@ export interface RootRegistry {
   readonly address: Address;
   /** The account that signs this instance's transactions, if any. */
   readonly signer: Address | undefined;
-  /** A root's record, or null if it was never anchored. */
-  lookupRoot(root: bigint): Promise<RootStatus | null>;
+  /** A root's record (as of `atBlock`, default the latest block), or null if never anchored. */
+  lookupRoot(root: bigint, atBlock?: bigint): Promise<RootStatus | null>;
+  /** The number of the chain's latest block. */
+  blockNumber(): Promise<bigint>;
   /** The root `issuer` anchored last for `schemaId`, or null. */
   latestRoot(issuer: Address, schemaId: bigint): Promise<bigint | null>;
   /** An issuer's registration. */
@@ -218,28 +223,28 @@ export function toChainError(err: unknown, action: string, rpcUrl: string): Cros
       return new ChainError(
         ErrorCode.REGISTRY_UNAVAILABLE,
         `no registry contract answers at the configured address on ${rpc}`,
-        { details: { action, rpc }, cause: err },
+        { details: { action, rpc, error: err.name } },
       );
     }
     const name = err.walk()?.name ?? err.name;
     if (/Insufficient|Nonce|Gas|Fee|Underpriced|Intrinsic|ExecutionReverted/i.test(name)) {
-      return new ChainError(
-        ErrorCode.REGISTRY_REJECTED,
-        `the chain refused ${action}: ${err.shortMessage}`,
-        {
-          details: { action, reason: name },
-          cause: err,
-        },
-      );
+      return new ChainError(ErrorCode.REGISTRY_REJECTED, `the chain refused ${action} (${name})`, {
+        details: { action, reason: name },
+      });
     }
   }
+  // viem's error is not kept as the cause: its message can quote the RPC URL's path and query,
+  // which often hold an API key. Its class name is enough to tell a timeout from a refusal.
+  const error =
+    err instanceof Error
+      ? err instanceof BaseError
+        ? (err.walk()?.name ?? err.name)
+        : err.name
+      : "unknown";
   return new ChainError(
     ErrorCode.REGISTRY_UNAVAILABLE,
-    `the chain node at ${rpc} cannot be used (${action})`,
-    {
-      details: { action, rpc },
-      cause: err,
-    },
+    `the chain node at ${rpc} cannot be used (${action}: ${error})`,
+    { details: { action, rpc, error } },
   );
 }
 
@@ -291,7 +296,11 @@ export class EvmRootRegistry implements RootRegistry {
     }
   }
 
-  async lookupRoot(root: bigint): Promise<RootStatus | null> {
+  async blockNumber(): Promise<bigint> {
+    return this.#read("blockNumber", () => this.#public.getBlockNumber({ cacheTime: 0 }));
+  }
+
+  async lookupRoot(root: bigint, atBlock?: bigint): Promise<RootStatus | null> {
     const [issuer, schemaId, anchoredAt, replacedAt, revokedAt, issuerActive] = await this.#read(
       "rootStatus",
       () =>
@@ -300,6 +309,7 @@ export class EvmRootRegistry implements RootRegistry {
           abi: commitmentRegistryAbi,
           functionName: "rootStatus",
           args: [root],
+          ...(atBlock === undefined ? {} : { blockNumber: atBlock }),
         }),
     );
     if (issuer === zeroAddress) return null;
@@ -484,16 +494,25 @@ export class EvmRootRegistry implements RootRegistry {
     const interval = options.pollingIntervalMs ?? 1_000;
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
-    // The last block whose events were delivered; undefined until the first poll.
+    // The last block whose events were delivered, and its hash; undefined until the first poll.
     let cursor = options.fromBlock === undefined ? undefined : options.fromBlock - 1n;
+    let cursorHash: Hash | undefined;
+    const blockHash = async (number: bigint): Promise<Hash | undefined> =>
+      number < 0n
+        ? undefined
+        : ((await this.#read("getBlock", () => this.#public.getBlock({ blockNumber: number })))
+            .hash ?? undefined);
     const poll = async (): Promise<void> => {
       try {
         const head = await this.#read("blockNumber", () =>
           this.#public.getBlockNumber({ cacheTime: 0 }),
         );
         let seen: bigint = cursor ?? head;
-        if (head < seen) {
+        // A chain that went below the last block seen, or whose block there changed, was
+        // reorganised (or reset): what was derived from its events must be dropped.
+        if (head < seen || (cursorHash !== undefined && (await blockHash(seen)) !== cursorHash)) {
           seen = head;
+          cursorHash = undefined;
           handlers.onReset?.();
         }
         while (seen < head && !stopped) {
@@ -502,8 +521,8 @@ export class EvmRootRegistry implements RootRegistry {
             if (!stopped) handlers.onEvent(event);
           }
           seen = to;
-          cursor = seen;
         }
+        if (seen !== cursor || cursorHash === undefined) cursorHash = await blockHash(seen);
         cursor = seen;
         if (!stopped) handlers.onSynced?.(seen);
       } catch (err) {

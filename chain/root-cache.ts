@@ -8,8 +8,11 @@
  * backwards, the cache empties and every lookup goes to the chain until the watch is in sync
  * again, so a lookup is never answered from a view older than the last successful poll.
  *
- * A lookup that raced with an invalidation is not stored (an epoch counter), so a stale answer
- * read just before an event cannot outlive it.
+ * An answer is stored only if it cannot be newer than what the watch has seen: the lookup reads
+ * the chain at a known block, and is kept only once the watch has reached that block and no
+ * event came in between (an epoch counter). Otherwise a lookup could store state from a block
+ * that a reorganisation then drops before the watch ever sees it. Such answers are still
+ * returned, just not kept.
  */
 import { LRUCache } from "lru-cache";
 import type { CrossproofError } from "../core/errors.js";
@@ -98,9 +101,14 @@ export class RootCache {
       return cached.status;
     }
     this.stats.misses++;
+    if (!this.#inSync) return this.#registry.lookupRoot(root);
     const epoch = this.#epoch;
-    const status = await this.#registry.lookupRoot(root);
-    if (this.#inSync && epoch === this.#epoch) this.#entries.set(root, { status });
+    const block = await this.#registry.blockNumber();
+    const status = await this.#registry.lookupRoot(root, block);
+    const synced = this.stats.syncedBlock;
+    if (this.#inSync && epoch === this.#epoch && synced !== undefined && synced >= block) {
+      this.#entries.set(root, { status });
+    }
     return status;
   }
 

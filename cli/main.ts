@@ -9,7 +9,6 @@ import { CrossproofError, ErrorCode } from "../core/errors.js";
 import { documentFingerprint } from "../core/field.js";
 import { builtInSchemas } from "../core/schema.js";
 import { releaseSnarkjsCurve } from "../core/snarkjs-runtime.js";
-import { runStart } from "./commands/start.js";
 import { printError, printJson } from "./output.js";
 
 interface Command {
@@ -40,6 +39,7 @@ const COMMANDS: Record<string, Command> = {
       if (!Number.isInteger(records) || records < 2 || records > 100_000)
         usageError("--records must be an integer in [2, 100000]");
       if (!Number.isSafeInteger(seed)) usageError("--seed must be an integer");
+      const { runStart } = await import("./commands/start.js");
       const result = await runStart({
         records,
         seed,
@@ -47,6 +47,22 @@ const COMMANDS: Record<string, Command> = {
       });
       if (json) printJson(result);
       if (!result.verified || !result.wrongChallengeRefused) process.exitCode = 1;
+    },
+  },
+  chain: {
+    summary:
+      "the chain: run the local node, show status, build or deploy contracts, manage issuers",
+    usage: [
+      "crossproof chain node                           run the local chain node until Ctrl-C",
+      "crossproof chain status                         chain id, contracts, issuer",
+      "crossproof chain build                          recompile the contracts (artifacts/contracts)",
+      "crossproof chain deploy                         deploy the contracts on CROSSPROOF_RPC_URL",
+      "crossproof chain register-issuer ADDRESS NAME   (admin) let ADDRESS anchor roots",
+      "crossproof chain remove-issuer ADDRESS          (admin) stop ADDRESS from anchoring",
+    ].join("\n  "),
+    async run(args, json) {
+      const { runChain } = await import("./commands/chain.js");
+      await runChain(args, json);
     },
   },
   setup: {

@@ -122,7 +122,8 @@ export function contractArtifactPath(name: string, root = CONTRACT_ARTIFACTS_DIR
 
 /**
  * The data folder: the local chain node's state, keys and deployment record (and later the
- * vault and the verifier's store). `CROSSPROOF_DATA_DIR` overrides the default `./data`.
+ * vault and the verifier's store). `CROSSPROOF_DATA_DIR` overrides the default: `data/` in the
+ * crossproof folder (not the working directory, so every command finds the same chain).
  */
 export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.CROSSPROOF_DATA_DIR || join(PROJECT_ROOT, "data"));

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { documentFingerprint, textToField } from "../../core/field.js";
 import { PROJECT_ROOT } from "../../core/paths.js";
 import { syntheticCreditReports } from "../../core/synthetic.js";
@@ -12,12 +12,24 @@ import { syntheticCreditReports } from "../../core/synthetic.js";
 const run = promisify(execFile);
 const BIN = join(PROJECT_ROOT, "cli", "bin.js");
 
+// The commands run with their own data folder (the local chain node's state), never the repo's.
+let dataDir: string;
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), "crossproof-cli-"));
+});
+afterAll(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
 /** Run the `crossproof` command; resolves with its exit code and output. */
 async function crossproof(
   ...args: string[]
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: PROJECT_ROOT });
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+      cwd: PROJECT_ROOT,
+      env: { PATH: process.env.PATH, CROSSPROOF_DATA_DIR: dataDir },
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -63,7 +75,7 @@ describe("crossproof command line", () => {
     );
   });
 
-  it("runs the whole local flow (npm start): the proof verifies, a replay and an ineligible record do not", async () => {
+  it("runs the whole local flow (npm start): anchored root, proof verified off and on chain, a replay and an ineligible record refused", async () => {
     const { code, stdout } = await crossproof("start", "--json", "--records", "32", "--seed", "7");
     expect(code).toBe(0);
     const result = JSON.parse(stdout);
@@ -71,10 +83,12 @@ describe("crossproof command line", () => {
       verified: true,
       wrongChallengeRefused: true,
       ineligibleRefused: true,
+      chain: { chainId: 31337, rootCurrent: true, verifiedOnChain: true },
     });
     // Nothing but public values in what the run reports.
     expect(Object.keys(result).sort()).toEqual(
       [
+        "chain",
         "disclosed",
         "ineligibleRefused",
         "recordIndex",

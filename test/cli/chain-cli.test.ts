@@ -1,0 +1,137 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LocalNode } from "../../chain/local-node.js";
+import { PROJECT_ROOT } from "../../core/paths.js";
+
+const run = promisify(execFile);
+const BIN = join(PROJECT_ROOT, "cli", "bin.js");
+
+async function crossproof(
+  env: NodeJS.ProcessEnv,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+      cwd: PROJECT_ROOT,
+      env: { PATH: process.env.PATH, ...env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe("crossproof chain, against a chain crossproof does not run", () => {
+  // An independent node standing in for a consortium chain's RPC endpoint.
+  let node: LocalNode;
+  let dir: string;
+  const adminKey = generatePrivateKey();
+  const issuerKey = generatePrivateKey();
+  const issuer = privateKeyToAccount(issuerKey).address;
+  let remote: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "crossproof-remote-"));
+    node = await LocalNode.start({ dataDir: dir, saveIntervalMs: 0 });
+    for (const key of [adminKey, issuerKey]) {
+      const account = privateKeyToAccount(key).address;
+      await node.request("anvil_setBalance", [account, "0x56bc75e2d63100000"]);
+    }
+    remote = { CROSSPROOF_RPC_URL: node.rpcUrl, CROSSPROOF_CHAIN_ID: String(node.chainId) };
+  });
+  afterAll(async () => {
+    await node?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("deploys the contracts, registers an issuer, and reports the status, keys never printed", async () => {
+    const deployed = await crossproof(
+      { ...remote, CROSSPROOF_ADMIN_KEY: adminKey },
+      "chain",
+      "deploy",
+      "--json",
+    );
+    expect(deployed.code, deployed.stderr).toBe(0);
+    const deployment = JSON.parse(deployed.stdout);
+    expect(deployment).toMatchObject({
+      chainId: 31337,
+      admin: privateKeyToAccount(adminKey).address,
+    });
+    const configured = {
+      ...remote,
+      CROSSPROOF_REGISTRY_ADDRESS: deployment.registry,
+      CROSSPROOF_VERIFIER_ADDRESS: deployment.verifier,
+    };
+
+    const registered = await crossproof(
+      { ...configured, CROSSPROOF_ADMIN_KEY: adminKey },
+      "chain",
+      "register-issuer",
+      issuer,
+      "Bureau across the boundary",
+    );
+    expect(registered.code, registered.stderr).toBe(0);
+
+    const status = await crossproof(
+      { ...configured, CROSSPROOF_ISSUER_KEY: issuerKey },
+      "chain",
+      "status",
+      "--json",
+    );
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      mode: "remote",
+      chainId: 31337,
+      registry: deployment.registry,
+      issuer: { address: issuer, active: true, name: "Bureau across the boundary" },
+    });
+
+    for (const out of [deployed, registered, status]) {
+      const text = out.stdout + out.stderr;
+      expect(text).not.toContain(adminKey.slice(2));
+      expect(text).not.toContain(issuerKey.slice(2));
+    }
+  });
+
+  it("refuses admin work without the admin key, and a wrong chain id, with CHAIN_CONFIG", async () => {
+    const noKey = await crossproof(remote, "chain", "deploy");
+    expect(noKey.code).toBe(1);
+    expect(noKey.stderr).toContain("error CHAIN_CONFIG: set CROSSPROOF_ADMIN_KEY");
+    const wrongChain = await crossproof(
+      {
+        ...remote,
+        CROSSPROOF_CHAIN_ID: "20200",
+        CROSSPROOF_REGISTRY_ADDRESS: "0x000000000000000000000000000000000000dEaD",
+      },
+      "chain",
+      "status",
+    );
+    expect(wrongChain.code).toBe(1);
+    expect(wrongChain.stderr).toContain(
+      "error CHAIN_CONFIG: the node is chain 31337, but chain 20200 was expected",
+    );
+  });
+
+  it("answers REGISTRY_UNAVAILABLE when the node cannot be reached", async () => {
+    const down = await crossproof(
+      {
+        CROSSPROOF_RPC_URL: "http://127.0.0.1:9/secret-api-key",
+        CROSSPROOF_CHAIN_ID: "31337",
+        CROSSPROOF_REGISTRY_ADDRESS: "0x000000000000000000000000000000000000dEaD",
+      },
+      "chain",
+      "status",
+    );
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(
+      /^error REGISTRY_UNAVAILABLE: the chain node at http:\/\/127\.0\.0\.1:9 cannot be used/,
+    );
+    expect(down.stderr).not.toContain("secret-api-key");
+  });
+});
