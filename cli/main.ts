@@ -97,6 +97,12 @@ const COMMANDS: Record<string, Command> = {
           );
         }
       }
+      // A new query release has a new Solidity verifier: recompile the deployed contracts too.
+      if (!values.out && result.has("query")) {
+        const { buildContracts } = await import("../chain/build-contracts.js");
+        await buildContracts();
+        if (!json) process.stdout.write("contracts rebuilt: artifacts/contracts, chain/abi.ts\n");
+      }
     },
   },
   circuits: {
