@@ -1,5 +1,6 @@
 /**
- * The local chain node: anvil (from the `@foundry-rs/anvil` npm package) run as a child process
+ * The local chain node: anvil (the binary that `@foundry-rs/anvil` ships in a platform package,
+ * `@foundry-rs/anvil-linux-amd64`) run as a child process
  * on a free loopback port, its state kept in the data folder, so that crossproof needs nothing
  * installed or started by hand.
  *
@@ -46,7 +47,7 @@ export function anvilBinary(): string {
   } catch (err) {
     throw new ChainError(
       ErrorCode.CHAIN_NODE,
-      `anvil is not installed for ${process.platform}-${process.arch} (${pkg}); set CROSSPROOF_RPC_URL to use an existing node`,
+      `anvil is not installed for ${process.platform}-${process.arch} (${pkg}): install it (npm install --no-save ${pkg}), point CROSSPROOF_ANVIL_BIN at an anvil binary, or set CROSSPROOF_RPC_URL to use an existing node`,
       { cause: err },
     );
   }
