@@ -60,6 +60,24 @@ export const ErrorCode = {
   CHAIN_CONFIG: "CHAIN_CONFIG",
   /** The local chain node could not be started, or its saved state does not match its records. */
   CHAIN_NODE: "CHAIN_NODE",
+  /** The proving queue is full: try again later (nothing was queued). */
+  QUEUE_FULL: "QUEUE_FULL",
+  /** A proving job took longer than its time limit and was abandoned. */
+  PROVE_TIMEOUT: "PROVE_TIMEOUT",
+  /** A proving worker failed (crashed or threw) while making a proof. */
+  PROVER_FAILED: "PROVER_FAILED",
+  /** The prover pool is shut down (or shutting down) and takes no new work. */
+  POOL_CLOSED: "POOL_CLOSED",
+  /** An import file is malformed: `details` names the line, the field and the reason. */
+  IMPORT_INVALID: "IMPORT_INVALID",
+  /** No record with this id is in the vault. */
+  UNKNOWN_RECORD: "UNKNOWN_RECORD",
+  /** The record was revoked: no proof can be made about it. */
+  RECORD_REVOKED: "RECORD_REVOKED",
+  /** The vault's database cannot be used (missing, locked, corrupt or from another version). */
+  VAULT_UNAVAILABLE: "VAULT_UNAVAILABLE",
+  /** A challenge is malformed, or its predicates do not hash to its queryHash. */
+  INVALID_CHALLENGE: "INVALID_CHALLENGE",
 } as const;
 
 /** One of the stable error codes. */
