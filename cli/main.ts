@@ -65,6 +65,29 @@ const COMMANDS: Record<string, Command> = {
       await runChain(args, json);
     },
   },
+  issuer: {
+    summary: "the issuer's record vault: import records, anchor the tree root, revoke, status",
+    usage: [
+      "crossproof issuer import --schema SCHEMA FILE   validate and commit a CSV or JSON Lines file",
+      "crossproof issuer anchor                        add new records to the tree, anchor its root",
+      "crossproof issuer revoke RECORD_ID              zero the record's leaf, anchor the new root",
+      "crossproof issuer status                        records, tree size, latest root and when",
+    ].join("\n  "),
+    async run(args, json) {
+      const { runIssuer } = await import("./commands/issuer.js");
+      await runIssuer(args, json);
+    },
+  },
+  "demo-data": {
+    summary:
+      "synthetic credit reports with record ids (deterministic by seed), for tests and demos",
+    usage:
+      "crossproof demo-data [--count N] [--seed S] [--as-of YYYY-MM-DD] [--format jsonl|csv] [--out FILE]",
+    async run(args) {
+      const { runDemoData } = await import("./commands/issuer.js");
+      await runDemoData(args);
+    },
+  },
   setup: {
     summary: "make circuit keys: `setup dev` runs the deterministic development setup",
     usage: "crossproof setup dev [--circuit NAME]... [--out DIR] [--ptau-dir DIR] [--json]",
@@ -191,7 +214,7 @@ function help(): string {
     "Usage: crossproof <command> [options]",
     "",
     "Commands:",
-    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`),
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(11)} ${c.summary}`),
     "",
     "Options for every command: --json (machine-readable output), --help",
     "",

@@ -78,6 +78,8 @@ export const ErrorCode = {
   VAULT_UNAVAILABLE: "VAULT_UNAVAILABLE",
   /** A challenge is malformed, or its predicates do not hash to its queryHash. */
   INVALID_CHALLENGE: "INVALID_CHALLENGE",
+  /** The vault's tree has a root the chain has not confirmed yet: run `crossproof issuer anchor`. */
+  ROOT_PENDING: "ROOT_PENDING",
 } as const;
 
 /** One of the stable error codes. */

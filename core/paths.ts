@@ -155,3 +155,8 @@ export function localChainPaths(root = dataDir()): LocalChainPaths {
     log: join(dir, "anvil.log"),
   };
 }
+
+/** The holder's record vault (SQLite) in a data folder. */
+export function vaultPath(root = dataDir()): string {
+  return join(root, "vault.sqlite");
+}

@@ -1,0 +1,104 @@
+/**
+ * A proof request: what a verifier's challenge asks the holder to prove, in the form that
+ * crosses the boundary. The verifier sends its one-time nonce, the schema, the resolved
+ * slot-level predicates and their `queryHash`; the holder checks that the predicates hash to
+ * that `queryHash` (so it proves exactly what the verifier will check, nothing else) before it
+ * proves anything.
+ *
+ * Wire form: `{challengeId, nonce, schemaId, queryHash, predicates: [{op, i, j, a, b}]}` with
+ * field elements as decimal strings.
+ */
+import { z } from "zod";
+import { CrossproofError, ErrorCode } from "./errors.js";
+import { isFieldElement } from "./field.js";
+import { computeQueryHash, type OpCode, type Predicate } from "./query.js";
+
+/** Challenge ids: 1–128 characters from a URL- and log-safe set. */
+const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+const decimal = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,77})$/, "a decimal integer")
+  .transform((s) => BigInt(s))
+  .refine(isFieldElement, "below the field order r");
+
+const wire = z.strictObject({
+  challengeId: z.string().regex(ID, "1–128 characters: letters, digits and . _ : -"),
+  nonce: decimal,
+  schemaId: decimal,
+  queryHash: decimal,
+  predicates: z
+    .array(
+      z.strictObject({
+        op: z.number().int().min(0).max(15),
+        i: z.number().int().min(0).max(15),
+        j: z.number().int().min(0).max(15),
+        a: decimal,
+        b: decimal,
+      }),
+    )
+    .max(64),
+});
+
+/** A validated proof request. */
+export interface ProofRequest {
+  readonly challengeId: string;
+  /** The verifier's one-time challenge value, bound into the proof. */
+  readonly nonce: bigint;
+  readonly schemaId: bigint;
+  readonly queryHash: bigint;
+  /** The slot-level predicates, unpadded. */
+  readonly predicates: readonly Predicate[];
+}
+
+/** The wire form of a proof request (decimal strings). */
+export function proofRequestToJson(request: ProofRequest): Record<string, unknown> {
+  return {
+    challengeId: request.challengeId,
+    nonce: request.nonce.toString(),
+    schemaId: request.schemaId.toString(),
+    queryHash: request.queryHash.toString(),
+    predicates: request.predicates.map((p) => ({
+      op: p.op,
+      i: p.i,
+      j: p.j,
+      a: p.a.toString(),
+      b: p.b.toString(),
+    })),
+  };
+}
+
+/**
+ * Validates a proof request for a circuit with `k` predicate slots: exact shape, field
+ * elements, each predicate within the circuit's ranges, and `queryHash` equal to the hash of
+ * the predicates. `INVALID_CHALLENGE` otherwise, naming the problem.
+ */
+export function parseProofRequest(json: unknown, k: number): ProofRequest {
+  const parsed = wire.safeParse(json);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new CrossproofError(
+      ErrorCode.INVALID_CHALLENGE,
+      `malformed proof request: ${first ? `${first.path.join(".") || "(root)"}: ${first.message}` : "invalid"}`,
+    );
+  }
+  const request = parsed.data;
+  const predicates = request.predicates.map((p) => ({ ...p, op: p.op as OpCode }));
+  let hash: bigint;
+  try {
+    hash = computeQueryHash(predicates, k);
+  } catch (err) {
+    throw new CrossproofError(
+      ErrorCode.INVALID_CHALLENGE,
+      `the request's predicates do not fit the circuit: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  if (hash !== request.queryHash) {
+    throw new CrossproofError(
+      ErrorCode.INVALID_CHALLENGE,
+      "the request's predicates do not hash to its queryHash: refusing to prove a different query",
+    );
+  }
+  return { ...request, predicates };
+}
