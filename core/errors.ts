@@ -80,6 +80,12 @@ export const ErrorCode = {
   INVALID_CHALLENGE: "INVALID_CHALLENGE",
   /** The vault's tree has a root the chain has not confirmed yet: run `crossproof issuer anchor`. */
   ROOT_PENDING: "ROOT_PENDING",
+  /** An HTTP request is malformed (not JSON, wrong shape). */
+  INVALID_REQUEST: "INVALID_REQUEST",
+  /** An HTTP request body is larger than the service accepts. */
+  BODY_TOO_LARGE: "BODY_TOO_LARGE",
+  /** No such HTTP route. */
+  NOT_FOUND: "NOT_FOUND",
 } as const;
 
 /** One of the stable error codes. */
