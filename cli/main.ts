@@ -78,6 +78,22 @@ const COMMANDS: Record<string, Command> = {
       await runIssuer(args, json);
     },
   },
+  prover: {
+    summary: "the holder's prover service: presentations over HTTP, proving in a worker pool",
+    usage: "crossproof prover serve [--port N] [--workers N]",
+    async run(args, json) {
+      const { runProverServe } = await import("./commands/prover.js");
+      await runProverServe(args, json);
+    },
+  },
+  prove: {
+    summary: "prove many presentations from a file of {recordId, challenge} lines",
+    usage: "crossproof prove --batch FILE [--out FILE] [--workers N] [--json]",
+    async run(args, json) {
+      const { runProveBatch } = await import("./commands/prover.js");
+      await runProveBatch(args, json);
+    },
+  },
   "demo-data": {
     summary:
       "synthetic credit reports with record ids (deterministic by seed), for tests and demos",

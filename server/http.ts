@@ -11,6 +11,8 @@ import type { CrossproofLogger } from "../core/log.js";
 
 /** HTTP status for each error code a service answers with (400 for any code not listed). */
 const STATUS: Partial<Record<ErrorCode, number>> = {
+  [ErrorCode.NOT_FOUND]: 404,
+  [ErrorCode.BODY_TOO_LARGE]: 413,
   [ErrorCode.UNKNOWN_RECORD]: 404,
   [ErrorCode.RECORD_REVOKED]: 410,
   [ErrorCode.RECORD_NOT_IN_TREE]: 409,

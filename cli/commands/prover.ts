@@ -1,0 +1,176 @@
+/**
+ * The holder's commands: `crossproof prover serve` (the prover service) and
+ * `crossproof prove --batch FILE` (many presentations from a file, with a progress bar).
+ */
+import { createReadStream, createWriteStream } from "node:fs";
+import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
+import { SingleBar } from "cli-progress";
+import pLimit from "p-limit";
+import { CrossproofError, ErrorCode } from "../../core/errors.js";
+import { createLogger } from "../../core/log.js";
+import { vaultPath } from "../../core/paths.js";
+import { parseProofRequest } from "../../core/proof-request.js";
+import { Vault } from "../../issuer/vault.js";
+import { ProverPool } from "../../prover/pool.js";
+import { presentRecord } from "../../prover/present-record.js";
+import { queryShape } from "../../prover/prove-query.js";
+import { createProverApp, listen, ProverMetrics } from "../../server/prover-service.js";
+
+function usage(message: string): never {
+  throw new CrossproofError(ErrorCode.USAGE, message);
+}
+
+function positive(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) usage(`--${name} must be an integer in [1, 256]`);
+  return n;
+}
+
+/** `crossproof prover serve [--port N] [--workers N]`: runs until SIGINT or SIGTERM. */
+export async function runProverServe(args: string[], json: boolean): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { port: { type: "string", default: "0" }, workers: { type: "string" } },
+    strict: true,
+  });
+  if (positionals[0] !== "serve" || positionals.length !== 1)
+    usage("crossproof prover serve [--port N] [--workers N]");
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) usage("--port must be a port number");
+  const workers = positive(values.workers, "workers");
+  const logger = createLogger("prover");
+  const metrics = new ProverMetrics();
+  const vault = Vault.open(vaultPath());
+  const pool = await ProverPool.start({
+    ...(workers ? { workers } : {}),
+    onJob: metrics.observeJob,
+  });
+  const { k } = queryShape(pool.release);
+  const app = createProverApp({
+    vault,
+    backend: {
+      prove: (w) => pool.prove(w),
+      get stats() {
+        return pool.stats;
+      },
+      k,
+    },
+    metrics,
+    logger,
+  });
+  const service = await listen(app, { port });
+  logger.info(
+    { event: "listening", port: Number(new URL(service.url).port), workers: pool.stats.workers },
+    "prover service",
+  );
+  if (json) process.stdout.write(`${JSON.stringify({ url: service.url })}\n`);
+  else process.stdout.write(`prover service at ${service.url} (127.0.0.1 only); Ctrl-C stops it\n`);
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  // Graceful: stop taking requests, let accepted proofs finish, then release everything.
+  await service.close();
+  await pool.close({ drain: true });
+  vault.close();
+  logger.info({ event: "stopped" }, "prover service");
+}
+
+/**
+ * `crossproof prove --batch FILE [--out FILE] [--workers N]`: FILE holds one
+ * `{"recordId": …, "challenge": {…}}` per line; the output one `{"recordId", "presentation"}`
+ * or `{"recordId", "error"}` per line, in the input's order.
+ */
+export async function runProveBatch(args: string[], json: boolean): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { batch: { type: "string" }, out: { type: "string" }, workers: { type: "string" } },
+    strict: true,
+  });
+  if (!values.batch) usage("crossproof prove --batch FILE [--out FILE] [--workers N]");
+  const workers = positive(values.workers, "workers");
+  const lines: { line: number; value: unknown }[] = [];
+  let n = 0;
+  try {
+    for await (const text of createInterface({
+      input: createReadStream(values.batch),
+      crlfDelay: Number.POSITIVE_INFINITY,
+    })) {
+      n++;
+      if (text.trim() === "") continue;
+      try {
+        lines.push({ line: n, value: JSON.parse(text) });
+      } catch {
+        usage(`${values.batch}: line ${n} is not valid JSON`);
+      }
+    }
+  } catch (err) {
+    if (err instanceof CrossproofError) throw err;
+    usage(`cannot read ${values.batch}`);
+  }
+  const vault = Vault.open(vaultPath());
+  const pool = await ProverPool.start(workers ? { workers } : {});
+  const { k } = queryShape(pool.release);
+  const sink = values.out ? createWriteStream(values.out) : process.stdout;
+  const bar =
+    !json && process.stderr.isTTY
+      ? new SingleBar({
+          format: "proving [{bar}] {percentage}% {value}/{total} {eta_formatted} left",
+          stream: process.stderr,
+          hideCursor: true,
+        })
+      : undefined;
+  bar?.start(lines.length, 0);
+  // Never more in flight than the pool accepts: workers plus its queue.
+  const limit = pLimit(pool.stats.workers * 3);
+  let failed = 0;
+  try {
+    const results = await Promise.all(
+      lines.map(({ line, value }) =>
+        limit(async () => {
+          const body = value as { recordId?: unknown; challenge?: unknown };
+          const recordId = typeof body?.recordId === "string" ? body.recordId : null;
+          try {
+            if (recordId === null)
+              throw new CrossproofError(
+                ErrorCode.INVALID_REQUEST,
+                `line ${line}: recordId must be a string`,
+              );
+            const request = parseProofRequest(body.challenge, k);
+            const presentation = await presentRecord(
+              vault,
+              (w) => pool.prove(w),
+              recordId,
+              request,
+              k,
+            );
+            return { recordId, presentation };
+          } catch (err) {
+            failed++;
+            const error =
+              err instanceof CrossproofError
+                ? err.toJSON()
+                : { code: "INTERNAL", message: "internal error", details: {} };
+            return { recordId, line, error };
+          } finally {
+            bar?.increment();
+          }
+        }),
+      ),
+    );
+    for (const r of results) sink.write(`${JSON.stringify(r)}\n`);
+  } finally {
+    bar?.stop();
+    await pool.close({ drain: true });
+    vault.close();
+    if (values.out)
+      await new Promise<void>((resolve) => (sink as NodeJS.WritableStream).end(resolve));
+  }
+  if (failed > 0) {
+    process.stderr.write(`${failed} of ${lines.length} requests failed (see their "error")\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,369 @@
+import { execFile } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CrossproofError } from "../../core/errors.js";
+import { randomFieldElement } from "../../core/field.js";
+import { createLogger } from "../../core/log.js";
+import { PROJECT_ROOT, vaultPath } from "../../core/paths.js";
+import { type ProofRequest, proofRequestToJson } from "../../core/proof-request.js";
+import { parseQueryPublicSignals } from "../../core/public-signals.js";
+import { compileQuery, evaluatePredicate, type PredicateSpec } from "../../core/query.js";
+import { getSchema } from "../../core/schema.js";
+import { anchorNewRecords, revokeRecord } from "../../issuer/anchor.js";
+import { readImportFile } from "../../issuer/import-file.js";
+import { Vault } from "../../issuer/vault.js";
+import { ProverPool } from "../../prover/pool.js";
+import { presentRecord, witnessFor } from "../../prover/present-record.js";
+import { checkQueryWitness, queryShape } from "../../prover/prove-query.js";
+import {
+  createProverApp,
+  listen,
+  ProverMetrics,
+  type RunningService,
+} from "../../server/prover-service.js";
+import { checkQueryProof } from "../../verifier/check-query.js";
+import { startTestChain, type TestChain } from "../helpers/chain.js";
+
+const run = promisify(execFile);
+const BIN = join(PROJECT_ROOT, "cli", "bin.js");
+const schema = getSchema("credit-report-v1");
+const AS_OF = "2026-11-20";
+
+/** The pilot policy for one applicant, as a verifier would resolve it. */
+function policy(subjectId: string): PredicateSpec[] {
+  return [
+    { op: "EQ", field: "subjectId", value: subjectId },
+    { op: "GTE", field: "creditScore", value: 650 },
+    { op: "RATIO_LTE", field: "totalDebt", per: "annualIncome", numerator: 40, denominator: 100 },
+    { op: "EQ", field: "defaults24m", value: 0 },
+    { op: "DISCLOSE", field: "jurisdiction" },
+  ];
+}
+
+describe("the holder's side: vault, anchoring, proving in the pool, the prover service", () => {
+  let t: TestChain;
+  let vault: Vault;
+  let pool: ProverPool;
+  let k: number;
+  let records: Record<string, unknown>[];
+  let logFile: string;
+  /** Indices, among the first 60 records, of those that meet their applicant's policy. */
+  let eligible: number[];
+
+  const requestFor = (subjectId: string): ProofRequest => {
+    const { predicates, queryHash } = compileQuery(schema, policy(subjectId), k);
+    return {
+      challengeId: `ch-${randomFieldElement() % 1_000_000n}`,
+      nonce: randomFieldElement(),
+      schemaId: schema.schemaId,
+      queryHash,
+      predicates,
+    };
+  };
+  const meets = (n: number): boolean => {
+    const r = records[n] as Record<string, unknown>;
+    const slots = vault.record(r.recordId as string).slots;
+    return compileQuery(schema, policy(r.subjectId as string), k).predicates.every((p) =>
+      evaluatePredicate(p, slots),
+    );
+  };
+
+  beforeAll(async () => {
+    t = await startTestChain();
+    logFile = join(t.dataDir, "prover.log");
+    const file = join(t.dataDir, "reports.jsonl");
+    await run(process.execPath, [
+      BIN,
+      "demo-data",
+      "--count",
+      "1000",
+      "--seed",
+      "21",
+      "--as-of",
+      AS_OF,
+      "--out",
+      file,
+    ]);
+    records = (await readFile(file, "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    vault = Vault.open(vaultPath(t.dataDir));
+    await vault.importRecords(schema, await readImportFile(file, schema), "reports.jsonl");
+    pool = await ProverPool.start({ workers: 2 });
+    k = queryShape(pool.release).k;
+    eligible = records
+      .slice(0, 60)
+      .map((_, n) => n)
+      .filter(meets);
+  });
+  afterAll(async () => {
+    await pool?.close();
+    vault?.close();
+    await t?.dispose();
+  });
+
+  it("imports 1,000 records, anchors one root, proves a sample in the pool, and each verifies against the anchored root", async () => {
+    const outcomes = await anchorNewRecords(vault, t.chain.registry);
+    expect(outcomes).toHaveLength(1);
+    const anchored = outcomes[0];
+    expect(anchored).toMatchObject({ outcome: "anchored", size: 1000, schema: "credit-report-v1" });
+    const onChain = await t.chain.registry.lookupRoot(anchored?.root ?? 0n);
+    expect(onChain).toMatchObject({
+      issuer: t.chain.registry.signer,
+      schemaId: schema.schemaId,
+      replacedAt: null,
+    });
+
+    const sample = records
+      .map((_, n) => n)
+      .filter(meets)
+      .slice(0, 4);
+    expect(sample).toHaveLength(4);
+    const presentations = await Promise.all(
+      sample.map(async (n) => {
+        const r = records[n] as Record<string, unknown>;
+        const request = requestFor(r.subjectId as string);
+        return {
+          request,
+          presentation: await presentRecord(
+            vault,
+            (w) => pool.prove(w),
+            r.recordId as string,
+            request,
+            k,
+          ),
+        };
+      }),
+    );
+    for (const { request, presentation } of presentations) {
+      expect(presentation.challengeId).toBe(request.challengeId);
+      const root = parseQueryPublicSignals(presentation.publicSignals, k).root;
+      expect(root).toBe(anchored?.root);
+      const verdict = await checkQueryProof(
+        pool.release,
+        { proof: presentation.proof, publicSignals: presentation.publicSignals },
+        {
+          root: onChain?.root ?? 0n,
+          schemaId: schema.schemaId,
+          queryHash: request.queryHash,
+          challenge: request.nonce,
+        },
+      );
+      expect(verdict.reasons).toEqual([]);
+      expect(verdict.verified).toBe(true);
+    }
+    // a record that does not meet the policy gets no proof, and uses no worker
+    const failing = records.slice(0, 60).findIndex((_, n) => !eligible.includes(n));
+    const r = records[failing] as Record<string, unknown>;
+    await expect(
+      presentRecord(
+        vault,
+        (w) => pool.prove(w),
+        r.recordId as string,
+        requestFor(r.subjectId as string),
+        k,
+      ),
+    ).rejects.toMatchObject({ code: "PREDICATE_UNSATISFIED" });
+  });
+
+  it("serves presentations over HTTP, refuses bad requests with codes, and exports metrics", async () => {
+    const metrics = new ProverMetrics();
+    const logger = createLogger("prover", { CROSSPROOF_LOG_FILE: logFile });
+    const app = createProverApp({
+      vault,
+      backend: {
+        prove: (w) => pool.prove(w),
+        get stats() {
+          return pool.stats;
+        },
+        k,
+      },
+      metrics,
+      logger,
+    });
+    const service: RunningService = await listen(app);
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${service.url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-request-id": "test-1" },
+        body: typeof body === "string" ? body : JSON.stringify(body),
+      });
+      return {
+        status: res.status,
+        body: (await res.json()) as Record<string, any>,
+        headers: res.headers,
+      };
+    };
+    try {
+      const n = eligible[5] as number;
+      const r = records[n] as Record<string, unknown>;
+      const request = requestFor(r.subjectId as string);
+      const ok = await post("/v1/presentations", {
+        recordId: r.recordId,
+        challenge: proofRequestToJson(request),
+      });
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get("x-request-id")).toBe("test-1");
+      expect(Object.keys(ok.body.presentation).sort()).toEqual([
+        "challengeId",
+        "proof",
+        "publicSignals",
+      ]);
+      const { challengeId: _id, ...bundle } = ok.body.presentation;
+      const verdict = await checkQueryProof(pool.release, bundle, {
+        root: vault.latestRoot(schema.id)?.root ?? 0n,
+        schemaId: schema.schemaId,
+        queryHash: request.queryHash,
+        challenge: request.nonce,
+      });
+      expect(verdict.verified).toBe(true);
+
+      const unknown = await post("/v1/presentations", {
+        recordId: "nobody",
+        challenge: proofRequestToJson(request),
+      });
+      expect([unknown.status, unknown.body.error.code]).toEqual([404, "UNKNOWN_RECORD"]);
+      const tampered = await post("/v1/presentations", {
+        recordId: r.recordId,
+        challenge: { ...proofRequestToJson(request), queryHash: "1" },
+      });
+      expect([tampered.status, tampered.body.error.code]).toEqual([400, "INVALID_CHALLENGE"]);
+      const notJson = await post("/v1/presentations", "{recordId:");
+      expect([notJson.status, notJson.body.error.code]).toEqual([400, "INVALID_REQUEST"]);
+      const huge = await post("/v1/presentations", { recordId: "x".repeat(300_000) });
+      expect([huge.status, huge.body.error.code]).toEqual([413, "BODY_TOO_LARGE"]);
+      const route = await fetch(`${service.url}/v1/nothing`);
+      expect(route.status).toBe(404);
+
+      const other = records[eligible[6] as number] as Record<string, unknown>;
+      const batch = await post("/v1/presentations/batch", {
+        items: [
+          {
+            recordId: other.recordId,
+            challenge: proofRequestToJson(requestFor(other.subjectId as string)),
+          },
+          { recordId: "nobody", challenge: proofRequestToJson(request) },
+        ],
+      });
+      expect(batch.status).toBe(200);
+      expect(batch.body.results[0].presentation.publicSignals).toHaveLength(12);
+      expect(batch.body.results[1].error.code).toBe("UNKNOWN_RECORD");
+
+      const health = await fetch(`${service.url}/healthz`);
+      expect(health.status).toBe(200);
+      expect(((await health.json()) as { pool: { workers: number } }).pool.workers).toBe(2);
+      expect(health.headers.get("x-content-type-options")).toBe("nosniff");
+      const text = await (await fetch(`${service.url}/metrics`)).text();
+      expect(text).toMatch(/crossproof_prover_queue_depth 0/);
+      expect(text).toMatch(/crossproof_prover_presentations_total\{result="UNKNOWN_RECORD"\} 2/);
+    } finally {
+      await service.close();
+    }
+    // What the service logged: ids, routes, codes and times; nothing of any record.
+    const log = await readFile(logFile, "utf8");
+    expect(log).toMatch(/"route":"\/v1\/presentations","status":200/);
+    const record = vault.record(records[0]?.recordId as string);
+    for (const r of records.slice(0, 200)) {
+      expect(log).not.toContain(r.subjectId as string);
+      expect(log).not.toContain(r.documentFingerprint as string);
+    }
+    expect(log).not.toContain(record.salt.toString());
+    expect(log).not.toMatch(/[0-9]{40,}/); // no field element at all: salts, leaves, path siblings
+  });
+
+  it("revokes a record: the new root replaces the old on chain, and no proof of the record is possible", async () => {
+    const before = vault.latestRoot(schema.id);
+    const n = eligible[0] as number;
+    const r = records[n] as Record<string, unknown>;
+    const witnessBefore = witnessFor(
+      vault,
+      r.recordId as string,
+      requestFor(r.subjectId as string),
+      k,
+    );
+    const outcomes = await revokeRecord(vault, t.chain.registry, r.recordId as string);
+    expect(outcomes).toMatchObject([{ outcome: "anchored", reason: `revoke:${r.recordId}` }]);
+    const old = await t.chain.registry.lookupRoot(before?.root ?? 0n);
+    expect(old?.replacedAt).toBeInstanceOf(Date);
+    const now = await t.chain.registry.lookupRoot(outcomes[0]?.root ?? 0n);
+    expect(now?.replacedAt).toBeNull();
+
+    // the vault refuses
+    await expect(
+      presentRecord(
+        vault,
+        (w) => pool.prove(w),
+        r.recordId as string,
+        requestFor(r.subjectId as string),
+        k,
+      ),
+    ).rejects.toMatchObject({ code: "RECORD_REVOKED" });
+    // and a holder that kept the record and its salt cannot reach the new root: the leaf is 0
+    const tree = vault.tree(schema.id);
+    const path = tree.path(vault.record(r.recordId as string).leafIndex as number);
+    expect(path.leaf).toBe(0n);
+    try {
+      checkQueryWitness({ ...witnessBefore, path }, k);
+      throw new Error("accepted");
+    } catch (err) {
+      expect((err as CrossproofError).code).toBe("RECORD_NOT_IN_TREE");
+    }
+    // other records still prove against the new root
+    const m = eligible[1] as number;
+    const other = records[m] as Record<string, unknown>;
+    const request = requestFor(other.subjectId as string);
+    const presentation = await presentRecord(
+      vault,
+      (w) => pool.prove(w),
+      other.recordId as string,
+      request,
+      k,
+    );
+    expect(parseQueryPublicSignals(presentation.publicSignals, k).root).toBe(outcomes[0]?.root);
+  });
+
+  it("completes a root left pending by an interrupted anchoring, on the next run", async () => {
+    const extra = join(t.dataDir, "extra.jsonl");
+    const lines = (await readFile(join(t.dataDir, "reports.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .slice(0, 3);
+    await writeFile(
+      extra,
+      `${lines.map((l) => JSON.stringify({ ...JSON.parse(l), recordId: `${JSON.parse(l).recordId}-b` })).join("\n")}\n`,
+    );
+    await vault.importRecords(schema, await readImportFile(extra, schema), "extra.jsonl");
+    // stage as an anchoring would, then "crash" before the chain is asked
+    const pending = vault.stageNewRecords(schema.id);
+    expect(pending?.state).toBe("pending");
+    const r = records[eligible[2] as number] as Record<string, unknown>;
+    await expect(
+      presentRecord(
+        vault,
+        (w) => pool.prove(w),
+        r.recordId as string,
+        requestFor(r.subjectId as string),
+        k,
+      ),
+    ).rejects.toMatchObject({ code: "ROOT_PENDING" });
+    const outcomes = await anchorNewRecords(vault, t.chain.registry);
+    expect(outcomes).toMatchObject([{ outcome: "anchored", size: 1003 }]);
+    // and when the chain confirmed but the vault did not record it, the next run recovers it
+    await vault.importRecords(
+      schema,
+      await readImportFile(extra, schema).then((rows) =>
+        rows.map((row) => ({ ...row, recordId: `${row.recordId}-c` })),
+      ),
+      "extra-c",
+    );
+    const staged = vault.stageNewRecords(schema.id);
+    await t.chain.registry.anchorRoot(schema.schemaId, staged?.root ?? 0n);
+    expect(await anchorNewRecords(vault, t.chain.registry)).toMatchObject([
+      { outcome: "recovered", size: 1006 },
+    ]);
+    expect(vault.latestRoot(schema.id)?.state).toBe("anchored");
+  });
+});
