@@ -28,6 +28,13 @@ import { startTestChain, type TestChain } from "../helpers/chain.js";
 import { scanLog } from "../helpers/log-scan.js";
 
 const run = promisify(execFile);
+
+/** The prover service's answers, as far as these tests read them. */
+interface Answer {
+  presentation: { challengeId: string; proof: unknown; publicSignals: string[] };
+  error: { code: string };
+  results: Answer[];
+}
 const BIN = join(PROJECT_ROOT, "cli", "bin.js");
 const schema = getSchema("credit-report-v1");
 const AS_OF = "2026-11-20";
@@ -196,7 +203,7 @@ describe("the holder's side: vault, anchoring, proving in the pool, the prover s
       });
       return {
         status: res.status,
-        body: (await res.json()) as Record<string, any>,
+        body: (await res.json()) as Answer,
         headers: res.headers,
       };
     };
@@ -252,8 +259,8 @@ describe("the holder's side: vault, anchoring, proving in the pool, the prover s
         ],
       });
       expect(batch.status).toBe(200);
-      expect(batch.body.results[0].presentation.publicSignals).toHaveLength(12);
-      expect(batch.body.results[1].error.code).toBe("UNKNOWN_RECORD");
+      expect(batch.body.results[0]?.presentation.publicSignals).toHaveLength(12);
+      expect(batch.body.results[1]?.error.code).toBe("UNKNOWN_RECORD");
 
       const health = await fetch(`${service.url}/healthz`);
       expect(health.status).toBe(200);
