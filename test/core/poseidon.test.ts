@@ -36,3 +36,20 @@ describe("poseidon (poseidon-lite) against circomlibjs", () => {
     expect(poseidonChain(inputs.slice(0, 16))).toBe(hashRef(inputs.slice(0, 16)));
   });
 });
+
+describe("the fast leaf hasher used for imports", () => {
+  it("computes the same leaves as computeLeaf, and checks its inputs the same way", async () => {
+    const { computeLeaf, leafHasher } = await import("../../core/commitment.js");
+    const { randomFieldElement } = await import("../../core/field.js");
+    const fast = await leafHasher();
+    for (let n = 0; n < 20; n++) {
+      const slots = Array.from({ length: 16 }, (_, i) =>
+        i === n % 16 ? FIELD_ORDER - 1n : randomFieldElement(),
+      );
+      const salt = randomFieldElement();
+      expect(fast(123456789n, slots, salt)).toBe(computeLeaf(123456789n, slots, salt));
+    }
+    expect(() => fast(1n, new Array(15).fill(0n), 1n)).toThrow(RangeError);
+    expect(() => fast(1n, new Array(16).fill(0n), FIELD_ORDER)).toThrow(RangeError);
+  });
+});
