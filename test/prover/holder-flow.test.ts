@@ -284,6 +284,43 @@ describe("the holder's side: vault, anchoring, proving in the pool, the prover s
     expect(scanLog(log)).toEqual([]); // no field element, digest, subject id or body at all
   });
 
+  it("proves a batch file from the command line, one result per line, errors named", async () => {
+    const r = records[eligible[7] as number] as Record<string, unknown>;
+    const request = requestFor(r.subjectId as string);
+    const file = join(t.dataDir, "requests.jsonl");
+    await writeFile(
+      file,
+      [
+        { recordId: r.recordId, challenge: proofRequestToJson(request) },
+        { recordId: "nobody", challenge: proofRequestToJson(request) },
+      ]
+        .map((line) => JSON.stringify(line))
+        .join("\n"),
+    );
+    const result = await run(process.execPath, [BIN, "prove", "--batch", file, "--workers", "1"], {
+      env: { PATH: process.env.PATH, CROSSPROOF_DATA_DIR: t.dataDir },
+    }).catch((e: { code: number; stdout: string; stderr: string }) => e);
+    expect("code" in result ? result.code : 0).toBe(1);
+    const [first, second] = result.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(first.recordId).toBe(r.recordId);
+    const verdict = await checkQueryProof(
+      pool.release,
+      { proof: first.presentation.proof, publicSignals: first.presentation.publicSignals },
+      {
+        root: vault.latestRoot(schema.id)?.root ?? 0n,
+        schemaId: schema.schemaId,
+        queryHash: request.queryHash,
+        challenge: request.nonce,
+      },
+    );
+    expect(verdict.verified).toBe(true);
+    expect(second).toMatchObject({ recordId: "nobody", error: { code: "UNKNOWN_RECORD" } });
+    expect(result.stderr).toContain("1 of 2 requests failed");
+  });
+
   it("revokes a record: the new root replaces the old on chain, and no proof of the record is possible", async () => {
     const before = vault.latestRoot(schema.id);
     const n = eligible[0] as number;
