@@ -154,7 +154,8 @@ function vaultError(message: string, cause?: unknown): CrossproofError {
 export class Vault {
   readonly path: string;
   readonly #db: Database.Database;
-  readonly #trees = new Map<string, CommitmentTree>();
+  /** Trees built so far, with the roots-table version they reflect (see `tree`). */
+  readonly #trees = new Map<string, { version: number; tree: CommitmentTree }>();
 
   private constructor(path: string, db: Database.Database) {
     this.path = path;
@@ -301,18 +302,32 @@ export class Vault {
       .all() as string[];
   }
 
+  /**
+   * Every change to a schema's tree adds a row to `roots` in the same transaction, so the last
+   * row id tells whether a tree built earlier (perhaps before another process anchored or
+   * revoked) is still the vault's.
+   */
+  #treeVersion(schema: string): number {
+    return this.#db
+      .prepare("SELECT COALESCE(MAX(rowid), 0) FROM roots WHERE schema = ?")
+      .pluck()
+      .get(schema) as number;
+  }
+
   /** The tree of `schema` as the vault has it now (anchored records; revoked leaves are 0). */
   tree(schema: string): CommitmentTree {
-    let tree = this.#trees.get(schema);
-    if (!tree) {
-      const leaves = this.#db
-        .prepare(
-          "SELECT leaf, revoked_at FROM records WHERE schema = ? AND leaf_index IS NOT NULL ORDER BY leaf_index",
-        )
-        .all(schema) as { leaf: string; revoked_at: string | null }[];
-      tree = new CommitmentTree(leaves.map((l) => (l.revoked_at === null ? BigInt(l.leaf) : 0n)));
-      this.#trees.set(schema, tree);
-    }
+    const version = this.#treeVersion(schema);
+    const cached = this.#trees.get(schema);
+    if (cached?.version === version) return cached.tree;
+    const leaves = this.#db
+      .prepare(
+        "SELECT leaf, revoked_at FROM records WHERE schema = ? AND leaf_index IS NOT NULL ORDER BY leaf_index",
+      )
+      .all(schema) as { leaf: string; revoked_at: string | null }[];
+    const tree = new CommitmentTree(
+      leaves.map((l) => (l.revoked_at === null ? BigInt(l.leaf) : 0n)),
+    );
+    this.#trees.set(schema, { version, tree });
     return tree;
   }
 
@@ -354,7 +369,7 @@ export class Vault {
       this.#insertPending(schema, next, "import");
     });
     stage();
-    this.#trees.set(schema, next);
+    this.#trees.set(schema, { version: this.#treeVersion(schema), tree: next });
     return this.latestRoot(schema);
   }
 
@@ -383,7 +398,7 @@ export class Vault {
       this.#insertPending(record.schema, next, `revoke:${recordId}`);
     });
     stage();
-    this.#trees.set(record.schema, next);
+    this.#trees.set(record.schema, { version: this.#treeVersion(record.schema), tree: next });
     return this.latestRoot(record.schema);
   }
 
