@@ -1,0 +1,6 @@
+// A worker that loads snarkjs through prover/snarkjs-worker-runtime.ts (registering tsx first, as
+// the proving workers do) and reports what it observes: see runtime-probe.ts.
+import { register } from "tsx/esm/api";
+
+register();
+await import("./runtime-probe.ts");
