@@ -1,0 +1,305 @@
+/**
+ * A pool of proving workers (piscina worker threads), each proving on its own single-threaded
+ * BN254 curve: on a machine with n cores, n workers prove n proofs at once, faster overall than
+ * one process proving with snarkjs's threaded curve (bench/proving.ts).
+ *
+ * The pool keeps its own bounded queue in front of piscina and gives piscina a job only when a
+ * worker is free. So the queue's bound holds exactly (piscina's own `maxQueue` does not count
+ * jobs that carry an AbortSignal), a job's time limit runs only once a worker is free for it, and
+ * `stats` reads from one place.
+ */
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Piscina } from "piscina";
+import { type CircuitRelease, loadCircuitRelease } from "../core/artifacts.js";
+import { CrossproofError, ErrorCode } from "../core/errors.js";
+import type { ProofBundle } from "../core/proof.js";
+import { checkQueryWitness, queryShape } from "./prove-query.js";
+import type { ProveTask, ProveWorkerData, WorkerFault } from "./prove-worker.js";
+import { buildQueryInput, type QueryWitness } from "./query-input.js";
+
+/**
+ * Key of the pool's test-only fault injection (an option of `start`, and `proveWithFault`).
+ * Not exported from `prover/index.ts`: a production pool never turns it on.
+ */
+export const FAULT_INJECTION: unique symbol = Symbol("crossproof.prover.faultInjection");
+
+/** How an accepted job ended, as reported to `onJob`. */
+export type JobOutcome = "proved" | "timeout" | "failed" | "closed";
+
+/** Options of {@link ProverPool.start}. */
+export type ProverPoolOptions = {
+  /** Worker threads (default: `os.availableParallelism()`). */
+  readonly workers?: number;
+  /**
+   * Jobs that may wait for a worker (default: 2 × workers, so a worker never idles between
+   * jobs while an accepted job starts within about two proof times). Beyond it: `QUEUE_FULL`.
+   */
+  readonly maxQueue?: number;
+  /**
+   * Time limit of one job from when a worker is free for it, in ms (default 30,000), including
+   * the start of a replacement worker if it needs one: `PROVE_TIMEOUT`.
+   */
+  readonly jobTimeoutMs?: number;
+  /** Called once per accepted job when it ends: time since it was accepted, and its outcome. */
+  readonly onJob?: (durationMs: number, outcome: JobOutcome) => void;
+  /** Tests only: let {@link ProverPool.proveWithFault} make a worker exit or throw. */
+  readonly [FAULT_INJECTION]?: boolean;
+} & (
+  | {
+      /** A loaded `query` release. */
+      readonly release: CircuitRelease;
+      readonly circuit?: never;
+    }
+  | {
+      /** The release to load from `artifacts/` (default: the committed `query`). */
+      readonly circuit?: string;
+      readonly release?: never;
+    }
+);
+
+/** Options of one {@link ProverPool.prove} call. */
+export interface ProveOptions {
+  /** This job's time limit from when a worker is free for it, in ms (default: the pool's). */
+  readonly timeoutMs?: number;
+}
+
+/** A snapshot of the pool's work, for health checks and metrics. */
+export interface ProverPoolStats {
+  /** Accepted jobs waiting for a worker. */
+  readonly queued: number;
+  /** Jobs on a worker now. */
+  readonly running: number;
+  /** Jobs that returned a proof. */
+  readonly completed: number;
+  /** Accepted jobs that ended without one: timed out, failed in a worker, or dropped by `close`. */
+  readonly failed: number;
+  /** Live worker threads. */
+  readonly workers: number;
+}
+
+/** Default time limit of a job on a worker (a `query` proof takes about 3 s on one core here). */
+export const DEFAULT_JOB_TIMEOUT_MS = 30_000;
+
+const WORKER_ENTRY = fileURLToPath(new URL("./prove-worker-entry.js", import.meta.url));
+
+const TIMED_OUT = Symbol("timed out");
+
+interface Job {
+  readonly task: ProveTask;
+  readonly timeoutMs: number;
+  readonly acceptedAt: number;
+  readonly resolve: (bundle: ProofBundle) => void;
+  readonly reject: (err: CrossproofError) => void;
+}
+
+/** A pool of worker threads making `query` proofs, with a bounded queue and a time limit per job. */
+export class ProverPool {
+  readonly #piscina: Piscina<ProveTask, ProofBundle>;
+  readonly #release: CircuitRelease;
+  readonly #depth: number;
+  readonly #k: number;
+  readonly #workers: number;
+  readonly #maxQueue: number;
+  readonly #jobTimeoutMs: number;
+  readonly #onJob: ((durationMs: number, outcome: JobOutcome) => void) | undefined;
+  readonly #faultInjection: boolean;
+  readonly #queue: Job[] = [];
+  #running = 0;
+  #completed = 0;
+  #failed = 0;
+  #closing: Promise<void> | undefined;
+  #idle: (() => void) | undefined;
+
+  private constructor(release: CircuitRelease, options: ProverPoolOptions) {
+    const { depth, k } = queryShape(release);
+    this.#release = release;
+    this.#depth = depth;
+    this.#k = k;
+    this.#workers = positiveInteger("workers", options.workers ?? availableParallelism());
+    this.#maxQueue = options.maxQueue ?? 2 * this.#workers;
+    if (!Number.isInteger(this.#maxQueue) || this.#maxQueue < 0) {
+      throw new RangeError(`maxQueue must be a non-negative integer, not ${this.#maxQueue}`);
+    }
+    this.#jobTimeoutMs = positiveInteger(
+      "jobTimeoutMs",
+      options.jobTimeoutMs ?? DEFAULT_JOB_TIMEOUT_MS,
+    );
+    this.#onJob = options.onJob;
+    this.#faultInjection = options[FAULT_INJECTION] === true;
+    const workerData: ProveWorkerData = { faultInjection: this.#faultInjection };
+    this.#piscina = new Piscina<ProveTask, ProofBundle>({
+      filename: WORKER_ENTRY,
+      minThreads: this.#workers,
+      maxThreads: this.#workers,
+      workerData,
+    });
+    // A worker that fails while it holds no job reaches no caller; piscina replaces it. Without a
+    // listener, the EventEmitter would throw the error and end the process.
+    this.#piscina.on("error", () => undefined);
+  }
+
+  /**
+   * Start the workers for a `query` release (loaded and sha256-checked here, in the calling
+   * thread, unless given). Workers load snarkjs and build their curve in the background.
+   */
+  static async start(options: ProverPoolOptions = {}): Promise<ProverPool> {
+    const release = options.release ?? (await loadCircuitRelease(options.circuit ?? "query"));
+    return new ProverPool(release, options);
+  }
+
+  /** The release this pool proves with. */
+  get release(): CircuitRelease {
+    return this.#release;
+  }
+
+  /** A snapshot of queued, running, completed and failed jobs, and of live workers. */
+  get stats(): ProverPoolStats {
+    return {
+      queued: this.#queue.length,
+      running: this.#running,
+      completed: this.#completed,
+      failed: this.#failed,
+      workers: this.#piscina.threads.length,
+    };
+  }
+
+  /**
+   * Prove that the witness's record meets its query. The witness is checked here first, so a
+   * record that does not meet the query fails at once (`PREDICATE_UNSATISFIED`,
+   * `RECORD_NOT_IN_TREE`) without using a worker. Then `QUEUE_FULL` at once if no worker is free
+   * and the queue is full; `PROVE_TIMEOUT`, `PROVER_FAILED` or `POOL_CLOSED` later.
+   */
+  async prove(witness: QueryWitness, options: ProveOptions = {}): Promise<ProofBundle> {
+    return this.#submit(witness, options, undefined);
+  }
+
+  /**
+   * Tests only: like `prove`, but the worker exits (a crash) or throws once the job is under
+   * way. Refused unless the pool was started with `[FAULT_INJECTION]: true`.
+   */
+  async proveWithFault(witness: QueryWitness, fault: WorkerFault): Promise<ProofBundle> {
+    if (!this.#faultInjection) throw new Error("this pool was started without fault injection");
+    return this.#submit(witness, {}, fault);
+  }
+
+  /**
+   * Stop taking work and end the workers. With `drain`, queued jobs are proved first; without,
+   * they are rejected with `POOL_CLOSED`. Jobs already on a worker finish either way (each within
+   * its time limit). Afterwards no thread or handle of the pool is left.
+   */
+  close(options: { readonly drain?: boolean } = {}): Promise<void> {
+    this.#closing ??= this.#close(options.drain === true);
+    return this.#closing;
+  }
+
+  async #close(drain: boolean): Promise<void> {
+    if (!drain) {
+      for (const job of this.#queue.splice(0)) {
+        this.#settle(job, "closed");
+        job.reject(poolClosed());
+      }
+    }
+    if (this.#queue.length > 0 || this.#running > 0) {
+      await new Promise<void>((resolve) => {
+        this.#idle = resolve;
+      });
+    }
+    await this.#piscina.destroy();
+  }
+
+  async #submit(
+    witness: QueryWitness,
+    options: ProveOptions,
+    fault: WorkerFault | undefined,
+  ): Promise<ProofBundle> {
+    if (this.#closing) throw poolClosed();
+    checkQueryWitness(witness, this.#k);
+    const timeoutMs = positiveInteger("timeoutMs", options.timeoutMs ?? this.#jobTimeoutMs);
+    const { wasm, zkey } = this.#release.manifest.files;
+    const task: ProveTask = {
+      input: buildQueryInput(witness, this.#depth),
+      wasm: { path: this.#release.paths.wasm, sha256: wasm.sha256 },
+      zkey: { path: this.#release.paths.zkey, sha256: zkey.sha256 },
+      ...(fault === undefined ? {} : { fault }),
+    };
+    if (this.#running >= this.#workers && this.#queue.length >= this.#maxQueue) {
+      throw new CrossproofError(
+        ErrorCode.QUEUE_FULL,
+        "the proving queue is full: try again later",
+        {
+          details: { queued: this.#queue.length, maxQueue: this.#maxQueue },
+        },
+      );
+    }
+    return new Promise<ProofBundle>((resolve, reject) => {
+      const job: Job = { task, timeoutMs, acceptedAt: performance.now(), resolve, reject };
+      if (this.#running < this.#workers) this.#run(job);
+      else this.#queue.push(job);
+    });
+  }
+
+  #run(job: Job): void {
+    this.#running++;
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(TIMED_OUT), job.timeoutMs);
+    // piscina terminates the worker of an aborted job and starts another in its place.
+    this.#piscina.run(job.task, { signal: abort.signal }).then(
+      (bundle) => {
+        clearTimeout(timer);
+        this.#finish(job, "proved");
+        job.resolve(bundle);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        if (abort.signal.reason === TIMED_OUT) {
+          this.#finish(job, "timeout");
+          job.reject(
+            new CrossproofError(
+              ErrorCode.PROVE_TIMEOUT,
+              `the proof took longer than ${job.timeoutMs} ms and was abandoned`,
+              { details: { timeoutMs: job.timeoutMs } },
+            ),
+          );
+        } else {
+          this.#finish(job, "failed");
+          job.reject(
+            new CrossproofError(ErrorCode.PROVER_FAILED, "a proving worker failed", {
+              cause: err,
+            }),
+          );
+        }
+      },
+    );
+  }
+
+  /** Account for a job that left a worker, and start the next queued one. */
+  #finish(job: Job, outcome: JobOutcome): void {
+    this.#running--;
+    this.#settle(job, outcome);
+    const next = this.#queue.shift();
+    if (next) this.#run(next);
+    else if (this.#running === 0) this.#idle?.();
+  }
+
+  #settle(job: Job, outcome: JobOutcome): void {
+    if (outcome === "proved") this.#completed++;
+    else this.#failed++;
+    try {
+      this.#onJob?.(performance.now() - job.acceptedAt, outcome);
+    } catch {
+      // A metrics hook must not break proving: what it throws is dropped.
+    }
+  }
+}
+
+function poolClosed(): CrossproofError {
+  return new CrossproofError(ErrorCode.POOL_CLOSED, "the prover pool is closed");
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(`${name} must be a positive integer, not ${value}`);
+  }
+  return value;
+}

@@ -1,0 +1,96 @@
+/**
+ * The proving task of the worker pool (`prover/pool.ts`), run by piscina in a worker thread
+ * through `prove-worker-entry.js`. Each worker keeps the circuit's wasm and zkey bytes after its
+ * first job, so files are read (and their sha256 checked) once per worker, not once per proof.
+ *
+ * Only type imports and node built-ins are imported statically here: snarkjs must be loaded
+ * through `snarkjs-worker-runtime.ts` (see there).
+ */
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { workerData } from "node:worker_threads";
+import type { Groth16Proof, ProofBundle } from "../core/proof.js";
+import type { CircuitInput } from "./query-input.js";
+import { loadWorkerSnarkjs } from "./snarkjs-worker-runtime.js";
+
+/** A release file the worker reads: its path and the sha256 its manifest gives. */
+export interface ArtifactFile {
+  readonly path: string;
+  readonly sha256: string;
+}
+
+/** A failure a test can ask a worker for, to see how the pool handles it. */
+export type WorkerFault = "exit" | "throw";
+
+/** What the worker is given per job. */
+export interface ProveTask {
+  readonly input: CircuitInput;
+  readonly wasm: ArtifactFile;
+  readonly zkey: ArtifactFile;
+  /** Tests only: honoured when the pool started its workers with fault injection on. */
+  readonly fault?: WorkerFault;
+}
+
+/** `workerData` of a proving worker. */
+export interface ProveWorkerData {
+  /** Let tasks ask for a fault (tests only; production pools never set this). */
+  readonly faultInjection: boolean;
+}
+
+/** The exit code of a worker that a test asked to crash. */
+export const FAULT_EXIT_CODE = 70;
+
+const faultInjection = (workerData as ProveWorkerData | undefined)?.faultInjection === true;
+
+const files = new Map<string, Promise<Uint8Array>>();
+
+/**
+ * Load snarkjs and build the curve now, while piscina starts the worker, rather than on its first
+ * job. A failure is not kept: each job loads again, and fails with the reason if it still fails.
+ */
+export function warmUp(): void {
+  loadWorkerSnarkjs().catch(() => undefined);
+}
+
+/** The bytes of `file`, read and checked on first use by this worker and kept afterwards. */
+function artifactBytes(file: ArtifactFile): Promise<Uint8Array> {
+  const key = `${file.path}\0${file.sha256}`;
+  let bytes = files.get(key);
+  if (!bytes) {
+    bytes = readChecked(file);
+    files.set(key, bytes);
+    // A failed read is not kept: the next job tries again.
+    bytes.catch(() => files.delete(key));
+  }
+  return bytes;
+}
+
+async function readChecked(file: ArtifactFile): Promise<Uint8Array> {
+  const data = await readFile(file.path);
+  const actual = createHash("sha256").update(data).digest("hex");
+  if (actual !== file.sha256) {
+    // The release was checked when the pool loaded it; a file replaced since is never used.
+    throw new Error(`${file.path} changed since its release was loaded`);
+  }
+  // Reused for every job: snarkjs opens in-memory artifacts read-only and copies what it reads.
+  return data;
+}
+
+/** Make one Groth16 proof (`groth16.fullProve`) on this worker's single-threaded curve. */
+export default async function proveTask(task: ProveTask): Promise<ProofBundle> {
+  const [{ snarkjs }, wasm, zkey] = await Promise.all([
+    loadWorkerSnarkjs(),
+    artifactBytes(task.wasm),
+    artifactBytes(task.zkey),
+  ]);
+  if (task.fault !== undefined) failOnPurpose(task.fault);
+  // No `singleThread` option: it would build a new curve per call. snarkjs takes the cached one.
+  const { proof, publicSignals } = await snarkjs.groth16.fullProve(task.input, wasm, zkey);
+  return { proof: proof as unknown as Groth16Proof, publicSignals };
+}
+
+function failOnPurpose(fault: WorkerFault): void {
+  if (!faultInjection) throw new Error("fault injection is off in this worker");
+  if (fault === "exit") process.exit(FAULT_EXIT_CODE);
+  throw new Error("this worker was asked to fail");
+}
