@@ -1,0 +1,251 @@
+/**
+ * `npx tsx bench/proving.ts`: `query` proofs per second on this machine, for the same witnesses
+ * (distinct synthetic credit reports committed in one tree, each with its own policy):
+ * (a) in this process, `groth16.fullProve` on snarkjs's default threaded curve, one after another
+ *     (the baseline); (b) the prover pool with 1 worker; (c) with 2 workers, all jobs submitted
+ *     at once. Every mode gets one warm-up proof per prover first, and every proof is verified
+ *     after the timing. Prints a table and writes bench/results/proving.json.
+ *
+ * The modes run in turn, a b c a b c …, for several rounds, and each figure is the median of its
+ * rounds: on a shared virtual machine the speed of the cores drifts by 10 % or more between runs
+ * minutes apart, and interleaving spreads that drift over all modes. The in-process prover is
+ * given the wasm and zkey bytes in memory, as the pool's workers keep them, so the figures
+ * compare the two ways of using the cores and nothing else.
+ *
+ * Options: `--proofs N` (default 12), `--rounds R` (default 3).
+ */
+import { readFile } from "node:fs/promises";
+import { loadavg } from "node:os";
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import * as snarkjs from "snarkjs";
+import { loadCircuitRelease } from "../core/artifacts.js";
+import { computeLeaf } from "../core/commitment.js";
+import type { Groth16Proof, ProofBundle } from "../core/proof.js";
+import { compileQuery } from "../core/query.js";
+import { encodeRecord } from "../core/record.js";
+import { getSchema } from "../core/schema.js";
+import { releaseSnarkjsCurve } from "../core/snarkjs-runtime.js";
+import { syntheticCreditReports } from "../core/synthetic.js";
+import { CommitmentTree } from "../core/tree.js";
+import { ProverPool } from "../prover/pool.js";
+import { queryShape } from "../prover/prove-query.js";
+import { buildQueryInput, type QueryWitness } from "../prover/query-input.js";
+import { verifyProof } from "../verifier/verify-proof.js";
+import { figure, printTable, writeResults } from "./report.js";
+
+const { values } = parseArgs({
+  options: {
+    proofs: { type: "string", default: "12" },
+    rounds: { type: "string", default: "3" },
+  },
+});
+const count = Number(values.proofs);
+const rounds = Number(values.rounds);
+for (const [option, value] of [
+  ["proofs", count],
+  ["rounds", rounds],
+] as const) {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(`--${option} takes a positive integer`);
+  }
+}
+const command = `npx tsx bench/proving.ts${count === 12 ? "" : ` --proofs ${count}`}${rounds === 3 ? "" : ` --rounds ${rounds}`}`;
+
+const release = await loadCircuitRelease("query");
+const { depth, k } = queryShape(release);
+
+/** `count` records that meet the pilot policy, committed in one tree of 200, one witness each. */
+function witnesses(): QueryWitness[] {
+  const schema = getSchema("credit-report-v1");
+  const reports = syntheticCreditReports({
+    count: 200,
+    seed: 7,
+    asOf: new Date("2026-11-21T00:00:00Z"),
+  });
+  const slots = reports.map((r) => encodeRecord(schema, r));
+  const salts = reports.map((_, i) => 1_000_003n * BigInt(i + 1));
+  const tree = new CommitmentTree(
+    slots.map((s, i) => computeLeaf(schema.schemaId, s, salts[i] as bigint)),
+  );
+  const eligible = reports
+    .map((r, index) => ({ r, index }))
+    .filter(({ r }) => (r.creditScore as number) >= 600 && r.defaults24m === 0)
+    .slice(0, count);
+  if (eligible.length < count) throw new Error(`only ${eligible.length} eligible records`);
+  return eligible.map(({ r, index }, n) => {
+    const query = compileQuery(
+      schema,
+      [
+        { op: "EQ", field: "subjectId", value: r.subjectId as string },
+        { op: "GTE", field: "creditScore", value: 600 },
+        { op: "EQ", field: "defaults24m", value: 0 },
+        { op: "GTE", field: "reportDate", value: "2026-05-01" },
+        { op: "DISCLOSE", field: "jurisdiction" },
+      ],
+      k,
+    );
+    return {
+      schemaId: schema.schemaId,
+      slots: slots[index] as bigint[],
+      salt: salts[index] as bigint,
+      path: tree.path(index),
+      predicates: query.predicates,
+      queryHash: query.queryHash,
+      challenge: BigInt(1000 + n),
+    };
+  });
+}
+
+/** Busy CPU time of the whole machine so far, in ms (Linux /proc/stat; null elsewhere). */
+async function machineBusyMs(): Promise<number | null> {
+  try {
+    const line = (await readFile("/proc/stat", "utf8")).split("\n")[0] ?? "";
+    // cpu  user nice system idle iowait irq softirq steal …, in clock ticks (USER_HZ = 100).
+    const [user, nice, system, , , irq, softirq, steal] = line
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    const busy = [user, nice, system, irq, softirq, steal].reduce<number>(
+      (a, b) => a + (b ?? 0),
+      0,
+    );
+    return busy * 10;
+  } catch {
+    return null;
+  }
+}
+
+/** A mode's rate, its proofs, and the cores this process and everything else kept busy. */
+interface Measured {
+  readonly perSecond: number;
+  readonly bundles: ProofBundle[];
+  readonly coresHere: number;
+  readonly coresElsewhere: number | null;
+}
+
+/** Time `prove` over all witnesses (it gets them all and returns the proofs). */
+async function rate(
+  all: readonly QueryWitness[],
+  prove: (ws: readonly QueryWitness[]) => Promise<ProofBundle[]>,
+): Promise<Measured> {
+  const machineBefore = await machineBusyMs();
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  const bundles = await prove(all);
+  const wallMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
+  const machineAfter = await machineBusyMs();
+  const hereMs = (cpu.user + cpu.system) / 1000;
+  return {
+    perSecond: all.length / (wallMs / 1000),
+    bundles,
+    coresHere: hereMs / wallMs,
+    coresElsewhere:
+      machineBefore === null || machineAfter === null
+        ? null
+        : Math.max(0, machineAfter - machineBefore - hereMs) / wallMs,
+  };
+}
+
+async function inProcess(all: readonly QueryWitness[]): Promise<Measured> {
+  const [wasm, zkey] = await Promise.all([
+    readFile(release.paths.wasm),
+    readFile(release.paths.zkey),
+  ]);
+  const prove = async (w: QueryWitness): Promise<ProofBundle> => {
+    const { proof, publicSignals } = await snarkjs.groth16.fullProve(
+      buildQueryInput(w, depth),
+      wasm,
+      zkey,
+    );
+    return { proof: proof as unknown as Groth16Proof, publicSignals };
+  };
+  await prove(all[0] as QueryWitness); // warm-up: builds the threaded curve
+  const measured = await rate(all, async (ws) => {
+    const bundles: ProofBundle[] = [];
+    for (const w of ws) bundles.push(await prove(w));
+    return bundles;
+  });
+  await releaseSnarkjsCurve();
+  return measured;
+}
+
+async function pooled(workers: number, all: readonly QueryWitness[]): Promise<Measured> {
+  const pool = await ProverPool.start({ release, workers, maxQueue: all.length });
+  try {
+    // Warm-up: one job per worker (the least busy worker takes each), so each has its files.
+    await Promise.all(all.slice(0, workers).map((w) => pool.prove(w)));
+    return await rate(all, (ws) => Promise.all(ws.map((w) => pool.prove(w))));
+  } finally {
+    await pool.close();
+  }
+}
+
+const all = witnesses();
+const load = loadavg().map((l) => l.toFixed(2));
+const modes = [
+  { name: "in-process fullProve, threaded curve, sequential", run: () => inProcess(all) },
+  { name: "pool, 1 worker, all jobs at once", run: () => pooled(1, all) },
+  { name: "pool, 2 workers, all jobs at once", run: () => pooled(2, all) },
+].map((mode) => ({ ...mode, rounds: [] as Measured[] }));
+for (let round = 0; round < rounds; round++) {
+  for (const mode of modes) {
+    const measured = await mode.run();
+    for (const bundle of measured.bundles) {
+      if (!(await verifyProof(release, bundle)))
+        throw new Error("a benchmark proof did not verify");
+    }
+    await releaseSnarkjsCurve();
+    mode.rounds.push(measured);
+    process.stdout.write(
+      `round ${round + 1}: ${mode.name}: ${measured.perSecond.toFixed(3)} proofs/s\n`,
+    );
+  }
+}
+
+/** The median (the mean of the middle two for an even count). */
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const upper = sorted[mid] ?? Number.NaN;
+  return sorted.length % 2 === 1 ? upper : ((sorted[mid - 1] ?? Number.NaN) + upper) / 2;
+}
+
+const rates = modes.map((mode) => median(mode.rounds.map((m) => m.perSecond)));
+const baseline = rates[0] ?? Number.NaN;
+const figures = modes.map((mode, i) =>
+  figure(
+    `${mode.name} (median of ${rounds})`,
+    "proofs/s",
+    rates[i] ?? Number.NaN,
+    command,
+    i === 0 ? null : baseline,
+  ),
+);
+// How busy the cores were meanwhile: a run disturbed by other work on the machine shows here.
+const cpu = modes.flatMap((mode) => {
+  const here = median(mode.rounds.map((m) => m.coresHere));
+  const elsewhere = mode.rounds.map((m) => m.coresElsewhere);
+  return [
+    figure(`${mode.name}: cores busy in this process`, "cores", here, command),
+    ...(elsewhere.some((e) => e === null)
+      ? []
+      : [
+          figure(
+            `${mode.name}: cores busy elsewhere (most in a round)`,
+            "cores",
+            Math.max(...(elsewhere as number[])),
+            command,
+          ),
+        ]),
+  ];
+});
+printTable(
+  `query proving — ${count} distinct proofs per mode and round, ${rounds} rounds (load average at start ${load.join(", ")})`,
+  figures,
+);
+printTable("CPU while measuring", cpu);
+const path = await writeResults("proving", [...figures, ...cpu]);
+process.stdout.write(`\nwrote ${path}\n`);
