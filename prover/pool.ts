@@ -186,7 +186,8 @@ export class ProverPool {
   /**
    * Stop taking work and end the workers. With `drain`, queued jobs are proved first; without,
    * they are rejected with `POOL_CLOSED`. Jobs already on a worker finish either way (each within
-   * its time limit). Afterwards no thread or handle of the pool is left.
+   * its time limit). Afterwards no thread or handle of the pool is left. Calling it again returns
+   * the first call's promise.
    */
   close(options: { readonly drain?: boolean } = {}): Promise<void> {
     this.#closing ??= this.#close(options.drain === true);
