@@ -19,8 +19,9 @@ import { CrossproofError, ErrorCode } from "../core/errors.js";
 import type { CrossproofLogger } from "../core/log.js";
 import { parseProofRequest } from "../core/proof-request.js";
 import type { Vault } from "../issuer/vault.js";
-import type { JobOutcome, ProverPoolStats } from "../prover/pool.js";
+import type { JobOutcome, ProverPool, ProverPoolStats } from "../prover/pool.js";
 import { type Presentation, type ProveFunction, presentRecord } from "../prover/present-record.js";
+import { queryShape } from "../prover/prove-query.js";
 import {
   errorBody,
   jsonBody,
@@ -39,6 +40,18 @@ export interface ProverBackend {
   readonly stats: ProverPoolStats;
   /** Predicate slots of the `query` circuit the pool proves. */
   readonly k: number;
+}
+
+/** The backend for a `ProverPool`: its `prove`, its live stats, and its circuit's K. */
+export function poolBackend(pool: ProverPool): ProverBackend {
+  const { k } = queryShape(pool.release);
+  return {
+    prove: (witness) => pool.prove(witness),
+    get stats() {
+      return pool.stats;
+    },
+    k,
+  };
 }
 
 /** The service's Prometheus metrics; `observeJob` is the pool's `onJob` hook. */

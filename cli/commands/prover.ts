@@ -15,7 +15,12 @@ import { Vault } from "../../issuer/vault.js";
 import { ProverPool } from "../../prover/pool.js";
 import { presentRecord } from "../../prover/present-record.js";
 import { queryShape } from "../../prover/prove-query.js";
-import { createProverApp, listen, ProverMetrics } from "../../server/prover-service.js";
+import {
+  createProverApp,
+  listen,
+  ProverMetrics,
+  poolBackend,
+} from "../../server/prover-service.js";
 
 function usage(message: string): never {
   throw new CrossproofError(ErrorCode.USAGE, message);
@@ -48,19 +53,7 @@ export async function runProverServe(args: string[], json: boolean): Promise<voi
     ...(workers ? { workers } : {}),
     onJob: metrics.observeJob,
   });
-  const { k } = queryShape(pool.release);
-  const app = createProverApp({
-    vault,
-    backend: {
-      prove: (w) => pool.prove(w),
-      get stats() {
-        return pool.stats;
-      },
-      k,
-    },
-    metrics,
-    logger,
-  });
+  const app = createProverApp({ vault, backend: poolBackend(pool), metrics, logger });
   const service = await listen(app, { port });
   logger.info(
     { event: "listening", port: Number(new URL(service.url).port), workers: pool.stats.workers },
