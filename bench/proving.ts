@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/proving.ts`: `query` proofs per second on this machine, for the same witnesses
+ * `npm run bench:proving`: `query` proofs per second on this machine, for the same witnesses
  * (distinct synthetic credit reports committed in one tree, each with its own policy):
  * (a) in this process, `groth16.fullProve` on snarkjs's default threaded curve, one after another
  *     (the baseline); (b) the prover pool with 1 worker; (c) with 2 workers, all jobs submitted
@@ -50,7 +50,11 @@ for (const [option, value] of [
     throw new RangeError(`--${option} takes a positive integer`);
   }
 }
-const command = `npx tsx bench/proving.ts${count === 12 ? "" : ` --proofs ${count}`}${rounds === 3 ? "" : ` --rounds ${rounds}`}`;
+const options = [
+  count === 12 ? "" : ` --proofs ${count}`,
+  rounds === 3 ? "" : ` --rounds ${rounds}`,
+];
+const command = `npm run bench:proving${options.join("") ? ` --${options.join("")}` : ""}`;
 
 const release = await loadCircuitRelease("query");
 const { depth, k } = queryShape(release);
