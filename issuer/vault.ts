@@ -359,17 +359,18 @@ export class Vault {
       )
       .all(schema) as { seq: number; leaf: string }[];
     if (waiting.length === 0) return null;
-    const current = this.tree(schema);
-    const next = new CommitmentTree([...current.leaves, ...waiting.map((w) => BigInt(w.leaf))]);
+    // The tree is changed in place (O(new leaves · depth)); if the transaction fails, the cached
+    // tree is dropped and rebuilt from the vault on next use.
+    const tree = this.tree(schema);
+    const first = tree.append(waiting.map((w) => BigInt(w.leaf)));
     const setIndex = this.#db.prepare("UPDATE records SET leaf_index = ? WHERE seq = ?");
     const stage = this.#db.transaction(() => {
       waiting.forEach((w, n) => {
-        setIndex.run(current.size + n, w.seq);
+        setIndex.run(first + n, w.seq);
       });
-      this.#insertPending(schema, next, "import");
+      this.#insertPending(schema, tree, "import");
     });
-    stage();
-    this.#trees.set(schema, { version: this.#treeVersion(schema), tree: next });
+    this.#commitTreeChange(schema, tree, stage);
     return this.latestRoot(schema);
   }
 
@@ -389,17 +390,25 @@ export class Vault {
       mark.run(new Date().toISOString(), recordId);
       return null;
     }
-    const current = this.tree(record.schema);
-    const leaves = [...current.leaves];
-    leaves[record.leafIndex] = 0n;
-    const next = new CommitmentTree(leaves);
+    const tree = this.tree(record.schema);
+    tree.revoke(record.leafIndex);
     const stage = this.#db.transaction(() => {
       mark.run(new Date().toISOString(), recordId);
-      this.#insertPending(record.schema, next, `revoke:${recordId}`);
+      this.#insertPending(record.schema, tree, `revoke:${recordId}`);
     });
-    stage();
-    this.#trees.set(record.schema, { version: this.#treeVersion(record.schema), tree: next });
+    this.#commitTreeChange(record.schema, tree, stage);
     return this.latestRoot(record.schema);
+  }
+
+  /** Runs the transaction that records a tree change; the cached tree follows it or is dropped. */
+  #commitTreeChange(schema: string, tree: CommitmentTree, stage: () => void): void {
+    try {
+      stage();
+    } catch (err) {
+      this.#trees.delete(schema);
+      throw err;
+    }
+    this.#trees.set(schema, { version: this.#treeVersion(schema), tree });
   }
 
   #insertPending(schema: string, tree: CommitmentTree, reason: string): void {
