@@ -1,4 +1,5 @@
 /** How commands print: human lines by default, one JSON document with `--json`. */
+import { SingleBar } from "cli-progress";
 import { CrossproofError } from "../core/errors.js";
 
 /** Print a failure and set a non-zero exit code: the error's code and message, never a stack. */
@@ -31,4 +32,25 @@ export function printJson(value: unknown): void {
 /** Milliseconds as a short human duration. */
 export function formatMs(ms: number): string {
   return ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+/**
+ * A progress bar on stderr, shown only on a terminal, only without `--json`, and only for work
+ * of at least `minimum` items.
+ */
+export function progressBar(
+  label: string,
+  total: number,
+  json: boolean,
+  minimum = 200,
+): { update(n: number): void; increment(): void; stop(): void } {
+  if (json || !process.stderr.isTTY || total < minimum)
+    return { update() {}, increment() {}, stop() {} };
+  const bar = new SingleBar({
+    format: `${label.padEnd(10)} [{bar}] {percentage}% {value}/{total} {eta_formatted} left`,
+    stream: process.stderr,
+    hideCursor: true,
+  });
+  bar.start(total, 0);
+  return { update: (n) => bar.update(n), increment: () => bar.increment(), stop: () => bar.stop() };
 }

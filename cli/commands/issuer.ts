@@ -7,7 +7,6 @@ import { basename } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
-import { SingleBar } from "cli-progress";
 import { stringify } from "csv-stringify/sync";
 import { openChain } from "../../chain/connect.js";
 import { CrossproofError, ErrorCode } from "../../core/errors.js";
@@ -22,26 +21,10 @@ import {
 } from "../../issuer/anchor.js";
 import { RECORD_ID_FIELD, readImportFile } from "../../issuer/import-file.js";
 import { Vault } from "../../issuer/vault.js";
-import { printJson } from "../output.js";
+import { printJson, progressBar } from "../output.js";
 
 function usage(message: string): never {
   throw new CrossproofError(ErrorCode.USAGE, message);
-}
-
-/** A progress bar on stderr, shown only on a terminal and only for `--json`-less runs. */
-function progressBar(
-  label: string,
-  total: number,
-  json: boolean,
-): { update(n: number): void; stop(): void } {
-  if (json || !process.stderr.isTTY || total < 200) return { update() {}, stop() {} };
-  const bar = new SingleBar({
-    format: `${label.padEnd(10)} [{bar}] {percentage}% {value}/{total}`,
-    stream: process.stderr,
-    hideCursor: true,
-  });
-  bar.start(total, 0);
-  return { update: (n) => bar.update(n), stop: () => bar.stop() };
 }
 
 function withVault<T>(work: (vault: Vault) => Promise<T>): Promise<T> {

@@ -5,7 +5,6 @@
 import { createReadStream, createWriteStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import { SingleBar } from "cli-progress";
 import pLimit from "p-limit";
 import { CrossproofError, ErrorCode } from "../../core/errors.js";
 import { createLogger } from "../../core/log.js";
@@ -21,6 +20,7 @@ import {
   ProverMetrics,
   poolBackend,
 } from "../../server/prover-service.js";
+import { progressBar } from "../output.js";
 
 function usage(message: string): never {
   throw new CrossproofError(ErrorCode.USAGE, message);
@@ -108,15 +108,7 @@ export async function runProveBatch(args: string[], json: boolean): Promise<void
   const pool = await ProverPool.start(workers ? { workers } : {});
   const { k } = queryShape(pool.release);
   const sink = values.out ? createWriteStream(values.out) : process.stdout;
-  const bar =
-    !json && process.stderr.isTTY
-      ? new SingleBar({
-          format: "proving [{bar}] {percentage}% {value}/{total} {eta_formatted} left",
-          stream: process.stderr,
-          hideCursor: true,
-        })
-      : undefined;
-  bar?.start(lines.length, 0);
+  const bar = progressBar("proving", lines.length, json, 2);
   // Never more in flight than the pool accepts: workers plus its queue.
   const limit = pLimit(pool.stats.workers * 3);
   let failed = 0;
@@ -149,14 +141,14 @@ export async function runProveBatch(args: string[], json: boolean): Promise<void
                 : { code: "INTERNAL", message: "internal error", details: {} };
             return { recordId, line, error };
           } finally {
-            bar?.increment();
+            bar.increment();
           }
         }),
       ),
     );
     for (const r of results) sink.write(`${JSON.stringify(r)}\n`);
   } finally {
-    bar?.stop();
+    bar.stop();
     await pool.close({ drain: true });
     vault.close();
     if (values.out)
