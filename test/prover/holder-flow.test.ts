@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -303,6 +303,32 @@ describe("the holder's side: vault, anchoring, proving in the pool, the prover s
     expect(await refusals(first.presentation, request)).toEqual([]);
     expect(second).toMatchObject({ recordId: "nobody", error: { code: "UNKNOWN_RECORD" } });
     expect(result.stderr).toContain("1 of 2 requests failed");
+  });
+
+  it("runs as `crossproof prover serve` and stops cleanly on SIGTERM", async () => {
+    const child = spawn(process.execPath, [BIN, "prover", "serve", "--workers", "1", "--json"], {
+      env: {
+        PATH: process.env.PATH,
+        CROSSPROOF_DATA_DIR: t.dataDir,
+        CROSSPROOF_LOG_LEVEL: "silent",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const exited = new Promise<number | null>((resolve) =>
+      child.once("exit", (code) => resolve(code)),
+    );
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on("data", (chunk: Buffer) => {
+        const match = /"url":"([^"]+)"/.exec(chunk.toString());
+        if (match?.[1]) resolve(match[1]);
+      });
+      void exited.then(() => reject(new Error("the service exited before it listened")));
+    });
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(200);
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
   });
 
   it("revokes a record: the new root replaces the old on chain, and no proof of the record is possible", async () => {
