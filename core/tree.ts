@@ -29,11 +29,19 @@ export class CommitmentTree {
   #tree: LeanIMT<bigint>;
   readonly maxDepth: number;
 
-  constructor(leaves: readonly bigint[] = [], maxDepth = MAX_TREE_DEPTH) {
+  /**
+   * A tree of `leaves`. `hash` is the node hash, Poseidon(2) by default; a caller building large
+   * trees may pass the same function computed faster (`loadFastPoseidon`).
+   */
+  constructor(
+    leaves: readonly bigint[] = [],
+    maxDepth = MAX_TREE_DEPTH,
+    hash: (left: bigint, right: bigint) => bigint = poseidonPair,
+  ) {
     this.maxDepth = maxDepth;
     CommitmentTree.#checkCapacity(leaves.length, maxDepth);
     for (const leaf of leaves) CommitmentTree.#checkLeaf(leaf);
-    this.#tree = new LeanIMT<bigint>(poseidonPair, [...leaves]);
+    this.#tree = new LeanIMT<bigint>(hash, [...leaves]);
   }
 
   static #checkCapacity(size: number, maxDepth: number): void {

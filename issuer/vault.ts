@@ -18,9 +18,10 @@ import Database from "better-sqlite3";
 import { leafHasher, randomSalt } from "../core/commitment.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import { vaultPath } from "../core/paths.js";
+import { loadFastPoseidon } from "../core/poseidon.js";
 import type { Slots } from "../core/record.js";
 import type { Schema } from "../core/schema.js";
-import { CommitmentTree } from "../core/tree.js";
+import { CommitmentTree, MAX_TREE_DEPTH } from "../core/tree.js";
 import type { ImportedRow } from "./import-file.js";
 
 /** The vault's schema version; a database from another version is refused. */
@@ -150,20 +151,29 @@ function vaultError(message: string, cause?: unknown): CrossproofError {
   return new CrossproofError(ErrorCode.VAULT_UNAVAILABLE, message, { cause });
 }
 
-/** The record vault. Open with `Vault.open`, close with `close()`. */
+/** The record vault. Open with `await Vault.open(path)`, close with `close()`. */
 export class Vault {
   readonly path: string;
   readonly #db: Database.Database;
   /** Trees built so far, with the roots-table version they reflect (see `tree`). */
   readonly #trees = new Map<string, { version: number; tree: CommitmentTree }>();
 
-  private constructor(path: string, db: Database.Database) {
+  /** The tree's node hash: Poseidon(2) on circomlibjs (≈ 4.6× poseidon-lite here). */
+  readonly #hash: (left: bigint, right: bigint) => bigint;
+
+  private constructor(
+    path: string,
+    db: Database.Database,
+    hash: (inputs: readonly bigint[]) => bigint,
+  ) {
     this.path = path;
     this.#db = db;
+    this.#hash = (left, right) => hash([left, right]);
   }
 
   /** Opens (or creates, mode 0600) the vault at `path` (default: `data/vault.sqlite`). */
-  static open(path = vaultPath()): Vault {
+  static async open(path = vaultPath()): Promise<Vault> {
+    const hash = await loadFastPoseidon();
     let db: Database.Database;
     try {
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -194,7 +204,7 @@ export class Vault {
         // -wal and -shm exist only while a connection is open; some file systems have no modes
       }
     }
-    return new Vault(path, db);
+    return new Vault(path, db, hash);
   }
 
   /** Closes the database. */
@@ -326,6 +336,8 @@ export class Vault {
       .all(schema) as { leaf: string; revoked_at: string | null }[];
     const tree = new CommitmentTree(
       leaves.map((l) => (l.revoked_at === null ? BigInt(l.leaf) : 0n)),
+      MAX_TREE_DEPTH,
+      this.#hash,
     );
     this.#trees.set(schema, { version, tree });
     return tree;

@@ -27,9 +27,13 @@ function usage(message: string): never {
   throw new CrossproofError(ErrorCode.USAGE, message);
 }
 
-function withVault<T>(work: (vault: Vault) => Promise<T>): Promise<T> {
-  const vault = Vault.open(vaultPath());
-  return work(vault).finally(() => vault.close());
+async function withVault<T>(work: (vault: Vault) => Promise<T>): Promise<T> {
+  const vault = await Vault.open(vaultPath());
+  try {
+    return await work(vault);
+  } finally {
+    vault.close();
+  }
 }
 
 function describeOutcomes(outcomes: readonly AnchorOutcome[], out: (line: string) => void): void {

@@ -48,7 +48,7 @@ export async function runProverServe(args: string[], json: boolean): Promise<voi
   const workers = positive(values.workers, "workers");
   const logger = createLogger("prover");
   const metrics = new ProverMetrics();
-  const vault = Vault.open(vaultPath());
+  const vault = await Vault.open(vaultPath());
   const pool = await ProverPool.start({
     ...(workers ? { workers } : {}),
     onJob: metrics.observeJob,
@@ -104,7 +104,7 @@ export async function runProveBatch(args: string[], json: boolean): Promise<void
     if (err instanceof CrossproofError) throw err;
     usage(`cannot read ${values.batch}`);
   }
-  const vault = Vault.open(vaultPath());
+  const vault = await Vault.open(vaultPath());
   const pool = await ProverPool.start(workers ? { workers } : {});
   const { k } = queryShape(pool.release);
   const sink = values.out ? createWriteStream(values.out) : process.stdout;

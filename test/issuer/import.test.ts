@@ -94,7 +94,7 @@ describe("importing records into the vault", () => {
     ).catch((e: { code: number; stderr: string }) => e);
     expect("code" in result ? result.code : 0).toBe(1);
     expect("stderr" in result ? result.stderr : "").toContain("error IMPORT_INVALID: ");
-    const vault = Vault.open(vaultPath(data));
+    const vault = await Vault.open(vaultPath(data));
     expect(vault.status()).toEqual([]);
     vault.close();
   });
@@ -146,7 +146,7 @@ describe("importing records into the vault", () => {
 
   it("refuses a record id the vault already holds, importing nothing from the file", async () => {
     const path = vaultPath(join(dir, "data-dup"));
-    const vault = Vault.open(path);
+    const vault = await Vault.open(path);
     try {
       const file = join(dir, "first.jsonl");
       await writeFile(file, `${good.slice(0, 5).join("\n")}\n`);
@@ -202,7 +202,7 @@ describe("importing records into the vault", () => {
     await new Promise((r) => setTimeout(r, 500));
     child.kill("SIGKILL");
     await new Promise((r) => child.once("exit", r));
-    const vault = Vault.open(vaultPath(data));
+    const vault = await Vault.open(vaultPath(data));
     try {
       expect(vault.integrityCheck()).toBe("ok");
       expect(vault.status()[0]?.records).toBe(3);

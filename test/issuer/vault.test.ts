@@ -28,7 +28,7 @@ describe("the record vault", () => {
 
   it("keeps records with fresh salts, readable only by its owner", async () => {
     const path = vaultPath(dir);
-    const vault = Vault.open(path);
+    const vault = await Vault.open(path);
     try {
       await vault.importRecords(schema, rows.slice(0, 3), "a");
       const r = vault.record("v-1");
@@ -46,7 +46,7 @@ describe("the record vault", () => {
   });
 
   it("builds the tree from anchored records in leaf order, revoked leaves as 0", async () => {
-    const vault = Vault.open(vaultPath(dir));
+    const vault = await Vault.open(vaultPath(dir));
     try {
       const staged = vault.stageNewRecords(schema.id);
       expect(staged).toMatchObject({ state: "pending", size: 3, reason: "import" });
@@ -72,8 +72,8 @@ describe("the record vault", () => {
   });
 
   it("sees what another process changed: a tree built earlier is rebuilt when the vault moved on", async () => {
-    const reader = Vault.open(vaultPath(dir));
-    const writer = Vault.open(vaultPath(dir));
+    const reader = await Vault.open(vaultPath(dir));
+    const writer = await Vault.open(vaultPath(dir));
     try {
       const before = reader.tree(schema.id).root;
       await writer.importRecords(schema, rows.slice(3), "b");

@@ -121,7 +121,7 @@ describe("the holder's side: vault, anchoring, proving in the pool, the prover s
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l));
-    vault = Vault.open(vaultPath(t.dataDir));
+    vault = await Vault.open(vaultPath(t.dataDir));
     await vault.importRecords(schema, await readImportFile(file, schema), "reports.jsonl");
     pool = await ProverPool.start({ workers: 2 });
     k = queryShape(pool.release).k;
