@@ -71,6 +71,9 @@ describe("the holder's side: vault, anchoring, proving in the pool, the prover s
       predicates,
     };
   };
+  /** The holder's presentation of record `r` for `request` (default: its applicant's policy). */
+  const present = (r: Record<string, unknown>, request = requestFor(r.subjectId as string)) =>
+    presentRecord(vault, (w) => pool.prove(w), r.recordId as string, request, k);
   /** The verifier's reasons for refusing `presentation` against the vault's anchored root. */
   const refusals = async (
     presentation: { proof: unknown; publicSignals: readonly string[] },
@@ -159,13 +162,7 @@ describe("the holder's side: vault, anchoring, proving in the pool, the prover s
         const request = requestFor(r.subjectId as string);
         return {
           request,
-          presentation: await presentRecord(
-            vault,
-            (w) => pool.prove(w),
-            r.recordId as string,
-            request,
-            k,
-          ),
+          presentation: await present(r, request),
         };
       }),
     );
@@ -179,15 +176,7 @@ describe("the holder's side: vault, anchoring, proving in the pool, the prover s
     // a record that does not meet the policy gets no proof, and uses no worker
     const failing = records.slice(0, 60).findIndex((_, n) => !eligible.includes(n));
     const r = records[failing] as Record<string, unknown>;
-    await expect(
-      presentRecord(
-        vault,
-        (w) => pool.prove(w),
-        r.recordId as string,
-        requestFor(r.subjectId as string),
-        k,
-      ),
-    ).rejects.toMatchObject({ code: "PREDICATE_UNSATISFIED" });
+    await expect(present(r)).rejects.toMatchObject({ code: "PREDICATE_UNSATISFIED" });
   });
 
   it("serves presentations over HTTP, refuses bad requests with codes, and exports metrics", async () => {
@@ -349,15 +338,7 @@ describe("the holder's side: vault, anchoring, proving in the pool, the prover s
     expect(now?.replacedAt).toBeNull();
 
     // the vault refuses
-    await expect(
-      presentRecord(
-        vault,
-        (w) => pool.prove(w),
-        r.recordId as string,
-        requestFor(r.subjectId as string),
-        k,
-      ),
-    ).rejects.toMatchObject({ code: "RECORD_REVOKED" });
+    await expect(present(r)).rejects.toMatchObject({ code: "RECORD_REVOKED" });
     // and a holder that kept the record and its salt cannot reach the new root: the leaf is 0
     const tree = vault.tree(schema.id);
     const path = tree.path(vault.record(r.recordId as string).leafIndex as number);
@@ -372,13 +353,7 @@ describe("the holder's side: vault, anchoring, proving in the pool, the prover s
     const m = eligible[1] as number;
     const other = records[m] as Record<string, unknown>;
     const request = requestFor(other.subjectId as string);
-    const presentation = await presentRecord(
-      vault,
-      (w) => pool.prove(w),
-      other.recordId as string,
-      request,
-      k,
-    );
+    const presentation = await present(other, request);
     expect(parseQueryPublicSignals(presentation.publicSignals, k).root).toBe(outcomes[0]?.root);
   });
 
@@ -397,15 +372,7 @@ describe("the holder's side: vault, anchoring, proving in the pool, the prover s
     const pending = vault.stageNewRecords(schema.id);
     expect(pending?.state).toBe("pending");
     const r = records[eligible[2] as number] as Record<string, unknown>;
-    await expect(
-      presentRecord(
-        vault,
-        (w) => pool.prove(w),
-        r.recordId as string,
-        requestFor(r.subjectId as string),
-        k,
-      ),
-    ).rejects.toMatchObject({ code: "ROOT_PENDING" });
+    await expect(present(r)).rejects.toMatchObject({ code: "ROOT_PENDING" });
     const outcomes = await anchorNewRecords(vault, t.chain.registry);
     expect(outcomes).toMatchObject([{ outcome: "anchored", size: 1003 }]);
     // and when the chain confirmed but the vault did not record it, the next run recovers it
