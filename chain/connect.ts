@@ -17,9 +17,6 @@ import { EvmRootRegistry, redactUrl } from "./registry.js";
 /** Display name of the issuer registered on a fresh local chain. */
 export const LOCAL_ISSUER_NAME = "crossproof local issuer";
 
-/** Balance given to the local admin and issuer (1,000 ether; gas on a local node is free). */
-const LOCAL_BALANCE = 1_000n * 10n ** 18n;
-
 /** Options of `openChain`. */
 export interface OpenChainOptions {
   /** Where the configuration comes from (default `process.env`). */
@@ -108,13 +105,10 @@ async function openLocal(
         afterWrite: persist,
       });
     if (deployment === undefined) {
-      await node.request("anvil_setBalance", [
-        adminSigner.account.address,
-        `0x${LOCAL_BALANCE.toString(16)}`,
-      ]);
+      await node.fund(adminSigner.account.address);
       deployment = await deployContracts({
-        client: readOnly("0x0000000000000000000000000000000000000000").client,
         rpcUrl: node.rpcUrl,
+        chainId: node.chainId,
         admin: adminSigner.account,
         afterWrite: persist,
       });
@@ -151,10 +145,7 @@ async function openLocal(
     // The local issuer is registered on first start, and again whenever it is a new one (an
     // issuer key set in the environment after the local chain was made).
     if (!(await registry.issuerInfo(issuer.account.address)).active) {
-      await node.request("anvil_setBalance", [
-        issuer.account.address,
-        `0x${LOCAL_BALANCE.toString(16)}`,
-      ]);
+      await node.fund(issuer.account.address);
       await registry
         .withAccount(adminSigner.account)
         .registerIssuer(issuer.account.address, LOCAL_ISSUER_NAME);

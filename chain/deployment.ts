@@ -8,10 +8,8 @@ import { readFile } from "node:fs/promises";
 import {
   type Address,
   type Chain,
-  createWalletClient,
   getAddress,
   type Hex,
-  http,
   isAddress,
   type PublicClient,
   type Transport,
@@ -22,7 +20,7 @@ import { ChainError, ErrorCode } from "../core/errors.js";
 import { writeFileAtomic } from "../core/files.js";
 import { contractArtifactPath } from "../core/paths.js";
 import { commitmentRegistryAbi, queryVerifierAbi } from "./abi.js";
-import { chainDefinition, type TransactionType, toChainError } from "./registry.js";
+import { chainClients, type TransactionType, toChainError } from "./registry.js";
 
 /** Names of the deployed contracts, as in `artifacts/contracts/<name>.json`. */
 export type ContractName = "CommitmentRegistry" | "QueryVerifier";
@@ -92,8 +90,8 @@ export async function writeDeployment(path: string, deployment: Deployment): Pro
 
 /** Options of `deployContracts`. */
 export interface DeployOptions {
-  readonly client: PublicClient<Transport, Chain>;
   readonly rpcUrl: string;
+  readonly chainId: number;
   /** Pays for the deployment and becomes the registry's admin. */
   readonly admin: PrivateKeyAccount;
   /** Called after each confirmed transaction (the local node saves its state). */
@@ -103,13 +101,8 @@ export interface DeployOptions {
 
 /** Deploys the registry (owned by `admin`) and the `query` verifier. */
 export async function deployContracts(options: DeployOptions): Promise<Deployment> {
-  const { client, admin } = options;
-  const chainId = client.chain.id;
-  const wallet = createWalletClient({
-    chain: chainDefinition(chainId, options.rpcUrl),
-    transport: http(options.rpcUrl),
-    account: admin,
-  });
+  const { admin, chainId } = options;
+  const { public: client, wallet } = chainClients({ ...options, account: admin });
   const registryCode = await loadCompiledContract("CommitmentRegistry");
   const verifierCode = await loadCompiledContract("QueryVerifier");
   try {

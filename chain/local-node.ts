@@ -213,6 +213,14 @@ export class LocalNode {
     return body.result as T;
   }
 
+  /**
+   * Sets an account's balance (default 1,000 ether): gas on the local node costs nothing real,
+   * so crossproof's own keys, and tests' accounts, are simply funded.
+   */
+  async fund(address: string, wei = 1_000n * 10n ** 18n): Promise<void> {
+    await this.request("anvil_setBalance", [address, `0x${wei.toString(16)}`]);
+  }
+
   async blockNumber(): Promise<bigint> {
     return BigInt(await this.request<string>("eth_blockNumber"));
   }

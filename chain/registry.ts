@@ -193,6 +193,41 @@ export function chainDefinition(chainId: number, rpcUrl: string): Chain {
   });
 }
 
+/** Where `chainClients` connects, and as whom. */
+interface ClientOptions {
+  readonly rpcUrl: string;
+  readonly chainId: number;
+  readonly account?: PrivateKeyAccount | undefined;
+  readonly timeoutMs?: number | undefined;
+}
+
+/**
+ * viem clients for a chain: reading (no client-side caching, so every read sees the node's
+ * latest block) and, with an account, writing. Requests time out after `timeoutMs` (default
+ * 10 s) and are retried once.
+ */
+export function chainClients(options: ClientOptions & { readonly account: PrivateKeyAccount }): {
+  public: PublicClient<Transport, Chain>;
+  wallet: WalletClient<Transport, Chain, PrivateKeyAccount>;
+};
+export function chainClients(options: ClientOptions): {
+  public: PublicClient<Transport, Chain>;
+  wallet: WalletClient<Transport, Chain, PrivateKeyAccount> | undefined;
+};
+export function chainClients(options: ClientOptions): {
+  public: PublicClient<Transport, Chain>;
+  wallet: WalletClient<Transport, Chain, PrivateKeyAccount> | undefined;
+} {
+  const chain = chainDefinition(options.chainId, options.rpcUrl);
+  const transport = http(options.rpcUrl, { timeout: options.timeoutMs ?? 10_000, retryCount: 1 });
+  return {
+    public: createPublicClient({ chain, transport, cacheTime: 0 }),
+    wallet: options.account
+      ? createWalletClient({ chain, transport, account: options.account })
+      : undefined,
+  };
+}
+
 function jsonSafe(value: unknown): unknown {
   if (typeof value === "bigint") return value.toString();
   if (Array.isArray(value)) return value.map(jsonSafe);
@@ -264,12 +299,9 @@ export class EvmRootRegistry implements RootRegistry {
     this.chainId = options.chainId;
     this.rpcUrl = options.rpcUrl;
     this.signer = options.account?.address;
-    const chain = chainDefinition(options.chainId, options.rpcUrl);
-    const transport = http(options.rpcUrl, { timeout: options.timeoutMs ?? 10_000, retryCount: 1 });
-    this.#public = createPublicClient({ chain, transport, cacheTime: 0 });
-    this.#wallet = options.account
-      ? createWalletClient({ chain, transport, account: options.account })
-      : undefined;
+    const clients = chainClients(options);
+    this.#public = clients.public;
+    this.#wallet = clients.wallet;
   }
 
   /** The same registry, signing with another account (e.g. the admin's). */
@@ -504,9 +536,7 @@ export class EvmRootRegistry implements RootRegistry {
             .hash ?? undefined);
     const poll = async (): Promise<void> => {
       try {
-        const head = await this.#read("blockNumber", () =>
-          this.#public.getBlockNumber({ cacheTime: 0 }),
-        );
+        const head = await this.blockNumber();
         let seen: bigint = cursor ?? head;
         // A chain that went below the last block seen, or whose block there changed, was
         // reorganised (or reset): what was derived from its events must be dropped.

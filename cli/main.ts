@@ -9,16 +9,12 @@ import { CrossproofError, ErrorCode } from "../core/errors.js";
 import { documentFingerprint } from "../core/field.js";
 import { builtInSchemas } from "../core/schema.js";
 import { releaseSnarkjsCurve } from "../core/snarkjs-runtime.js";
-import { printError, printJson } from "./output.js";
+import { printError, printJson, usageError } from "./output.js";
 
 interface Command {
   readonly summary: string;
   readonly usage: string;
   run(args: string[], json: boolean): Promise<void>;
-}
-
-function usageError(message: string): never {
-  throw new CrossproofError(ErrorCode.USAGE, message);
 }
 
 const COMMANDS: Record<string, Command> = {

@@ -1,6 +1,6 @@
 /** How commands print: human lines by default, one JSON document with `--json`. */
 import { SingleBar } from "cli-progress";
-import { CrossproofError } from "../core/errors.js";
+import { CrossproofError, ErrorCode } from "../core/errors.js";
 
 /** Print a failure and set a non-zero exit code: the error's code and message, never a stack. */
 export function printError(err: unknown, json: boolean): void {
@@ -53,4 +53,17 @@ export function progressBar(
   });
   bar.start(total, 0);
   return { update: (n) => bar.update(n), increment: () => bar.increment(), stop: () => bar.stop() };
+}
+
+/** Refuses a malformed command line: `USAGE`, exit code 64. */
+export function usageError(message: string): never {
+  throw new CrossproofError(ErrorCode.USAGE, message);
+}
+
+/** Resolves on the first SIGINT or SIGTERM: how long-running commands wait to be stopped. */
+export function untilStopSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
 }

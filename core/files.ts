@@ -3,6 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { access, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { createInterface } from "node:readline";
 
 /** sha256 of a file, as lowercase hex, streamed so large keys do not sit in memory. */
 export async function sha256File(path: string): Promise<string> {
@@ -56,5 +57,33 @@ export async function produceFileAtomic(
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
+  }
+}
+
+/** What `readJsonLines` yields for a line that is not JSON. */
+export const MALFORMED_JSON: unique symbol = Symbol("malformed JSON");
+
+/**
+ * The values of a JSON Lines file, each with its 1-based line number; blank lines are skipped
+ * and a line that does not parse yields `MALFORMED_JSON`, so the caller can name it.
+ */
+export async function* readJsonLines(
+  path: string,
+): AsyncGenerator<{ line: number; value: unknown }> {
+  const lines = createInterface({
+    input: createReadStream(path),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
+  let line = 0;
+  for await (const text of lines) {
+    line++;
+    if (text.trim() === "") continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = MALFORMED_JSON;
+    }
+    yield { line, value };
   }
 }

@@ -10,9 +10,9 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { extname } from "node:path";
-import { createInterface } from "node:readline";
 import { parse } from "csv-parse";
 import { CrossproofError, ErrorCode, RecordValidationError } from "../core/errors.js";
+import { MALFORMED_JSON, readJsonLines } from "../core/files.js";
 import { encodeRecord, type RecordInput, type Slots } from "../core/record.js";
 import type { Schema } from "../core/schema.js";
 
@@ -86,23 +86,6 @@ async function* csvRows(file: string): AsyncGenerator<{ line: number; value: unk
   }
 }
 
-async function* jsonlRows(file: string): AsyncGenerator<{ line: number; value: unknown }> {
-  const lines = createInterface({
-    input: createReadStream(file),
-    crlfDelay: Number.POSITIVE_INFINITY,
-  });
-  let line = 0;
-  for await (const text of lines) {
-    line++;
-    if (text.trim() === "") continue;
-    try {
-      yield { line, value: JSON.parse(text) };
-    } catch {
-      yield { line, value: Symbol.for("malformed") };
-    }
-  }
-}
-
 /** Options of `readImportFile`. */
 export interface ReadImportOptions {
   /** Called now and then with the bytes read so far and the file's size (for a progress bar). */
@@ -136,10 +119,10 @@ export async function readImportFile(
   };
   let read = 0;
   try {
-    for await (const { line, value } of format === "csv" ? csvRows(file) : jsonlRows(file)) {
+    for await (const { line, value } of format === "csv" ? csvRows(file) : readJsonLines(file)) {
       read++;
       if (read % 1000 === 0) options.onProgress?.(read);
-      if (typeof value === "symbol") {
+      if (value === MALFORMED_JSON) {
         problem(line, "(row)", ErrorCode.WRONG_TYPE, "is not valid JSON");
         continue;
       }

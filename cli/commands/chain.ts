@@ -7,17 +7,13 @@ import { chainConfigFromEnv } from "../../chain/config.js";
 import { type ChainConnection, openChain } from "../../chain/connect.js";
 import { deployContracts } from "../../chain/deployment.js";
 import { signerFromEnv } from "../../chain/keys.js";
-import { EvmRootRegistry, redactUrl } from "../../chain/registry.js";
-import { ChainError, CrossproofError, ErrorCode } from "../../core/errors.js";
-import { printJson } from "../output.js";
-
-function usage(message: string): never {
-  throw new CrossproofError(ErrorCode.USAGE, message);
-}
+import { redactUrl } from "../../chain/registry.js";
+import { ChainError, ErrorCode } from "../../core/errors.js";
+import { printJson, untilStopSignal, usageError } from "../output.js";
 
 function address(text: string | undefined): `0x${string}` {
   if (!text || !isAddress(text, { strict: false }))
-    usage(`not an EVM address: ${text ?? "(none)"}`);
+    usageError(`not an EVM address: ${text ?? "(none)"}`);
   return getAddress(text);
 }
 
@@ -61,7 +57,7 @@ export async function runChain(args: string[], json: boolean): Promise<void> {
   });
   switch (sub) {
     case "build": {
-      if (positionals.length > 0) usage("chain build takes no arguments");
+      if (positionals.length > 0) usageError("chain build takes no arguments");
       // solc (a large WebAssembly compiler) is loaded only for this command.
       const { buildContracts } = await import("../../chain/build-contracts.js");
       const artifacts = await buildContracts();
@@ -75,35 +71,32 @@ export async function runChain(args: string[], json: boolean): Promise<void> {
       return;
     }
     case "status": {
-      if (positionals.length > 0) usage("chain status takes no arguments");
+      if (positionals.length > 0) usageError("chain status takes no arguments");
       const result = await withChain(status, out);
       if (json) printJson(result);
       else out(`block ${result.blockNumber}; issuer ${JSON.stringify(result.issuer)}`);
       return;
     }
     case "node": {
-      if (positionals.length > 0) usage("chain node takes no arguments");
+      if (positionals.length > 0) usageError("chain node takes no arguments");
       if (chainConfigFromEnv().mode !== "local")
-        usage("chain node runs the local node: unset CROSSPROOF_RPC_URL");
+        usageError("chain node runs the local node: unset CROSSPROOF_RPC_URL");
       const chain = await openChain({ log: out });
       const summary = await status(chain);
       if (json) printJson(summary);
       out(
         `RPC ${chain.rpcUrl} (chain ${chain.chainId}); Ctrl-C stops the node and saves its state`,
       );
-      await new Promise<void>((resolve) => {
-        process.once("SIGINT", resolve);
-        process.once("SIGTERM", resolve);
-      });
+      await untilStopSignal();
       await chain.close();
       out("chain: stopped, state saved");
       return;
     }
     case "deploy": {
-      if (positionals.length > 0) usage("chain deploy takes no arguments");
+      if (positionals.length > 0) usageError("chain deploy takes no arguments");
       const config = chainConfigFromEnv();
       if (config.mode !== "remote") {
-        usage(
+        usageError(
           "chain deploy is for a real chain (set CROSSPROOF_RPC_URL); the local node deploys by itself",
         );
       }
@@ -114,14 +107,9 @@ export async function runChain(args: string[], json: boolean): Promise<void> {
           "set CROSSPROOF_ADMIN_KEY or CROSSPROOF_ADMIN_KEY_FILE: the deployer becomes the admin",
         );
       }
-      const client = new EvmRootRegistry({
+      const deployment = await deployContracts({
         rpcUrl: config.rpcUrl,
         chainId: config.chainId,
-        address: "0x0000000000000000000000000000000000000000",
-      }).client;
-      const deployment = await deployContracts({
-        client,
-        rpcUrl: config.rpcUrl,
         admin: admin.account,
         transactionType: config.transactionType,
       });
@@ -134,7 +122,7 @@ export async function runChain(args: string[], json: boolean): Promise<void> {
       return;
     }
     case "register-issuer": {
-      if (positionals.length !== 2) usage("chain register-issuer ADDRESS NAME");
+      if (positionals.length !== 2) usageError("chain register-issuer ADDRESS NAME");
       const issuer = address(positionals[0]);
       const name = positionals[1] as string;
       const position = await withChain(
@@ -146,7 +134,7 @@ export async function runChain(args: string[], json: boolean): Promise<void> {
       return;
     }
     case "remove-issuer": {
-      if (positionals.length !== 1) usage("chain remove-issuer ADDRESS");
+      if (positionals.length !== 1) usageError("chain remove-issuer ADDRESS");
       const issuer = address(positionals[0]);
       const position = await withChain(
         async (chain) => (await chain.admin()).removeIssuer(issuer),
@@ -157,7 +145,7 @@ export async function runChain(args: string[], json: boolean): Promise<void> {
       return;
     }
     default:
-      usage(
+      usageError(
         `unknown chain command "${sub ?? ""}"; one of: node, status, build, deploy, register-issuer, remove-issuer`,
       );
   }

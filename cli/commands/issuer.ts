@@ -9,7 +9,6 @@ import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
 import { stringify } from "csv-stringify/sync";
 import { openChain } from "../../chain/connect.js";
-import { CrossproofError, ErrorCode } from "../../core/errors.js";
 import { vaultPath } from "../../core/paths.js";
 import { getSchema } from "../../core/schema.js";
 import { syntheticCreditReports } from "../../core/synthetic.js";
@@ -21,11 +20,7 @@ import {
 } from "../../issuer/anchor.js";
 import { RECORD_ID_FIELD, readImportFile } from "../../issuer/import-file.js";
 import { Vault } from "../../issuer/vault.js";
-import { printJson, progressBar } from "../output.js";
-
-function usage(message: string): never {
-  throw new CrossproofError(ErrorCode.USAGE, message);
-}
+import { printJson, progressBar, usageError } from "../output.js";
 
 async function withVault<T>(work: (vault: Vault) => Promise<T>): Promise<T> {
   const vault = await Vault.open(vaultPath());
@@ -77,9 +72,9 @@ export async function runIssuer(args: string[], json: boolean): Promise<void> {
         options: { schema: { type: "string" } },
         strict: true,
       });
-      if (!values.schema) usage("--schema is required (see `crossproof schemas`)");
+      if (!values.schema) usageError("--schema is required (see `crossproof schemas`)");
       if (positionals.length !== 1)
-        usage("give exactly one file: CSV (with a header) or JSON Lines");
+        usageError("give exactly one file: CSV (with a header) or JSON Lines");
       const file = positionals[0] as string;
       const schema = getSchema(values.schema);
       const rows = await readImportFile(file, schema);
@@ -116,7 +111,7 @@ export async function runIssuer(args: string[], json: boolean): Promise<void> {
         options: {},
         strict: true,
       });
-      if (positionals.length !== 1) usage("give exactly one RECORD_ID");
+      if (positionals.length !== 1) usageError("give exactly one RECORD_ID");
       const recordId = positionals[0] as string;
       const outcomes = await withVault(async (vault) => {
         const chain = await openChain();
@@ -165,7 +160,7 @@ export async function runIssuer(args: string[], json: boolean): Promise<void> {
       return;
     }
     default:
-      usage(`unknown issuer command "${sub ?? ""}"; one of: import, anchor, revoke, status`);
+      usageError(`unknown issuer command "${sub ?? ""}"; one of: import, anchor, revoke, status`);
   }
 }
 
@@ -185,13 +180,14 @@ export async function runDemoData(args: string[]): Promise<void> {
   const count = Number(values.count);
   const seed = Number(values.seed);
   if (!Number.isInteger(count) || count < 1 || count > 10_000_000)
-    usage("--count must be an integer in [1, 10000000]");
-  if (!Number.isSafeInteger(seed)) usage("--seed must be an integer");
-  if (values.format !== "jsonl" && values.format !== "csv") usage("--format must be jsonl or csv");
+    usageError("--count must be an integer in [1, 10000000]");
+  if (!Number.isSafeInteger(seed)) usageError("--seed must be an integer");
+  if (values.format !== "jsonl" && values.format !== "csv")
+    usageError("--format must be jsonl or csv");
   let asOf: Date | undefined;
   if (values["as-of"] !== undefined) {
     asOf = new Date(`${values["as-of"]}T00:00:00Z`);
-    if (Number.isNaN(asOf.getTime())) usage("--as-of must be a date, YYYY-MM-DD");
+    if (Number.isNaN(asOf.getTime())) usageError("--as-of must be a date, YYYY-MM-DD");
   }
   const reports = syntheticCreditReports({ count, seed, ...(asOf ? { asOf } : {}) });
   const width = String(count - 1).length;

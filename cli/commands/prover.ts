@@ -2,11 +2,11 @@
  * The holder's commands: `crossproof prover serve` (the prover service) and
  * `crossproof prove --batch FILE` (many presentations from a file, with a progress bar).
  */
-import { createReadStream, createWriteStream } from "node:fs";
-import { createInterface } from "node:readline";
+import { createWriteStream } from "node:fs";
 import { parseArgs } from "node:util";
 import pLimit from "p-limit";
 import { CrossproofError, ErrorCode } from "../../core/errors.js";
+import { MALFORMED_JSON, readJsonLines } from "../../core/files.js";
 import { createLogger } from "../../core/log.js";
 import { vaultPath } from "../../core/paths.js";
 import { parseProofRequest } from "../../core/proof-request.js";
@@ -20,16 +20,13 @@ import {
   ProverMetrics,
   poolBackend,
 } from "../../server/prover-service.js";
-import { progressBar } from "../output.js";
-
-function usage(message: string): never {
-  throw new CrossproofError(ErrorCode.USAGE, message);
-}
+import { progressBar, untilStopSignal, usageError } from "../output.js";
 
 function positive(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 256) usage(`--${name} must be an integer in [1, 256]`);
+  if (!Number.isInteger(n) || n < 1 || n > 256)
+    usageError(`--${name} must be an integer in [1, 256]`);
   return n;
 }
 
@@ -42,9 +39,10 @@ export async function runProverServe(args: string[], json: boolean): Promise<voi
     strict: true,
   });
   if (positionals[0] !== "serve" || positionals.length !== 1)
-    usage("crossproof prover serve [--port N] [--workers N]");
+    usageError("crossproof prover serve [--port N] [--workers N]");
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) usage("--port must be a port number");
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    usageError("--port must be a port number");
   const workers = positive(values.workers, "workers");
   const logger = createLogger("prover");
   const metrics = new ProverMetrics();
@@ -61,10 +59,7 @@ export async function runProverServe(args: string[], json: boolean): Promise<voi
   );
   if (json) process.stdout.write(`${JSON.stringify({ url: service.url })}\n`);
   else process.stdout.write(`prover service at ${service.url} (127.0.0.1 only); Ctrl-C stops it\n`);
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
-  });
+  await untilStopSignal();
   // Graceful: stop taking requests, let accepted proofs finish, then release everything.
   await service.close();
   await pool.close({ drain: true });
@@ -83,26 +78,17 @@ export async function runProveBatch(args: string[], json: boolean): Promise<void
     options: { batch: { type: "string" }, out: { type: "string" }, workers: { type: "string" } },
     strict: true,
   });
-  if (!values.batch) usage("crossproof prove --batch FILE [--out FILE] [--workers N]");
+  if (!values.batch) usageError("crossproof prove --batch FILE [--out FILE] [--workers N]");
   const workers = positive(values.workers, "workers");
   const lines: { line: number; value: unknown }[] = [];
-  let n = 0;
   try {
-    for await (const text of createInterface({
-      input: createReadStream(values.batch),
-      crlfDelay: Number.POSITIVE_INFINITY,
-    })) {
-      n++;
-      if (text.trim() === "") continue;
-      try {
-        lines.push({ line: n, value: JSON.parse(text) });
-      } catch {
-        usage(`${values.batch}: line ${n} is not valid JSON`);
-      }
+    for await (const { line, value } of readJsonLines(values.batch)) {
+      if (value === MALFORMED_JSON) usageError(`${values.batch}: line ${line} is not valid JSON`);
+      lines.push({ line, value });
     }
   } catch (err) {
     if (err instanceof CrossproofError) throw err;
-    usage(`cannot read ${values.batch}`);
+    usageError(`cannot read ${values.batch}`);
   }
   const vault = await Vault.open(vaultPath());
   const pool = await ProverPool.start(workers ? { workers } : {});
