@@ -5,31 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chainConfigFromEnv } from "../../chain/config.js";
 import { loadOrCreateKeyFile, readKeyFile, signerFromEnv } from "../../chain/keys.js";
 import { redactUrl, toChainError } from "../../chain/registry.js";
-import { CrossproofError } from "../../core/errors.js";
+import { caught } from "../helpers/errors.js";
 
 // A well-known test key (anvil's first development account); never a real one.
 const KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const ADDRESS = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
-
-function failure(run: () => unknown): CrossproofError {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof CrossproofError) return err;
-    throw err;
-  }
-  throw new Error("no error");
-}
-
-async function asyncFailure(run: () => Promise<unknown>): Promise<CrossproofError> {
-  try {
-    await run();
-  } catch (err) {
-    if (err instanceof CrossproofError) return err;
-    throw err;
-  }
-  throw new Error("no error");
-}
 
 describe("chain configuration from the environment", () => {
   it("runs the local node in the data folder when no RPC URL is set", () => {
@@ -59,7 +39,7 @@ describe("chain configuration from the environment", () => {
     });
   });
 
-  it("names the variable that is wrong", () => {
+  it("names the variable that is wrong", async () => {
     const base = { CROSSPROOF_RPC_URL: "http://127.0.0.1:8545", CROSSPROOF_CHAIN_ID: "1" };
     for (const [env, variable] of [
       [{ CROSSPROOF_RPC_URL: "not a url" }, "CROSSPROOF_RPC_URL"],
@@ -70,7 +50,7 @@ describe("chain configuration from the environment", () => {
       [{ ...base, CROSSPROOF_CHAIN_TIMESTAMP_UNIT: "minutes" }, "CROSSPROOF_CHAIN_TIMESTAMP_UNIT"],
       [{ ...base, CROSSPROOF_CHAIN_TX_TYPE: "eip4844" }, "CROSSPROOF_CHAIN_TX_TYPE"],
     ] as const) {
-      const err = failure(() => chainConfigFromEnv(env));
+      const err = await caught(() => chainConfigFromEnv(env));
       expect(err.code).toBe("CHAIN_CONFIG");
       expect(err.details.variable).toBe(variable);
     }
@@ -108,7 +88,7 @@ describe("signing keys", () => {
     expect(
       await signerFromEnv("CROSSPROOF_ISSUER_KEY", { CROSSPROOF_ISSUER_KEY: "" }),
     ).toBeUndefined();
-    const both = await asyncFailure(() =>
+    const both = await caught(() =>
       signerFromEnv("CROSSPROOF_ISSUER_KEY", {
         CROSSPROOF_ISSUER_KEY: KEY,
         CROSSPROOF_ISSUER_KEY_FILE: file,
@@ -119,14 +99,14 @@ describe("signing keys", () => {
 
   it("are never quoted in an error, even a malformed one", async () => {
     const almost = `${KEY.slice(0, -1)}g`;
-    const err = await asyncFailure(() =>
+    const err = await caught(() =>
       signerFromEnv("CROSSPROOF_ADMIN_KEY", { CROSSPROOF_ADMIN_KEY: almost }),
     );
     expect(err.code).toBe("CHAIN_CONFIG");
     expect(err.message).toBe(
       "environment variable CROSSPROOF_ADMIN_KEY does not hold a private key (64 hexadecimal digits, optionally 0x-prefixed)",
     );
-    const zero = await asyncFailure(() =>
+    const zero = await caught(() =>
       signerFromEnv("CROSSPROOF_ADMIN_KEY", { CROSSPROOF_ADMIN_KEY: `0x${"0".repeat(64)}` }),
     );
     expect(zero.code).toBe("CHAIN_CONFIG");
@@ -141,7 +121,7 @@ describe("signing keys", () => {
     const file = join(dir, "loose.key");
     await writeFile(file, KEY);
     await chmod(file, 0o644);
-    const err = await asyncFailure(() => readKeyFile(file));
+    const err = await caught(() => readKeyFile(file));
     expect(err.code).toBe("CHAIN_CONFIG");
     expect(err.message).toContain("chmod 600");
   });

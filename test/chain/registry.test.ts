@@ -1,22 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_ISSUER_NAME } from "../../chain/connect.js";
 import { EvmRootRegistry, type RegistryEvent } from "../../chain/registry.js";
-import { CrossproofError } from "../../core/errors.js";
 import { FIELD_ORDER } from "../../core/field.js";
 import { freshRoot, startTestChain, type TestChain } from "../helpers/chain.js";
+import { caught } from "../helpers/errors.js";
 
 const SCHEMA = 1234n;
 const OTHER_SCHEMA = 5678n;
 
 /** The error a registry call rejects with. */
 async function refusal(call: Promise<unknown>): Promise<{ code: string; reason: unknown }> {
-  try {
-    await call;
-  } catch (err) {
-    if (err instanceof CrossproofError) return { code: err.code, reason: err.details.reason };
-    throw err;
-  }
-  throw new Error("the call succeeded");
+  const err = await caught(call);
+  return { code: err.code, reason: err.details.reason };
 }
 
 describe("CommitmentRegistry on a local anvil node", () => {

@@ -1,31 +1,10 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalNode } from "../../chain/local-node.js";
-import { PROJECT_ROOT } from "../../core/paths.js";
-
-const run = promisify(execFile);
-const BIN = join(PROJECT_ROOT, "cli", "bin.js");
-
-async function crossproof(
-  env: NodeJS.ProcessEnv,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      cwd: PROJECT_ROOT,
-      env: { PATH: process.env.PATH, ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { crossproof } from "../helpers/cli.js";
 
 describe("crossproof chain, against a chain crossproof does not run", () => {
   // An independent node standing in for a consortium chain's RPC endpoint.
@@ -41,7 +20,7 @@ describe("crossproof chain, against a chain crossproof does not run", () => {
     node = await LocalNode.start({ dataDir: dir, saveIntervalMs: 0 });
     for (const key of [adminKey, issuerKey]) {
       const account = privateKeyToAccount(key).address;
-      await node.request("anvil_setBalance", [account, "0x56bc75e2d63100000"]);
+      await node.fund(account);
     }
     remote = { CROSSPROOF_RPC_URL: node.rpcUrl, CROSSPROOF_CHAIN_ID: String(node.chainId) };
   });

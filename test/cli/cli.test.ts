@@ -1,16 +1,11 @@
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { documentFingerprint, textToField } from "../../core/field.js";
-import { PROJECT_ROOT } from "../../core/paths.js";
 import { syntheticCreditReports } from "../../core/synthetic.js";
-
-const run = promisify(execFile);
-const BIN = join(PROJECT_ROOT, "cli", "bin.js");
+import { crossproof } from "../helpers/cli.js";
 
 // The commands run with their own data folder (the local chain node's state), never the repo's.
 let dataDir: string;
@@ -21,53 +16,40 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-/** Run the `crossproof` command; resolves with its exit code and output. */
-async function crossproof(
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      cwd: PROJECT_ROOT,
-      env: { PATH: process.env.PATH, CROSSPROOF_DATA_DIR: dataDir },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** Runs `crossproof` with this file's own data folder. */
+const cli = (...args: string[]) => crossproof({ CROSSPROOF_DATA_DIR: dataDir }, ...args);
 
 describe("crossproof command line", () => {
   it("lists the commands that exist", async () => {
-    const { code, stdout } = await crossproof("--help");
+    const { code, stdout } = await cli("--help");
     expect(code).toBe(0);
     for (const command of ["start", "setup", "circuits", "schemas"])
       expect(stdout).toMatch(new RegExp(`^  ${command} `, "m"));
   });
 
   it("refuses an unknown command or option with USAGE and exit code 64", async () => {
-    const unknown = await crossproof("fly");
+    const unknown = await cli("fly");
     expect(unknown.code).toBe(64);
     expect(unknown.stderr).toMatchInlineSnapshot(`
       "error USAGE: unknown command "fly"; see \`crossproof --help\`
       "
     `);
-    const badOption = await crossproof("schemas", "--colour");
+    const badOption = await cli("schemas", "--colour");
     expect(badOption.code).toBe(64);
-    const json = await crossproof("start", "--records", "1", "--json");
+    const json = await cli("start", "--records", "1", "--json");
     expect(json.code).toBe(64);
     expect(JSON.parse(json.stdout).error.code).toBe("USAGE");
   });
 
   it("lists schemas with their schemaIds as JSON", async () => {
-    const { code, stdout } = await crossproof("schemas", "--json");
+    const { code, stdout } = await cli("schemas", "--json");
     expect(code).toBe(0);
     const schemas = JSON.parse(stdout) as { id: string; schemaId: string }[];
     expect(schemas.map((s) => s.id)).toEqual(["corporate-credit-v1", "credit-report-v1"]);
   });
 
   it("reports the committed releases as loadable", async () => {
-    const { code, stdout } = await crossproof("circuits", "--json");
+    const { code, stdout } = await cli("circuits", "--json");
     expect(code).toBe(0);
     const rows = JSON.parse(stdout) as { name: string; release: string }[];
     expect(rows.find((r) => r.name === "query")?.release).toMatch(
@@ -76,7 +58,7 @@ describe("crossproof command line", () => {
   });
 
   it("runs the whole local flow (npm start): anchored root, proof verified off and on chain, a replay and an ineligible record refused", async () => {
-    const { code, stdout } = await crossproof("start", "--json", "--records", "32", "--seed", "7");
+    const { code, stdout } = await cli("start", "--json", "--records", "32", "--seed", "7");
     expect(code).toBe(0);
     const result = JSON.parse(stdout);
     expect(result).toMatchObject({
@@ -101,7 +83,7 @@ describe("crossproof command line", () => {
   });
 
   it("prints no identifier or document fingerprint of any record, raw or hashed", async () => {
-    const { code, stdout } = await crossproof("start", "--records", "32", "--seed", "7");
+    const { code, stdout } = await cli("start", "--records", "32", "--seed", "7");
     expect(code).toBe(0);
     const reports = syntheticCreditReports({ count: 32, seed: 7 });
     for (const r of reports) {
@@ -117,14 +99,14 @@ describe("crossproof command line", () => {
     const dir = await mkdtemp(join(tmpdir(), "crossproof-doc-"));
     const file = join(dir, "report.pdf");
     await writeFile(file, "credit report body");
-    const { code, stdout } = await crossproof("fingerprint", file, "--json");
+    const { code, stdout } = await cli("fingerprint", file, "--json");
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toEqual({
       file,
       sha256: createHash("sha256").update("credit report body").digest("hex"),
       field: documentFingerprint(new TextEncoder().encode("credit report body")).field.toString(),
     });
-    expect((await crossproof("fingerprint", join(dir, "missing.pdf"))).code).toBe(64);
+    expect((await cli("fingerprint", join(dir, "missing.pdf"))).code).toBe(64);
     await rm(dir, { recursive: true, force: true });
   });
 });

@@ -39,7 +39,7 @@ export async function startTestChain(): Promise<TestChain> {
       const account = privateKeyToAccount(generatePrivateKey());
       const node = test.chain.node;
       if (!node) throw new Error("test chains are local");
-      await node.request("anvil_setBalance", [account.address, "0x56bc75e2d63100000"]);
+      await node.fund(account.address);
       return { account, registry: test.chain.registry.withAccount(account) };
     },
     async dispose() {

@@ -1,27 +1,20 @@
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CrossproofError } from "../../core/errors.js";
-import { PROJECT_ROOT, vaultPath } from "../../core/paths.js";
+import type { CrossproofError } from "../../core/errors.js";
+import { vaultPath } from "../../core/paths.js";
 import { getSchema } from "../../core/schema.js";
 import { readImportFile } from "../../issuer/import-file.js";
 import { Vault } from "../../issuer/vault.js";
+import { BIN, cliEnv, crossproof, crossproofOk } from "../helpers/cli.js";
+import { caught } from "../helpers/errors.js";
 
-const run = promisify(execFile);
-const BIN = join(PROJECT_ROOT, "cli", "bin.js");
 const schema = getSchema("credit-report-v1");
 
-async function problems(file: string): Promise<CrossproofError> {
-  try {
-    await readImportFile(file, schema);
-  } catch (err) {
-    if (err instanceof CrossproofError) return err;
-    throw err;
-  }
-  throw new Error("the file was accepted");
+function problems(file: string): Promise<CrossproofError> {
+  return caught(readImportFile(file, schema));
 }
 
 describe("importing records into the vault", () => {
@@ -29,15 +22,7 @@ describe("importing records into the vault", () => {
   let good: string[];
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "crossproof-import-"));
-    const { stdout } = await run(process.execPath, [
-      BIN,
-      "demo-data",
-      "--count",
-      "20",
-      "--seed",
-      "9",
-    ]);
-    good = stdout.trim().split("\n");
+    good = (await crossproofOk({}, "demo-data", "--count", "20", "--seed", "9")).trim().split("\n");
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -47,17 +32,10 @@ describe("importing records into the vault", () => {
     const jsonl = join(dir, "a.jsonl");
     const csv = join(dir, "a.csv");
     await writeFile(jsonl, `${good.join("\n")}\n`);
-    const { stdout } = await run(process.execPath, [
-      BIN,
-      "demo-data",
-      "--count",
-      "20",
-      "--seed",
-      "9",
-      "--format",
-      "csv",
-    ]);
-    await writeFile(csv, stdout);
+    await writeFile(
+      csv,
+      await crossproofOk({}, "demo-data", "--count", "20", "--seed", "9", "--format", "csv"),
+    );
     const fromJsonl = await readImportFile(jsonl, schema);
     const fromCsv = await readImportFile(csv, schema);
     expect(fromJsonl).toHaveLength(20);
@@ -85,15 +63,12 @@ describe("importing records into the vault", () => {
 
     // through the command line: exit 1, the same message, and an empty vault
     const data = join(dir, "data-bad");
-    const result = await run(
-      process.execPath,
-      [BIN, "issuer", "import", "--schema", "credit-report-v1", file],
-      {
-        env: { PATH: process.env.PATH, CROSSPROOF_DATA_DIR: data },
-      },
-    ).catch((e: { code: number; stderr: string }) => e);
-    expect("code" in result ? result.code : 0).toBe(1);
-    expect("stderr" in result ? result.stderr : "").toContain("error IMPORT_INVALID: ");
+    const result = await crossproof(
+      { CROSSPROOF_DATA_DIR: data },
+      ...["issuer", "import", "--schema", "credit-report-v1", file],
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("error IMPORT_INVALID: ");
     const vault = await Vault.open(vaultPath(data));
     expect(vault.status()).toEqual([]);
     vault.close();
@@ -169,26 +144,18 @@ describe("importing records into the vault", () => {
     // a first, complete import
     const small = join(dir, "small.jsonl");
     await writeFile(small, `${good.slice(0, 3).join("\n")}\n`);
-    await run(process.execPath, [BIN, "issuer", "import", "--schema", "credit-report-v1", small], {
-      env: { PATH: process.env.PATH, CROSSPROOF_DATA_DIR: data },
-    });
+    await crossproofOk(
+      { CROSSPROOF_DATA_DIR: data },
+      ...["issuer", "import", "--schema", "credit-report-v1", small],
+    );
     // a large one, killed while it commits
     const big = join(dir, "big.jsonl");
-    await run(process.execPath, [
-      BIN,
-      "demo-data",
-      "--count",
-      "3000",
-      "--seed",
-      "10",
-      "--out",
-      big,
-    ]);
+    await crossproofOk({}, "demo-data", "--count", "3000", "--seed", "10", "--out", big);
     const child = spawn(
       process.execPath,
       [BIN, "issuer", "import", "--schema", "credit-report-v1", big],
       {
-        env: { PATH: process.env.PATH, CROSSPROOF_DATA_DIR: data },
+        env: cliEnv({ CROSSPROOF_DATA_DIR: data }),
         stdio: ["ignore", "pipe", "pipe"],
       },
     );

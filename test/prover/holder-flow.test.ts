@@ -1,12 +1,10 @@
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CrossproofError } from "../../core/errors.js";
 import { randomFieldElement } from "../../core/field.js";
 import { createLogger } from "../../core/log.js";
-import { PROJECT_ROOT, vaultPath } from "../../core/paths.js";
+import { vaultPath } from "../../core/paths.js";
 import { type ProofRequest, proofRequestToJson } from "../../core/proof-request.js";
 import { parseQueryPublicSignals } from "../../core/public-signals.js";
 import { compileQuery, evaluatePredicate, type PredicateSpec } from "../../core/query.js";
@@ -26,9 +24,9 @@ import {
 } from "../../server/prover-service.js";
 import { checkQueryProof } from "../../verifier/check-query.js";
 import { startTestChain, type TestChain } from "../helpers/chain.js";
+import { BIN, cliEnv, crossproof, crossproofOk } from "../helpers/cli.js";
+import { caught } from "../helpers/errors.js";
 import { scanLog } from "../helpers/log-scan.js";
-
-const run = promisify(execFile);
 
 /** The prover service's answers, as far as these tests read them. */
 interface Answer {
@@ -36,7 +34,7 @@ interface Answer {
   error: { code: string };
   results: Answer[];
 }
-const BIN = join(PROJECT_ROOT, "cli", "bin.js");
+
 const schema = getSchema("credit-report-v1");
 const AS_OF = "2026-11-20";
 
@@ -108,18 +106,10 @@ describe("the holder's side: vault, anchoring, proving in the pool, the prover s
     // The suite's log file (test/global-setup.ts), scanned for record data after every file.
     logFile = process.env.CROSSPROOF_LOG_FILE ?? join(t.dataDir, "prover.log");
     const file = join(t.dataDir, "reports.jsonl");
-    await run(process.execPath, [
-      BIN,
-      "demo-data",
-      "--count",
-      "1000",
-      "--seed",
-      "21",
-      "--as-of",
-      AS_OF,
-      "--out",
-      file,
-    ]);
+    await crossproofOk(
+      {},
+      ...["demo-data", "--count", "1000", "--seed", "21", "--as-of", AS_OF, "--out", file],
+    );
     records = (await readFile(file, "utf8"))
       .trim()
       .split("\n")
@@ -280,10 +270,11 @@ describe("the holder's side: vault, anchoring, proving in the pool, the prover s
         .map((line) => JSON.stringify(line))
         .join("\n"),
     );
-    const result = await run(process.execPath, [BIN, "prove", "--batch", file, "--workers", "1"], {
-      env: { PATH: process.env.PATH, CROSSPROOF_DATA_DIR: t.dataDir },
-    }).catch((e: { code: number; stdout: string; stderr: string }) => e);
-    expect("code" in result ? result.code : 0).toBe(1);
+    const result = await crossproof(
+      { CROSSPROOF_DATA_DIR: t.dataDir },
+      ...["prove", "--batch", file, "--workers", "1"],
+    );
+    expect(result.code).toBe(1);
     const [first, second] = result.stdout
       .trim()
       .split("\n")
@@ -296,11 +287,7 @@ describe("the holder's side: vault, anchoring, proving in the pool, the prover s
 
   it("runs as `crossproof prover serve` and stops cleanly on SIGTERM", async () => {
     const child = spawn(process.execPath, [BIN, "prover", "serve", "--workers", "1", "--json"], {
-      env: {
-        PATH: process.env.PATH,
-        CROSSPROOF_DATA_DIR: t.dataDir,
-        CROSSPROOF_LOG_LEVEL: "silent",
-      },
+      env: cliEnv({ CROSSPROOF_DATA_DIR: t.dataDir, CROSSPROOF_LOG_LEVEL: "silent" }),
       stdio: ["ignore", "pipe", "pipe"],
     });
     const exited = new Promise<number | null>((resolve) =>
@@ -343,12 +330,8 @@ describe("the holder's side: vault, anchoring, proving in the pool, the prover s
     const tree = vault.tree(schema.id);
     const path = tree.path(vault.record(r.recordId as string).leafIndex as number);
     expect(path.leaf).toBe(0n);
-    try {
-      checkQueryWitness({ ...witnessBefore, path }, k);
-      throw new Error("accepted");
-    } catch (err) {
-      expect((err as CrossproofError).code).toBe("RECORD_NOT_IN_TREE");
-    }
+    const refused = await caught(() => checkQueryWitness({ ...witnessBefore, path }, k));
+    expect(refused.code).toBe("RECORD_NOT_IN_TREE");
     // other records still prove against the new root
     const m = eligible[1] as number;
     const other = records[m] as Record<string, unknown>;
