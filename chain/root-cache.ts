@@ -93,6 +93,11 @@ export class RootCache {
     return () => this.#listeners.delete(listener);
   }
 
+  /** The chain's latest block number (a readiness probe: `REGISTRY_UNAVAILABLE` if unreachable). */
+  blockNumber(): Promise<bigint> {
+    return this.#registry.blockNumber();
+  }
+
   /** The root's status: from memory when in sync, else from the chain (`REGISTRY_UNAVAILABLE`). */
   async lookupRoot(root: bigint): Promise<RootStatus | null> {
     const cached = this.#inSync ? this.#entries.get(root) : undefined;

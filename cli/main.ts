@@ -19,30 +19,28 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   start: {
-    summary: "run the whole flow locally: commit records, build the tree, prove, verify",
+    summary:
+      "run the whole flow locally: chain, issuer, verifier and prover services; prints a curl walk-through",
     usage: "crossproof start [--records N] [--seed S] [--json]",
     async run(args, json) {
-      const { values } = parseArgs({
-        args,
-        options: {
-          records: { type: "string", default: "64" },
-          seed: { type: "string", default: "2026" },
-        },
-        strict: true,
-      });
-      const records = Number(values.records);
-      const seed = Number(values.seed);
-      if (!Number.isInteger(records) || records < 2 || records > 100_000)
-        usageError("--records must be an integer in [2, 100000]");
-      if (!Number.isSafeInteger(seed)) usageError("--seed must be an integer");
-      const { runStart } = await import("./commands/start.js");
-      const result = await runStart({
-        records,
-        seed,
-        print: json ? () => {} : (line) => process.stdout.write(`${line}\n`),
-      });
-      if (json) printJson(result);
-      if (!result.verified || !result.wrongChallengeRefused) process.exitCode = 1;
+      const { runStartCommand } = await import("./commands/start.js");
+      await runStartCommand(args, json);
+    },
+  },
+  demo: {
+    summary: "play the cross-boundary scenario over HTTP, step by step",
+    usage: "crossproof demo [--verifier URL --prover URL] [--api-key-file FILE] [--json]",
+    async run(args, json) {
+      const { runDemoCommand } = await import("./commands/start.js");
+      await runDemoCommand(args, json);
+    },
+  },
+  verifier: {
+    summary: "the verifier service alone: policies, challenges, verifications, receipts",
+    usage: "crossproof verifier serve [--port N]",
+    async run(args, json) {
+      const { runVerifierServe } = await import("./commands/start.js");
+      await runVerifierServe(args, json);
     },
   },
   chain: {

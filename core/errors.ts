@@ -84,8 +84,30 @@ export const ErrorCode = {
   INVALID_REQUEST: "INVALID_REQUEST",
   /** An HTTP request body is larger than the service accepts. */
   BODY_TOO_LARGE: "BODY_TOO_LARGE",
-  /** No such HTTP route. */
+  /** No such HTTP route, or no such resource (policy, challenge, receipt, circuit, key). */
   NOT_FOUND: "NOT_FOUND",
+  /** A verifier policy is malformed, or does not compile against its schema and circuit. */
+  INVALID_POLICY: "INVALID_POLICY",
+  /** A policy with this id already exists (policies are immutable: create a new id). */
+  POLICY_EXISTS: "POLICY_EXISTS",
+  /** The policy binds a subject and the challenge request gave none, or gave a malformed one. */
+  INVALID_SUBJECT: "INVALID_SUBJECT",
+  /** The request carries no API key, or one the service does not know (or that was revoked). */
+  UNAUTHORIZED: "UNAUTHORIZED",
+  /** The API key is valid but may not do this (an admin operation with a client key). */
+  FORBIDDEN: "FORBIDDEN",
+  /** Too many requests for this API key (or address): wait for `Retry-After` seconds. */
+  RATE_LIMITED: "RATE_LIMITED",
+  /** The request took longer than the service's time limit. */
+  REQUEST_TIMEOUT: "REQUEST_TIMEOUT",
+  /** The service is starting or shutting down, or a dependency it needs is not ready. */
+  SERVICE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
+  /** A verification worker failed while checking a proof (nothing was decided: retry). */
+  VERIFY_FAILED: "VERIFY_FAILED",
+  /** A configuration variable is malformed: `details.variable` names it. */
+  CONFIG_INVALID: "CONFIG_INVALID",
+  /** The verifier's database cannot be used (locked, corrupt, full, or from another version). */
+  STORE_UNAVAILABLE: "STORE_UNAVAILABLE",
 } as const;
 
 /** One of the stable error codes. */

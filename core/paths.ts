@@ -160,3 +160,25 @@ export function localChainPaths(root = dataDir()): LocalChainPaths {
 export function vaultPath(root = dataDir()): string {
   return join(root, "vault.sqlite");
 }
+
+/** The verifier service's files in a data folder. */
+export interface VerifierPaths {
+  readonly dir: string;
+  /** Policies, challenges, API key hashes and the receipt log (SQLite). */
+  readonly database: string;
+  /** The admin API key, made on first start unless one is configured (mode 0600). */
+  readonly adminKey: string;
+  /** The demo client's API key, made by `crossproof start` (mode 0600). */
+  readonly clientKey: string;
+}
+
+/** Where the verifier keeps its files under `root` (default: the data folder). */
+export function verifierPaths(root = dataDir()): VerifierPaths {
+  const dir = join(root, "verifier");
+  return {
+    dir,
+    database: join(dir, "verifier.sqlite"),
+    adminKey: join(dir, "admin-api.key"),
+    clientKey: join(dir, "client-api.key"),
+  };
+}

@@ -6,7 +6,8 @@
  * proves anything.
  *
  * Wire form: `{challengeId, nonce, schemaId, queryHash, predicates: [{op, i, j, a, b}]}` with
- * field elements as decimal strings.
+ * field elements as decimal strings; a verifier's whole challenge (which adds `policyId`, the
+ * query by field name and its times) is accepted too, its extra fields ignored.
  */
 import { z } from "zod";
 import { CrossproofError, ErrorCode } from "./errors.js";
@@ -38,6 +39,14 @@ const wire = z.strictObject({
       }),
     )
     .max(64),
+  // What the verifier's challenge carries besides the request, for people and its own records:
+  // accepted so a challenge can be forwarded whole, and ignored (the predicates are what count).
+  policyId: z.string().max(128).optional(),
+  query: z.array(z.unknown()).max(64).optional(),
+  issuedAt: z.string().max(64).optional(),
+  expiresAt: z.string().max(64).optional(),
+  consumedAt: z.string().max(64).nullable().optional(),
+  receiptId: z.string().max(128).nullable().optional(),
 });
 
 /** A validated proof request. */
@@ -100,5 +109,11 @@ export function parseProofRequest(json: unknown, k: number): ProofRequest {
       "the request's predicates do not hash to its queryHash: refusing to prove a different query",
     );
   }
-  return { ...request, predicates };
+  return {
+    challengeId: request.challengeId,
+    nonce: request.nonce,
+    schemaId: request.schemaId,
+    queryHash: request.queryHash,
+    predicates,
+  };
 }

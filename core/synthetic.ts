@@ -56,3 +56,12 @@ export function syntheticCreditReports(options: SyntheticOptions): RecordInput[]
   }
   return records;
 }
+
+/** The record ids `syntheticCreditReports` rows get in files: `cr-<seed>-<n>`, zero-padded. */
+export function syntheticRecordRows(options: SyntheticOptions): Record<string, unknown>[] {
+  const width = String(options.count - 1).length;
+  return syntheticCreditReports(options).map((r, n) => ({
+    recordId: `cr-${options.seed}-${String(n).padStart(width, "0")}`,
+    ...r,
+  }));
+}

@@ -10,8 +10,8 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { workerData } from "node:worker_threads";
 import type { Groth16Proof, ProofBundle } from "../core/proof.js";
+import { loadWorkerSnarkjs } from "../core/snarkjs-worker-runtime.js";
 import type { CircuitInput } from "./query-input.js";
-import { loadWorkerSnarkjs } from "./snarkjs-worker-runtime.js";
 
 /** A release file the worker reads: its path and the sha256 its manifest gives. */
 export interface ArtifactFile {

@@ -1,11 +1,16 @@
 /**
  * What every crossproof HTTP service shares: request ids, access logs without bodies, JSON
  * errors with stable codes (a `CrossproofError`'s code and message; a fault of ours is a 500
- * whose internals are not shown), a body size limit and security headers.
+ * whose internals are not shown), a body size limit, request time limits, rate limits, security
+ * headers (helmet), and starting and stopping a server.
  */
 import { randomUUID } from "node:crypto";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import bodyParser from "@koa/bodyparser";
 import type Koa from "koa";
+import helmet from "koa-helmet";
+import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import type { CrossproofLogger } from "../core/log.js";
 
@@ -24,7 +29,26 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.VAULT_UNAVAILABLE]: 503,
   [ErrorCode.PROVE_TIMEOUT]: 504,
   [ErrorCode.PROVER_FAILED]: 500,
+  [ErrorCode.POLICY_EXISTS]: 409,
+  [ErrorCode.UNAUTHORIZED]: 401,
+  [ErrorCode.FORBIDDEN]: 403,
+  [ErrorCode.RATE_LIMITED]: 429,
+  [ErrorCode.REQUEST_TIMEOUT]: 503,
+  [ErrorCode.SERVICE_UNAVAILABLE]: 503,
+  [ErrorCode.STORE_UNAVAILABLE]: 503,
+  [ErrorCode.VERIFY_FAILED]: 503,
 };
+
+/** Codes that mean "nothing was decided, try again": answered with `Retry-After`. */
+const RETRY: ReadonlySet<ErrorCode> = new Set([
+  ErrorCode.QUEUE_FULL,
+  ErrorCode.REGISTRY_UNAVAILABLE,
+  ErrorCode.REQUEST_TIMEOUT,
+  ErrorCode.SERVICE_UNAVAILABLE,
+  ErrorCode.STORE_UNAVAILABLE,
+  ErrorCode.VERIFY_FAILED,
+  ErrorCode.RATE_LIMITED,
+]);
 
 /** The HTTP status for a `CrossproofError`. */
 export function statusFor(error: CrossproofError): number {
@@ -71,11 +95,25 @@ export function jsonErrors(logger: CrossproofLogger): Koa.Middleware {
       if (ctx.status === 404 && ctx.body === undefined) {
         throw new CrossproofError(ErrorCode.NOT_FOUND, `no route ${ctx.method} ${ctx.path}`);
       }
+      if (ctx.status === 405 && ctx.body === undefined) {
+        ctx.state.errorCode = ErrorCode.INVALID_REQUEST;
+        ctx.body = errorBody(
+          new CrossproofError(
+            ErrorCode.INVALID_REQUEST,
+            `${ctx.method} is not allowed on ${ctx.path}`,
+          ),
+        );
+      }
     } catch (err) {
       if (err instanceof CrossproofError) {
         ctx.status = statusFor(err);
         ctx.state.errorCode = err.code;
-        if (err.code === ErrorCode.QUEUE_FULL) ctx.set("retry-after", "1");
+        if (RETRY.has(err.code)) {
+          const seconds = err.details.retryAfterSeconds;
+          ctx.set("retry-after", String(typeof seconds === "number" ? seconds : 1));
+        }
+        if (err.code === ErrorCode.UNAUTHORIZED)
+          ctx.set("www-authenticate", 'Bearer realm="crossproof"');
         ctx.body = errorBody(err);
         return;
       }
@@ -101,21 +139,78 @@ export function jsonErrors(logger: CrossproofLogger): Koa.Middleware {
   };
 }
 
-/** Security headers for JSON APIs. */
+/**
+ * Security headers (helmet) for JSON APIs: no content may load or frame (a route serving HTML
+ * sets its own policy), no sniffing, no referrer, HSTS for when a TLS proxy fronts the service;
+ * and no caching of answers.
+ */
 export function securityHeaders(): Koa.Middleware {
+  const headers = helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+    },
+    referrerPolicy: { policy: "no-referrer" },
+    frameguard: { action: "deny" },
+  });
   return async (ctx, next) => {
-    await next();
-    ctx.set("x-content-type-options", "nosniff");
-    ctx.set("x-frame-options", "DENY");
-    ctx.set("referrer-policy", "no-referrer");
     ctx.set("cache-control", "no-store");
-    ctx.set("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+    await headers(ctx, next);
   };
 }
 
+/**
+ * A time limit per request: past it the caller gets `REQUEST_TIMEOUT` (503). The work under way
+ * is not interrupted (a verification still settles its challenge and receipt); only the answer
+ * is given up.
+ */
+export function requestTimeout(ms: number): Koa.Middleware {
+  return async (_ctx, next) => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new CrossproofError(ErrorCode.REQUEST_TIMEOUT, `the request took longer than ${ms} ms`),
+          ),
+        ms,
+      );
+    });
+    try {
+      await Promise.race([next(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
+/** A per-key request rate limit: `perSecond` requests in each second (0: no limit). */
+export class RateLimit {
+  readonly #limiter: RateLimiterMemory | undefined;
+
+  constructor(perSecond: number) {
+    this.#limiter =
+      perSecond > 0 ? new RateLimiterMemory({ points: perSecond, duration: 1 }) : undefined;
+  }
+
+  /** Counts one request for `key`; `RATE_LIMITED` (with `retryAfterSeconds`) past the limit. */
+  async consume(key: string): Promise<void> {
+    if (!this.#limiter) return;
+    try {
+      await this.#limiter.consume(key);
+    } catch (err) {
+      if (!(err instanceof RateLimiterRes)) throw err;
+      const retryAfterSeconds = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
+      throw new CrossproofError(ErrorCode.RATE_LIMITED, "too many requests: slow down", {
+        details: { retryAfterSeconds },
+      });
+    }
+  }
+}
+
 /** A JSON body parser with a size limit (JSON only; anything else is a 415 or 400). */
-export function jsonBody(limit = "256kb"): Koa.Middleware {
-  return bodyParser({ enableTypes: ["json"], jsonLimit: limit, encoding: "utf-8" });
+export function jsonBody(limitKb = 256): Koa.Middleware {
+  return bodyParser({ enableTypes: ["json"], jsonLimit: `${limitKb}kb`, encoding: "utf-8" });
 }
 
 /** A request body field as an object, or `INVALID_REQUEST`. */
@@ -124,4 +219,57 @@ export function requireObject(value: unknown, what: string): Record<string, unkn
     throw new CrossproofError(ErrorCode.INVALID_REQUEST, `${what} must be a JSON object`);
   }
   return value as Record<string, unknown>;
+}
+
+/** A running HTTP server and how to stop it. */
+export interface RunningService {
+  readonly url: string;
+  readonly port: number;
+  readonly server: Server;
+  /** Stops accepting connections and waits for open requests to finish. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `app` on `host:port` (default 127.0.0.1, a free port). A port in use is
+ * `CONFIG_INVALID` naming `portVariable` when given.
+ */
+export function listen(
+  app: Koa,
+  options: { host?: string; port?: number; requestTimeoutMs?: number; portVariable?: string } = {},
+): Promise<RunningService> {
+  const host = options.host ?? "127.0.0.1";
+  return new Promise((resolve, reject) => {
+    const server = app.listen(options.port ?? 0, host);
+    // Node's own limits: a whole request (body included) and its headers must arrive in time.
+    server.requestTimeout = Math.max(options.requestTimeoutMs ?? 120_000, 10_000);
+    server.headersTimeout = 10_000;
+    server.keepAliveTimeout = 5_000;
+    server.once("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EADDRINUSE" || err.code === "EACCES" || err.code === "EADDRNOTAVAIL") {
+        const variable = options.portVariable;
+        reject(
+          new CrossproofError(
+            ErrorCode.CONFIG_INVALID,
+            `cannot listen on ${host}:${options.port ?? 0} (${err.code})${variable ? `: set ${variable} to a free port` : ""}`,
+            { details: variable ? { variable } : {} },
+          ),
+        );
+      } else reject(err);
+    });
+    server.once("listening", () => {
+      const { port } = server.address() as AddressInfo;
+      const shown = host.includes(":") ? `[${host}]` : host;
+      resolve({
+        url: `http://${shown}:${port}`,
+        port,
+        server,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeIdleConnections();
+          }),
+      });
+    });
+  });
 }

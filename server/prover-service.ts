@@ -2,7 +2,8 @@
  * The prover service: a Koa API that runs inside the holder's boundary and turns
  * `(recordId, challenge)` into a presentation, proving in the worker pool.
  *
- * - `POST /v1/presentations` `{recordId, challenge}` → `{presentation}`
+ * - `POST /v1/presentations` `{recordId, challenge}` → the presentation
+ *   `{challengeId, proof, publicSignals}`, ready to forward to the verifier as it is
  * - `POST /v1/presentations/batch` `{items: [{recordId, challenge}]}` → `{results: [...]}`, one
  *   result per item in order, each `{presentation}` or `{error}`
  * - `GET /healthz`: the pool's state; `GET /metrics`: Prometheus (queue depth, proving latency)
@@ -10,8 +11,6 @@
  * It listens on 127.0.0.1 by default: it holds raw records and is not for the open network. It
  * logs request ids, routes, record and challenge ids, codes and durations; never a body.
  */
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import Router from "@koa/router";
 import Koa from "koa";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
@@ -134,7 +133,7 @@ export function createProverApp(options: ProverAppOptions): Koa {
   };
 
   router.post("/v1/presentations", async (ctx) => {
-    ctx.body = { presentation: await present(ctx.request.body, ctx.state.requestId as string) };
+    ctx.body = await present(ctx.request.body, ctx.state.requestId as string);
   });
 
   router.post("/v1/presentations/batch", async (ctx) => {
@@ -178,38 +177,4 @@ export function createProverApp(options: ProverAppOptions): Koa {
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;
-}
-
-/** A running HTTP server and how to stop it. */
-export interface RunningService {
-  readonly url: string;
-  readonly server: Server;
-  /** Stops accepting connections and waits for open requests to finish. */
-  close(): Promise<void>;
-}
-
-/** Starts `app` on `host:port` (default 127.0.0.1, a free port). */
-export function listen(
-  app: Koa,
-  options: { host?: string; port?: number } = {},
-): Promise<RunningService> {
-  const host = options.host ?? "127.0.0.1";
-  return new Promise((resolve, reject) => {
-    const server = app.listen(options.port ?? 0, host);
-    server.requestTimeout = 120_000;
-    server.headersTimeout = 10_000;
-    server.once("error", reject);
-    server.once("listening", () => {
-      const { port } = server.address() as AddressInfo;
-      resolve({
-        url: `http://${host}:${port}`,
-        server,
-        close: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            server.closeIdleConnections();
-          }),
-      });
-    });
-  });
 }

@@ -2,27 +2,17 @@
  * Checking a `query` proof against what the verifier expects: well-formed (shapes, ranges,
  * points on the curve and in the right subgroup); then the root it trusts, its policy's
  * `schemaId` and `queryHash`, and the challenge it issued; then the pairing check. Checks run
- * cheapest first and every failure is a named reason. (The challenge store and the on-chain
- * root registry arrive with the verifier service; this is the statement-level check they use.)
+ * cheapest first and every failure is a named reason. The verifier service
+ * (`verify-presentation.ts`) adds the challenge store, the policy and the on-chain registry.
  */
 import type { CircuitRelease } from "../core/artifacts.js";
 import { CrossproofError } from "../core/errors.js";
 import { type ProofBundle, parseProofBundle } from "../core/proof.js";
 import { parseQueryPublicSignals } from "../core/public-signals.js";
+import { Reason } from "./reasons.js";
 import { checkProofPoints, pairingCheck } from "./verify-proof.js";
 
-/** Why a proof was not accepted. Stable codes: clients act on them. */
-export const Reason = {
-  MALFORMED: "MALFORMED",
-  ROOT_MISMATCH: "ROOT_MISMATCH",
-  SCHEMA_MISMATCH: "SCHEMA_MISMATCH",
-  QUERY_MISMATCH: "QUERY_MISMATCH",
-  CHALLENGE_MISMATCH: "CHALLENGE_MISMATCH",
-  PROOF_INVALID: "PROOF_INVALID",
-} as const;
-
-/** A reason code. */
-export type Reason = (typeof Reason)[keyof typeof Reason];
+export { Reason } from "./reasons.js";
 
 /** What the verifier expects a proof to be about. */
 export interface QueryExpectation {

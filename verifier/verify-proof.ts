@@ -8,6 +8,7 @@ import * as snarkjs from "snarkjs";
 import type { CircuitRelease } from "../core/artifacts.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import { type Groth16Proof, type ProofBundle, parseProofBundle } from "../core/proof.js";
+import { proofPointProblem } from "../core/proof-points.js";
 
 type SnarkjsVerify = typeof snarkjs.groth16.verify;
 
@@ -16,22 +17,12 @@ function malformed(message: string): never {
 }
 
 /**
- * Refuse proof points that are off the curve, and a B outside G2's prime-order subgroup
- * (r·B ≠ O). G1 has cofactor 1, so on the curve is enough for A and C. Uses the BN254 curve
- * snarkjs itself caches, so no second set of worker threads is started.
+ * Refuse proof points that are off the curve, and a B outside G2's prime-order subgroup. Uses
+ * the BN254 curve snarkjs itself caches, so no second set of worker threads is started.
  */
 export async function checkProofPoints(proof: Groth16Proof): Promise<void> {
-  const curve = await buildBn128();
-  const toBig = (v: string) => BigInt(v);
-  const a = curve.G1.fromObject(proof.pi_a.map(toBig));
-  const c = curve.G1.fromObject(proof.pi_c.map(toBig));
-  const b = curve.G2.fromObject(proof.pi_b.map((pair) => pair.map(toBig)));
-  if (!curve.G1.isValid(a)) malformed("pi_a is not on the curve");
-  if (!curve.G1.isValid(c)) malformed("pi_c is not on the curve");
-  if (!curve.G2.isValid(b)) malformed("pi_b is not on the curve");
-  if (!curve.G2.isZero(curve.G2.timesScalar(b, curve.r))) {
-    malformed("pi_b is not in the G2 subgroup");
-  }
+  const problem = proofPointProblem(await buildBn128(), proof);
+  if (problem) malformed(problem);
 }
 
 /** The pairing check of a bundle already validated by `parseProofBundle` and `checkProofPoints`. */

@@ -11,7 +11,7 @@ import { stringify } from "csv-stringify/sync";
 import { openChain } from "../../chain/connect.js";
 import { vaultPath } from "../../core/paths.js";
 import { getSchema } from "../../core/schema.js";
-import { syntheticCreditReports } from "../../core/synthetic.js";
+import { syntheticRecordRows } from "../../core/synthetic.js";
 import {
   type AnchorOutcome,
   anchorNewRecords,
@@ -189,12 +189,7 @@ export async function runDemoData(args: string[]): Promise<void> {
     asOf = new Date(`${values["as-of"]}T00:00:00Z`);
     if (Number.isNaN(asOf.getTime())) usageError("--as-of must be a date, YYYY-MM-DD");
   }
-  const reports = syntheticCreditReports({ count, seed, ...(asOf ? { asOf } : {}) });
-  const width = String(count - 1).length;
-  const rows = reports.map((r, n) => ({
-    [RECORD_ID_FIELD]: `cr-${seed}-${String(n).padStart(width, "0")}`,
-    ...r,
-  }));
+  const rows = syntheticRecordRows({ count, seed, ...(asOf ? { asOf } : {}) });
   const columns = [RECORD_ID_FIELD, ...getSchema("credit-report-v1").fields.map((f) => f.name)];
   function* lines(): Generator<string> {
     if (values.format === "csv") yield stringify([], { header: true, columns });

@@ -14,12 +14,8 @@ import { Vault } from "../../issuer/vault.js";
 import { ProverPool } from "../../prover/pool.js";
 import { presentRecord } from "../../prover/present-record.js";
 import { queryShape } from "../../prover/prove-query.js";
-import {
-  createProverApp,
-  listen,
-  ProverMetrics,
-  poolBackend,
-} from "../../server/prover-service.js";
+import { listen } from "../../server/http.js";
+import { createProverApp, ProverMetrics, poolBackend } from "../../server/prover-service.js";
 import { progressBar, untilStopSignal, usageError } from "../output.js";
 
 function positive(value: string | undefined, name: string): number | undefined {

@@ -1,275 +1,254 @@
 /**
- * `crossproof start` (`npm start`): the whole cross-boundary flow in one process, on embedded
- * defaults, with each step and its timing. An issuer commits synthetic credit reports, builds
- * its tree and anchors the root on the chain (the local node unless `CROSSPROOF_RPC_URL` is
- * set); a verifier states its policy and a challenge; the holder proves one record meets it; the
- * verifier checks the root against the registry, then the proof, off chain and on chain. Then
- * two ways it must fail.
+ * `crossproof start` (`npm start`): the whole cross-boundary flow on embedded defaults: the
+ * local chain node, an issuer with synthetic credit reports anchored on first start, the
+ * verifier service with a sample creditworthiness policy, and the holder's prover service. Prints
+ * the URLs and a ready-to-paste `curl` walk-through, then serves until Ctrl-C.
+ *
+ * `crossproof demo` plays the scenario over HTTP: against the running services when the
+ * verifier answers on its configured port, or on a stack of its own (free ports) otherwise.
+ * `crossproof verifier serve` runs the verifier service alone.
  */
-import { performance } from "node:perf_hooks";
-import { type ChainConnection, openChain } from "../../chain/connect.js";
-import { loadCircuitRelease } from "../../core/artifacts.js";
-import { computeLeaf, randomSalt } from "../../core/commitment.js";
+import { readFile } from "node:fs/promises";
+import { relative } from "node:path";
+import { parseArgs } from "node:util";
+import { openChain } from "../../chain/connect.js";
+import { subjectHash, VerifierClient } from "../../client/index.js";
 import { CrossproofError, ErrorCode } from "../../core/errors.js";
-import { randomFieldElement } from "../../core/field.js";
-import { parseQueryPublicSignals, queryInputIndex } from "../../core/public-signals.js";
-import { compileQuery, evaluatePredicate, Op, type PredicateSpec } from "../../core/query.js";
-import { codeName, dayNumber, decodeDate, encodeRecord } from "../../core/record.js";
-import { getSchema } from "../../core/schema.js";
-import { syntheticCreditReports } from "../../core/synthetic.js";
-import { CommitmentTree } from "../../core/tree.js";
-import { proveQuery, queryShape } from "../../prover/prove-query.js";
-import { checkQueryProof } from "../../verifier/check-query.js";
-import { formatMs } from "../output.js";
+import { createLogger } from "../../core/log.js";
+import { verifierPaths } from "../../core/paths.js";
+import { type ServiceConfig, serviceConfigFromEnv } from "../../server/config.js";
+import { startVerifierService } from "../../server/services.js";
+import { parsePolicyDefinition } from "../../verifier/policy.js";
+import { printJson, untilStopSignal, usageError } from "../output.js";
+import { type DemoResult, runDemo } from "./demo.js";
+import { pickApplicants, SAMPLE_POLICY_ID, type Stack, startStack } from "./stack.js";
 
-/** Options of {@link runStart}. */
-export interface StartOptions {
-  readonly records: number;
-  readonly seed: number;
-  readonly print: (line: string) => void;
+function stackArgs(args: string[]): { records: number; seed: number } {
+  const { values } = parseArgs({
+    args,
+    options: {
+      records: { type: "string", default: "1000" },
+      seed: { type: "string", default: "1" },
+    },
+    strict: true,
+  });
+  const records = Number(values.records);
+  const seed = Number(values.seed);
+  if (!Number.isInteger(records) || records < 16 || records > 1_000_000)
+    usageError("--records must be an integer in [16, 1000000]");
+  if (!Number.isSafeInteger(seed)) usageError("--seed must be an integer");
+  return { records, seed };
 }
 
-/** What the run showed, for tests and `--json`. */
-export interface StartResult {
-  readonly root: string;
-  readonly recordIndex: number;
-  readonly verified: boolean;
-  readonly disclosed: Readonly<Record<string, string>>;
-  readonly wrongChallengeRefused: boolean;
-  readonly ineligibleRefused: boolean;
-  /** Where the root was anchored, and what the chain said about the proof. */
-  readonly chain: {
-    readonly chainId: number;
-    readonly registry: string;
-    readonly anchoredInBlock: string;
-    readonly rootCurrent: boolean;
-    readonly verifiedOnChain: boolean;
-  };
-  readonly timingsMs: Readonly<Record<string, number>>;
+const shell = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith("..") ? path : rel;
 }
 
-/** Run the local end-to-end flow. */
-export async function runStart(options: StartOptions): Promise<StartResult> {
-  const { print } = options;
-  const timings: Record<string, number> = {};
-  const step = async <T>(name: string, label: string, work: () => Promise<T> | T): Promise<T> => {
-    const started = performance.now();
-    const result = await work();
-    timings[name] = performance.now() - started;
-    print(`  ${label.padEnd(58)} ${formatMs(timings[name]).padStart(9)}`);
-    return result;
-  };
+/** The curl walk-through for a running stack. */
+export function walkThrough(stack: Stack): string[] {
+  const { eligible } = stack.applicants;
+  const hash = subjectHash("credit-report-v1", "subjectId", eligible.subjectId);
+  const json = "-H 'content-type: application/json'";
+  return [
+    `KEY=$(cat ${shell(shown(stack.clientKeyPath))})`,
+    `V=${stack.verifier.url}; P=${stack.prover.url}`,
+    "",
+    "# 1. The bank reads its policy",
+    `curl -s -H "authorization: Bearer $KEY" $V/v1/policies/${SAMPLE_POLICY_ID}`,
+    "",
+    `# 2. ... and asks for a one-time challenge about its applicant ${eligible.subjectId}`,
+    "#    (it sends only the hash of the applicant's id: `subjectHash` in the client SDK)",
+    `curl -s -H "authorization: Bearer $KEY" ${json} \\`,
+    `  -d '{"policyId":"${SAMPLE_POLICY_ID}","subjectHash":"${hash}"}' $V/v1/challenges > challenge.json`,
+    "",
+    "# 3. The institution holding the applicant's report proves it meets the challenge",
+    `curl -s ${json} -d "{\\"recordId\\":\\"${eligible.recordId}\\",\\"challenge\\":$(cat challenge.json)}" \\`,
+    "  $P/v1/presentations > presentation.json",
+    "",
+    "# 4. The bank verifies it: verified, the disclosed jurisdiction, a receipt id",
+    `curl -s -H "authorization: Bearer $KEY" ${json} \\`,
+    `  -d "{\\"policyId\\":\\"${SAMPLE_POLICY_ID}\\",\\"presentation\\":$(cat presentation.json)}" $V/v1/verifications`,
+    "",
+    "# 5. Send it again: refused, CHALLENGE_CONSUMED",
+    "",
+    `# The API: $V/docs (and $V/openapi.json). Admin key: ${shown(stack.adminKeyPath)}`,
+  ];
+}
 
-  print("crossproof — local end-to-end run (development keys: not for production)\n");
-  const release = await step(
-    "loadArtifacts",
-    "load the query circuit release (checked against manifest)",
-    () => loadCircuitRelease("query"),
+/** `crossproof start`: runs the stack until SIGINT or SIGTERM. */
+export async function runStartCommand(args: string[], json: boolean): Promise<void> {
+  const { records, seed } = stackArgs(args);
+  const config = serviceConfigFromEnv(process.env);
+  const print = json ? () => {} : (line: string) => process.stdout.write(`${line}\n`);
+  print(
+    "crossproof — the cross-boundary flow on this machine (development keys: not for production)\n",
   );
-  const { k } = queryShape(release);
-  const chain = await step("chain", "open the chain (local node; contracts deployed once)", () =>
-    openChain(),
-  );
+  const stack = await startStack({
+    config,
+    env: process.env,
+    logger: createLogger("crossproof"),
+    records,
+    seed,
+    print,
+  });
+  if (json) {
+    printJson({
+      verifier: stack.verifier.url,
+      prover: stack.prover.url,
+      rpcUrl: stack.chain.node ? stack.chain.rpcUrl : undefined,
+      chainId: stack.chain.chainId,
+      registry: stack.chain.registryAddress,
+      policyId: SAMPLE_POLICY_ID,
+      clientKeyFile: stack.clientKeyPath,
+      adminKeyFile: stack.adminKeyPath,
+    });
+  } else {
+    print("");
+    print(`verifier  ${stack.verifier.url}   (API: ${stack.verifier.url}/docs)`);
+    print(`prover    ${stack.prover.url}   (the holder's side: keep it inside its network)`);
+    if (stack.chain.node)
+      print(`chain     ${stack.chain.rpcUrl}   (local node, chain id ${stack.chain.chainId})`);
+    print(`registry  ${stack.chain.registryAddress}`);
+    print(`policy    ${SAMPLE_POLICY_ID}\n`);
+    print("Walk-through (paste into another terminal in this folder):\n");
+    for (const line of walkThrough(stack)) print(line ? `  ${line}` : "");
+    print("\nOr let `npx crossproof demo` play the whole scenario. Ctrl-C stops everything.");
+  }
+  await untilStopSignal();
+  print("\nstopping: finishing requests under way…");
+  await stack.close();
+  print("stopped");
+}
+
+async function answers(url: string): Promise<boolean> {
   try {
-    return await flow(chain);
+    const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1_000) });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** `crossproof demo [--verifier URL --prover URL] [--api-key-file F]`. */
+export async function runDemoCommand(args: string[], json: boolean): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      verifier: { type: "string" },
+      prover: { type: "string" },
+      "api-key-file": { type: "string" },
+      records: { type: "string", default: "1000" },
+      seed: { type: "string", default: "1" },
+    },
+    strict: true,
+  });
+  if ((values.verifier === undefined) !== (values.prover === undefined))
+    usageError("give both --verifier and --prover, or neither");
+  const config = serviceConfigFromEnv(process.env);
+  const print = json ? () => {} : (line: string) => process.stdout.write(`${line}\n`);
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  let verifierUrl = values.verifier;
+  let proverUrl = values.prover;
+  if (verifierUrl === undefined && config.verifierPort !== 0) {
+    const url = `http://${host}:${config.verifierPort}`;
+    if (await answers(url)) {
+      verifierUrl = url;
+      proverUrl = `http://${host}:${config.proverPort}`;
+    }
+  }
+  let result: DemoResult;
+  if (verifierUrl !== undefined && proverUrl !== undefined) {
+    result = await demoAgainst(config, verifierUrl, proverUrl, values["api-key-file"], print);
+  } else {
+    // Nothing running: a stack of our own, on free ports, for the length of the demo.
+    print("(no verifier running: starting one for the demo)\n");
+    const stack = await startStack({
+      config,
+      env: process.env,
+      logger: createLogger("crossproof"),
+      ...stackArgs(["--records", values.records, "--seed", values.seed]),
+      print,
+      verifierPort: 0,
+      proverPort: 0,
+    });
+    try {
+      const apiKey = (await readFile(stack.clientKeyPath, "utf8")).trim();
+      result = await runDemo(
+        {
+          verifierUrl: stack.verifier.url,
+          proverUrl: stack.prover.url,
+          apiKey,
+          policyId: SAMPLE_POLICY_ID,
+          applicants: stack.applicants,
+        },
+        print,
+      );
+    } finally {
+      await stack.close();
+    }
+  }
+  if (json) printJson(result);
+  if (!result.verified) process.exitCode = 1;
+}
+
+async function demoAgainst(
+  config: ServiceConfig,
+  verifierUrl: string,
+  proverUrl: string,
+  keyFile: string | undefined,
+  print: (line: string) => void,
+): Promise<DemoResult> {
+  const path = keyFile ?? verifierPaths(config.dataDir).clientKey;
+  let apiKey: string;
+  try {
+    apiKey = (await readFile(path, "utf8")).trim();
+  } catch (err) {
+    throw new CrossproofError(ErrorCode.USAGE, `cannot read the client API key ${path}`, {
+      cause: err,
+    });
+  }
+  const client = new VerifierClient({ url: verifierUrl, apiKey });
+  const { createdAt: _, ...definition } = await client.policy(SAMPLE_POLICY_ID);
+  const k = (await client.circuit("query")).publicSignals.length - 4;
+  const applicants = await pickApplicants(config.dataDir, parsePolicyDefinition(definition, k), k);
+  return runDemo({ verifierUrl, proverUrl, apiKey, policyId: SAMPLE_POLICY_ID, applicants }, print);
+}
+
+/** `crossproof verifier serve [--port N]`: the verifier service alone, until Ctrl-C. */
+export async function runVerifierServe(args: string[], json: boolean): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { port: { type: "string" } },
+    strict: true,
+  });
+  if (positionals[0] !== "serve" || positionals.length !== 1)
+    usageError("crossproof verifier serve [--port N]");
+  const config = serviceConfigFromEnv(process.env);
+  let port: number | undefined;
+  if (values.port !== undefined) {
+    port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      usageError("--port must be a port number");
+  }
+  const logger = createLogger("verifier");
+  const chain = await openChain({ env: process.env });
+  try {
+    const service = await startVerifierService({
+      config,
+      env: process.env,
+      registry: chain.registry,
+      logger,
+      ...(port === undefined ? {} : { port }),
+    });
+    if (json) printJson({ url: service.url });
+    else process.stdout.write(`verifier service at ${service.url}; Ctrl-C stops it\n`);
+    await untilStopSignal();
+    await service.close();
   } finally {
     await chain.close();
-  }
-
-  async function flow(chain: ChainConnection): Promise<StartResult> {
-    print("\nIssuer (credit reference agency)");
-    const schema = getSchema("credit-report-v1");
-    const today = new Date();
-    const reports = syntheticCreditReports({
-      count: options.records,
-      seed: options.seed,
-      asOf: today,
-    });
-    const committed = await step(
-      "commit",
-      `encode and commit ${reports.length} synthetic reports`,
-      () =>
-        reports.map((r) => {
-          const slots = encodeRecord(schema, r);
-          const salt = randomSalt();
-          return { slots, salt, leaf: computeLeaf(schema.schemaId, slots, salt) };
-        }),
-    );
-    const tree = await step(
-      "tree",
-      "build the Poseidon Merkle tree (LeanIMT)",
-      () => new CommitmentTree(committed.map((c) => c.leaf)),
-    );
-    const anchored = await step("anchor", "anchor the root on chain (CommitmentRegistry)", () =>
-      chain.registry.anchorRoot(schema.schemaId, tree.root),
-    );
-    print(`  root ${tree.root}`);
-    print(`  anchored by ${anchored.issuer} in block ${anchored.blockNumber}`);
-
-    print("\nVerifier (the bank across the boundary)");
-    const freshSince = decodeDate(dayNumber(today) - 90n);
-    const policyFor = (applicant: string): PredicateSpec[] => [
-      { op: "EQ", field: "subjectId", value: applicant },
-      { op: "GTE", field: "creditScore", value: 650 },
-      { op: "RATIO_LTE", field: "totalDebt", per: "annualIncome", numerator: 40, denominator: 100 },
-      { op: "EQ", field: "defaults24m", value: 0 },
-      { op: "GTE", field: "reportDate", value: freshSince },
-      { op: "DISCLOSE", field: "jurisdiction" },
-    ];
-    print(
-      "  policy: about the applicant; score >= 650; debt/income <= 40 %; no default in 24 months;",
-    );
-    print(`          report dated ${freshSince} or later; disclose the jurisdiction`);
-
-    // The applicant: the first synthetic person whose report meets the policy; and one who does not.
-    const meetsPolicy = reports.map((r, i) =>
-      compileQuery(schema, policyFor(r.subjectId as string), k).predicates.every((p) =>
-        evaluatePredicate(p, committed[i]?.slots ?? []),
-      ),
-    );
-    const eligible = meetsPolicy.indexOf(true);
-    const ineligible = meetsPolicy.indexOf(false);
-    if (eligible < 0) {
-      throw new CrossproofError(
-        ErrorCode.USAGE,
-        "no synthetic report meets the policy: use more --records or another --seed",
-      );
-    }
-    const applicant = reports[eligible]?.subjectId as string;
-    const query = await step("policy", "compile the policy: schemaId and queryHash", () =>
-      compileQuery(schema, policyFor(applicant), k),
-    );
-    const challenge = randomFieldElement();
-    print(`  queryHash ${query.queryHash}`);
-    print(`  challenge ${challenge} (one-time, from the verifier)`);
-
-    print("\nHolder (the institution with the record)");
-    const record = committed[eligible] as (typeof committed)[number];
-    const bundle = await step("prove", `prove record #${eligible} meets the policy (Groth16)`, () =>
-      proveQuery(release, {
-        schemaId: schema.schemaId,
-        slots: record.slots,
-        salt: record.salt,
-        path: tree.path(eligible),
-        predicates: query.predicates,
-        queryHash: query.queryHash,
-        challenge,
-      }),
-    );
-    print(
-      `  sends: a proof (${JSON.stringify(bundle.proof).length} bytes) and ${bundle.publicSignals.length} public signals — no field, salt or path`,
-    );
-
-    print("\nVerifier");
-    // The verifier trusts the root only as the registry reports it: anchored by the issuer it
-    // accepts, not revoked, not replaced.
-    const claimedRoot = parseQueryPublicSignals(bundle.publicSignals, k).root;
-    const rootStatus = await step("lookup", "look the proof's root up in the registry", () =>
-      chain.registry.lookupRoot(claimedRoot),
-    );
-    const rootCurrent =
-      rootStatus !== null &&
-      rootStatus.issuer === anchored.issuer &&
-      rootStatus.issuerActive &&
-      rootStatus.schemaId === schema.schemaId &&
-      rootStatus.revokedAt === null &&
-      rootStatus.replacedAt === null;
-    print(
-      `  root anchored ${rootStatus?.anchoredAt.toISOString() ?? "never"} by the accepted issuer; current: ${rootCurrent}`,
-    );
-    const expected = {
-      root: claimedRoot,
-      schemaId: schema.schemaId,
-      queryHash: query.queryHash,
-      challenge,
-    };
-    const verdict = await step("verify", "check signals against policy, then the pairing", () =>
-      checkQueryProof(release, bundle, expected),
-    );
-    // Verified: the root is current in the registry, and the proof checks against the policy.
-    const verified = rootCurrent && verdict.verified;
-    const disclosedAt = query.predicates.findIndex((p) => p.op === Op.DISCLOSE);
-    const jurisdictionCode = verdict.disclosed[disclosedAt] ?? 0n;
-    const jurisdictionField = schema.fields[schema.slotOf.get("jurisdiction") ?? -1];
-    const jurisdiction =
-      (jurisdictionField && codeName(jurisdictionField, jurisdictionCode)) ?? "?";
-    print(`  verified: ${verified}; disclosed jurisdiction: ${jurisdiction} (${jurisdictionCode})`);
-    const verifiedOnChain = await step(
-      "verifyOnChain",
-      "the same proof, checked by the verifier contract",
-      () => chain.verifyOnChain(bundle.proof, bundle.publicSignals),
-    );
-    print(`  verified on chain: ${verifiedOnChain}`);
-
-    print("\nWhat must fail");
-    // A replay: the same proof presented for a later challenge, its challenge signal rewritten.
-    const nextChallenge = randomFieldElement();
-    const replayed = {
-      ...bundle,
-      publicSignals: bundle.publicSignals.map((s, i) =>
-        i === queryInputIndex("challenge", k) ? nextChallenge.toString() : s,
-      ),
-    };
-    const replay = await step("replay", "the same proof replayed for a new challenge", () =>
-      checkQueryProof(release, replayed, { ...expected, challenge: nextChallenge }),
-    );
-    print(
-      `  verified: ${replay.verified}; reasons: ${replay.reasons.join(", ")} (the challenge is bound into the proof)`,
-    );
-    let ineligibleRefused = false;
-    if (ineligible >= 0) {
-      const other = committed[ineligible] as (typeof committed)[number];
-      const otherQuery = compileQuery(
-        schema,
-        policyFor(reports[ineligible]?.subjectId as string),
-        k,
-      );
-      const refusal = await step(
-        "ineligible",
-        `prove record #${ineligible}, which does not meet the policy`,
-        async () => {
-          try {
-            await proveQuery(release, {
-              schemaId: schema.schemaId,
-              slots: other.slots,
-              salt: other.salt,
-              path: tree.path(ineligible),
-              predicates: otherQuery.predicates,
-              queryHash: otherQuery.queryHash,
-              challenge,
-            });
-            return undefined;
-          } catch (err) {
-            if (!(err instanceof CrossproofError)) throw err;
-            return err;
-          }
-        },
-      );
-      ineligibleRefused = refusal !== undefined;
-      print(
-        refusal
-          ? `  refused: ${refusal.code} — ${refusal.message}`
-          : "  UNEXPECTED: a proof was made",
-      );
-    }
-    print(
-      `\n${verified && verifiedOnChain && !replay.verified ? "Done: the verifier learned the policy holds, and nothing else." : "UNEXPECTED RESULT"}`,
-    );
-    return {
-      root: tree.root.toString(),
-      recordIndex: eligible,
-      verified,
-      disclosed: { jurisdiction },
-      wrongChallengeRefused: !replay.verified,
-      ineligibleRefused,
-      chain: {
-        chainId: chain.chainId,
-        registry: chain.registryAddress,
-        anchoredInBlock: anchored.blockNumber.toString(),
-        rootCurrent,
-        verifiedOnChain,
-      },
-      timingsMs: timings,
-    };
   }
 }

@@ -15,13 +15,8 @@ import { Vault } from "../../issuer/vault.js";
 import { ProverPool } from "../../prover/pool.js";
 import { presentRecord, witnessFor } from "../../prover/present-record.js";
 import { checkQueryWitness, queryShape } from "../../prover/prove-query.js";
-import {
-  createProverApp,
-  listen,
-  ProverMetrics,
-  poolBackend,
-  type RunningService,
-} from "../../server/prover-service.js";
+import { listen, type RunningService } from "../../server/http.js";
+import { createProverApp, ProverMetrics, poolBackend } from "../../server/prover-service.js";
 import { checkQueryProof } from "../../verifier/check-query.js";
 import { startTestChain, type TestChain } from "../helpers/chain.js";
 import { BIN, cliEnv, crossproof, crossproofOk } from "../helpers/cli.js";
@@ -30,6 +25,9 @@ import { scanLog } from "../helpers/log-scan.js";
 
 /** The prover service's answers, as far as these tests read them. */
 interface Answer {
+  challengeId: string;
+  proof: unknown;
+  publicSignals: string[];
   presentation: { challengeId: string; proof: unknown; publicSignals: string[] };
   error: { code: string };
   results: Answer[];
@@ -197,12 +195,8 @@ describe("the holder's side: vault, anchoring, proving in the pool, the prover s
       });
       expect(ok.status).toBe(200);
       expect(ok.headers.get("x-request-id")).toBe("test-1");
-      expect(Object.keys(ok.body.presentation).sort()).toEqual([
-        "challengeId",
-        "proof",
-        "publicSignals",
-      ]);
-      expect(await refusals(ok.body.presentation, request)).toEqual([]);
+      expect(Object.keys(ok.body).sort()).toEqual(["challengeId", "proof", "publicSignals"]);
+      expect(await refusals(ok.body, request)).toEqual([]);
 
       const unknown = await post("/v1/presentations", {
         recordId: "nobody",

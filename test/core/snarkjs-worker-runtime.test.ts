@@ -1,5 +1,5 @@
 /**
- * prover/snarkjs-worker-runtime.ts holds two workarounds that lean on snarkjs internals; these
+ * core/snarkjs-worker-runtime.ts holds two workarounds that lean on snarkjs internals; these
  * tests show each is needed and works, in real worker threads: importing snarkjs plainly in a
  * worker crashes, importing it through the module proves, and proofs run on the one cached
  * single-threaded curve without starting threads (while, without it, snarkjs builds its own).

@@ -1,5 +1,5 @@
 /**
- * Runs in a worker thread for test/prover/snarkjs-worker-runtime.test.ts: loads snarkjs through
+ * Runs in a worker thread for test/core/snarkjs-worker-runtime.test.ts: loads snarkjs through
  * the runtime module, proves twice, and posts what it saw. It counts the multi-exponentiations
  * run on the cached curve (snarkjs's Groth16 prover calls `G1.multiExpAffine`) and the process's
  * OS threads (/proc/self/task), then clears the cache and proves once more as a control.
@@ -7,8 +7,8 @@
 import { readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import threads, { parentPort, workerData } from "node:worker_threads";
+import { cachedSnarkjsCurve, loadWorkerSnarkjs } from "../../../core/snarkjs-worker-runtime.js";
 import type { CircuitInput } from "../../../prover/query-input.js";
-import { cachedSnarkjsCurve, loadWorkerSnarkjs } from "../../../prover/snarkjs-worker-runtime.js";
 
 /** What the test gives the probe. */
 export interface ProbeInput {

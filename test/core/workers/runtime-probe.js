@@ -1,4 +1,4 @@
-// A worker that loads snarkjs through prover/snarkjs-worker-runtime.ts (registering tsx first, as
+// A worker that loads snarkjs through core/snarkjs-worker-runtime.ts (registering tsx first, as
 // the proving workers do) and reports what it observes: see runtime-probe.ts.
 import { register } from "tsx/esm/api";
 

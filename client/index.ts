@@ -1,0 +1,257 @@
+/**
+ * `crossproof/client`: a small typed client for the verifier API (and the holder's prover API),
+ * over `fetch`. Every non-2xx answer becomes an {@link ApiError} carrying the service's stable
+ * error code, except where an answer is a verdict (`verified: false` is a normal answer).
+ *
+ * ```ts
+ * const verifier = new VerifierClient({ url: "http://127.0.0.1:8080", apiKey });
+ * const challenge = await verifier.issueChallenge("pilot-credit-v1", subjectHash("credit-report-v1", "subjectId", "CN-1234"));
+ * const presentation = await prover.present(recordId, challenge);   // inside the holder's boundary
+ * const verdict = await verifier.verify("pilot-credit-v1", presentation);
+ * ```
+ */
+import type { z } from "zod";
+import { encodeFieldValue } from "../core/record.js";
+import { getSchema } from "../core/schema.js";
+import type {
+  apiKeyCreatedResponse,
+  apiKeyListResponse,
+  batchVerificationResponse,
+  challengeResponse,
+  circuitDetailResponse,
+  circuitListResponse,
+  errorResponse,
+  policyListResponse,
+  policyResponse,
+  proofCheckResponse,
+  readinessResponse,
+  receiptResponse,
+  rootResponse,
+  verificationKeyResponse,
+  verificationResponse,
+} from "../server/verifier-api.js";
+import type { policyDefinition } from "../verifier/policy.js";
+
+export type Policy = z.output<typeof policyResponse>;
+export type Challenge = z.output<typeof challengeResponse>;
+export type Verification = z.output<typeof verificationResponse>;
+export type BatchVerification = z.output<typeof batchVerificationResponse>;
+export type ReceiptView = z.output<typeof receiptResponse>;
+export type RootView = z.output<typeof rootResponse>;
+export type CircuitView = z.output<typeof circuitDetailResponse>;
+export type CircuitList = z.output<typeof circuitListResponse>;
+export type VerificationKeyView = z.output<typeof verificationKeyResponse>;
+export type ProofCheckView = z.output<typeof proofCheckResponse>;
+export type Readiness = z.output<typeof readinessResponse>;
+export type ApiKeyCreated = z.output<typeof apiKeyCreatedResponse>;
+export type ApiKeyList = z.output<typeof apiKeyListResponse>;
+export type ErrorBody = z.output<typeof errorResponse>;
+
+/** A presentation, as the holder's prover returns it. */
+export interface Presentation {
+  readonly challengeId: string;
+  readonly proof: Record<string, unknown>;
+  readonly publicSignals: readonly string[];
+}
+
+/** A policy as an administrator writes it (relative dates as `{daysAgo}`). */
+export type PolicyInput = z.input<typeof policyDefinition>;
+
+/** An error answer of a crossproof service. */
+export class ApiError extends Error {
+  override readonly name = "ApiError";
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(`${status} ${code}: ${message}`);
+  }
+}
+
+/** Called with every answer (tests check each against the OpenAPI document). */
+export type ResponseObserver = (answer: {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly body: unknown;
+}) => void;
+
+/** Options of a client. */
+export interface ClientOptions {
+  /** The service's base URL, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  readonly apiKey?: string;
+  /** Per-request time limit (default 60 s). */
+  readonly timeoutMs?: number;
+  readonly onResponse?: ResponseObserver;
+}
+
+class HttpClient {
+  readonly #url: string;
+  readonly #apiKey: string | undefined;
+  readonly #timeoutMs: number;
+  readonly #onResponse: ResponseObserver | undefined;
+
+  constructor(options: ClientOptions) {
+    this.#url = options.url.replace(/\/+$/, "");
+    this.#apiKey = options.apiKey;
+    this.#timeoutMs = options.timeoutMs ?? 60_000;
+    this.#onResponse = options.onResponse;
+  }
+
+  /** One request; the parsed JSON body of a 2xx answer, else an {@link ApiError}. */
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    accept: number[] = [],
+  ): Promise<T> {
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (this.#apiKey) headers.authorization = `Bearer ${this.#apiKey}`;
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const response = await fetch(`${this.#url}${path}`, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(this.#timeoutMs),
+    });
+    const text = await response.text();
+    let parsed: unknown = null;
+    if (text.length > 0) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = text;
+      }
+    }
+    this.#onResponse?.({ method, path, status: response.status, body: parsed });
+    if (response.ok || accept.includes(response.status)) return parsed as T;
+    const error = (parsed as Partial<ErrorBody> | null)?.error;
+    throw new ApiError(
+      response.status,
+      error?.code ?? "HTTP_ERROR",
+      error?.message ?? response.statusText,
+      error?.details ?? {},
+    );
+  }
+}
+
+/** A client of the verifier API. */
+export class VerifierClient {
+  readonly #http: HttpClient;
+
+  constructor(options: ClientOptions) {
+    this.#http = new HttpClient(options);
+  }
+
+  /** (admin) Creates a policy. */
+  createPolicy(policy: PolicyInput | Record<string, unknown>): Promise<Policy> {
+    return this.#http.request("POST", "/v1/policies", policy);
+  }
+  policy(id: string): Promise<Policy> {
+    return this.#http.request("GET", `/v1/policies/${encodeURIComponent(id)}`);
+  }
+  async listPolicies(): Promise<Policy[]> {
+    return (await this.#http.request<z.output<typeof policyListResponse>>("GET", "/v1/policies"))
+      .policies;
+  }
+
+  /** Issues a one-time challenge; give `subjectHash` when the policy binds a subject. */
+  issueChallenge(policyId: string, subjectHash?: bigint | string): Promise<Challenge> {
+    return this.#http.request("POST", "/v1/challenges", {
+      policyId,
+      ...(subjectHash === undefined ? {} : { subjectHash: subjectHash.toString() }),
+    });
+  }
+  challenge(id: string): Promise<Challenge> {
+    return this.#http.request("GET", `/v1/challenges/${encodeURIComponent(id)}`);
+  }
+
+  /** Verifies a presentation (anything: malformed ones get `verified: false`). */
+  verify(policyId: string, presentation: unknown): Promise<Verification> {
+    return this.#http.request("POST", "/v1/verifications", { policyId, presentation });
+  }
+  verifyBatch(
+    items: readonly { policyId: string; presentation: unknown }[],
+  ): Promise<BatchVerification> {
+    return this.#http.request("POST", "/v1/verifications/batch", { items });
+  }
+
+  receipt(id: string): Promise<ReceiptView> {
+    return this.#http.request("GET", `/v1/receipts/${encodeURIComponent(id)}`);
+  }
+  root(root: bigint | string): Promise<RootView> {
+    return this.#http.request("GET", `/v1/roots/${root.toString()}`);
+  }
+
+  async circuits(): Promise<CircuitList["circuits"]> {
+    return (await this.#http.request<CircuitList>("GET", "/v1/circuits")).circuits;
+  }
+  circuit(name: string): Promise<CircuitView> {
+    return this.#http.request("GET", `/v1/circuits/${encodeURIComponent(name)}`);
+  }
+  verificationKey(name: string): Promise<VerificationKeyView> {
+    return this.#http.request("GET", `/v1/circuits/${encodeURIComponent(name)}/verification-key`);
+  }
+  /** Checks any Groth16 proof against a circuit's verification key. */
+  checkProof(
+    name: string,
+    bundle: { proof: unknown; publicSignals: unknown },
+  ): Promise<ProofCheckView> {
+    return this.#http.request("POST", `/v1/circuits/${encodeURIComponent(name)}/verify`, bundle);
+  }
+
+  /** (admin) Creates a client API key; the key is in the answer, once. */
+  createApiKey(name: string): Promise<ApiKeyCreated> {
+    return this.#http.request("POST", "/v1/api-keys", { name });
+  }
+  async listApiKeys(): Promise<ApiKeyList["keys"]> {
+    return (await this.#http.request<ApiKeyList>("GET", "/v1/api-keys")).keys;
+  }
+  async revokeApiKey(id: string): Promise<void> {
+    await this.#http.request("DELETE", `/v1/api-keys/${encodeURIComponent(id)}`);
+  }
+
+  health(): Promise<{ status: "ok" }> {
+    return this.#http.request("GET", "/healthz");
+  }
+  /** Readiness; a not-ready answer (503) is returned, not thrown. */
+  ready(): Promise<Readiness> {
+    return this.#http.request("GET", "/readyz", undefined, [503]);
+  }
+  openApi(): Promise<Record<string, unknown>> {
+    return this.#http.request("GET", "/openapi.json");
+  }
+}
+
+/** A client of the holder's prover service (inside the holder's boundary). */
+export class ProverClient {
+  readonly #http: HttpClient;
+
+  constructor(options: ClientOptions) {
+    this.#http = new HttpClient(options);
+  }
+
+  /** Proves that a record meets a challenge's query. */
+  async present(
+    recordId: string,
+    challenge: Challenge | Record<string, unknown>,
+  ): Promise<Presentation> {
+    return this.#http.request<Presentation>("POST", "/v1/presentations", { recordId, challenge });
+  }
+}
+
+/**
+ * The hash a verifier gives for a subject-binding policy: the subject field's value encoded as
+ * the schema encodes it (for a `text` field, sha256 of the NFC UTF-8 text, shifted to the field),
+ * computed on the verifier's side, so the identifier itself is never sent.
+ */
+export function subjectHash(schemaId: string, field: string, value: string): bigint {
+  const schema = getSchema(schemaId);
+  const slot = schema.slotOf.get(field);
+  const definition = slot === undefined ? undefined : schema.fields[slot];
+  if (!definition) throw new Error(`${schemaId} has no field "${field}"`);
+  return encodeFieldValue(definition, value);
+}

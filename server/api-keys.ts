@@ -1,0 +1,173 @@
+/**
+ * API keys of the verifier service. A client key is `cpk.<id>.<secret>`: the id finds the
+ * record, the secret (256 random bits) is kept only as its SHA-256 (a fast hash is right for a
+ * random secret of that size: there is nothing to brute-force) and compared in constant time.
+ * The admin key is separate: configured (`CROSSPROOF_ADMIN_API_KEY` or `_FILE`) or made on first
+ * start in the data folder (mode 0600); only its hash is kept in memory.
+ */
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { CrossproofError, ErrorCode } from "../core/errors.js";
+import { fileExists } from "../core/files.js";
+import type { ApiKeyRecord, ApiKeyRole, VerifierStore } from "../verifier/store.js";
+
+/** Who a request comes from. */
+export interface Caller {
+  /** The key's id (`admin` for the admin key): receipts and rate limits are per id. */
+  readonly id: string;
+  readonly role: ApiKeyRole;
+}
+
+const KEY = /^cpk\.([0-9a-f]{16})\.([A-Za-z0-9_-]{43})$/;
+
+function sha256(text: string): Buffer {
+  return createHash("sha256").update(text, "utf8").digest();
+}
+
+function unauthorized(message = "a valid API key is required"): CrossproofError {
+  return new CrossproofError(ErrorCode.UNAUTHORIZED, message);
+}
+
+/** A new client key: the record to store (hash only) and the key to hand out once. */
+export function newClientKey(
+  name: string,
+  now = new Date(),
+): { record: ApiKeyRecord; key: string } {
+  const id = randomBytes(8).toString("hex");
+  const secret = randomBytes(32).toString("base64url");
+  return {
+    record: {
+      id,
+      name,
+      role: "client",
+      secretHash: sha256(secret).toString("hex"),
+      createdAt: now,
+      revokedAt: null,
+    },
+    key: `cpk.${id}.${secret}`,
+  };
+}
+
+/** Checks presented keys against the admin key's hash and the stored client keys. */
+export class ApiKeyAuth {
+  readonly #store: VerifierStore;
+  readonly #adminHash: Buffer;
+
+  constructor(store: VerifierStore, adminKey: string) {
+    this.#store = store;
+    this.#adminHash = sha256(adminKey);
+  }
+
+  /** The caller a key belongs to; `UNAUTHORIZED` for none, an unknown one or a revoked one. */
+  async authenticate(key: string | undefined): Promise<Caller> {
+    if (!key) throw unauthorized();
+    if (timingSafeEqual(sha256(key), this.#adminHash)) return { id: "admin", role: "admin" };
+    const match = KEY.exec(key);
+    if (!match) throw unauthorized();
+    const [, id, secret] = match as unknown as [string, string, string];
+    const record = await this.#store.getApiKey(id);
+    if (!record || record.revokedAt !== null) throw unauthorized();
+    const expected = Buffer.from(record.secretHash, "hex");
+    if (expected.length !== 32 || !timingSafeEqual(sha256(secret), expected)) throw unauthorized();
+    return { id: record.id, role: record.role };
+  }
+}
+
+/** The key from `authorization: Bearer <key>` or `x-api-key: <key>`. */
+export function presentedKey(headers: {
+  readonly authorization?: string | undefined;
+  readonly "x-api-key"?: string | string[] | undefined;
+}): string | undefined {
+  const auth = headers.authorization;
+  if (auth?.startsWith("Bearer ")) return auth.slice(7).trim();
+  const header = headers["x-api-key"];
+  return typeof header === "string" ? header.trim() : undefined;
+}
+
+async function readSecretFile(path: string, what: string): Promise<string> {
+  try {
+    const info = await stat(path);
+    if ((info.mode & 0o077) !== 0) {
+      throw new CrossproofError(
+        ErrorCode.CONFIG_INVALID,
+        `${what} ${path} is readable by other users: chmod 600 it`,
+        { details: { variable: "CROSSPROOF_ADMIN_API_KEY_FILE" } },
+      );
+    }
+    const text = (await readFile(path, "utf8")).trim();
+    if (text.length < 32) {
+      throw new CrossproofError(
+        ErrorCode.CONFIG_INVALID,
+        `${what} ${path} holds under 32 characters`,
+        {
+          details: { variable: "CROSSPROOF_ADMIN_API_KEY_FILE" },
+        },
+      );
+    }
+    return text;
+  } catch (err) {
+    if (err instanceof CrossproofError) throw err;
+    throw new CrossproofError(ErrorCode.CONFIG_INVALID, `cannot read ${what} ${path}`, {
+      details: { variable: "CROSSPROOF_ADMIN_API_KEY_FILE" },
+      cause: err,
+    });
+  }
+}
+
+/** Writes `text` to a new file of mode 0600 unless one exists; returns the file's content. */
+async function createSecretFile(path: string, text: string, what: string): Promise<string> {
+  if (!(await fileExists(path))) {
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await writeFile(path, `${text}\n`, { mode: 0o600, flag: "wx" }).catch(
+      (err: NodeJS.ErrnoException) => {
+        if (err.code !== "EEXIST") throw err;
+      },
+    );
+    await chmod(path, 0o600);
+  }
+  return readSecretFile(path, what);
+}
+
+/**
+ * The admin key: `CROSSPROOF_ADMIN_API_KEY`, or the file `CROSSPROOF_ADMIN_API_KEY_FILE` names,
+ * or `defaultPath` (made with a fresh random key on first start).
+ */
+export async function loadAdminKey(env: NodeJS.ProcessEnv, defaultPath: string): Promise<string> {
+  const value = env.CROSSPROOF_ADMIN_API_KEY || undefined;
+  if (value !== undefined) return value;
+  const file = env.CROSSPROOF_ADMIN_API_KEY_FILE || undefined;
+  if (file !== undefined) return readSecretFile(file, "admin key file");
+  return createSecretFile(
+    defaultPath,
+    `cpk-admin.${randomBytes(32).toString("base64url")}`,
+    "admin key file",
+  );
+}
+
+/**
+ * A client key kept in a file (for `crossproof start`'s walk-through and demo): the key in
+ * `path` if it is still valid, else a new one, stored and written there (mode 0600).
+ */
+export async function loadOrCreateClientKeyFile(
+  store: VerifierStore,
+  auth: ApiKeyAuth,
+  path: string,
+  name: string,
+): Promise<string> {
+  if (await fileExists(path)) {
+    const key = await readSecretFile(path, "client key file");
+    try {
+      await auth.authenticate(key);
+      return key;
+    } catch {
+      // revoked, or from another database: make a new one below
+    }
+  }
+  const { record, key } = newClientKey(name);
+  await store.putApiKey(record);
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await writeFile(path, `${key}\n`, { mode: 0o600 });
+  await chmod(path, 0o600);
+  return key;
+}

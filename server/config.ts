@@ -1,0 +1,104 @@
+/**
+ * The services' configuration: every environment variable they read, read and validated here,
+ * once, with its default. A bad value stops the start with `CONFIG_INVALID` naming the variable
+ * (the chain's variables are checked by `chain/config.ts`, with `CHAIN_CONFIG`).
+ *
+ * | variable | default | meaning |
+ * |---|---|---|
+ * | `CROSSPROOF_DATA_DIR` | `<crossproof>/data` | chain state, vault, verifier database, keys |
+ * | `CROSSPROOF_HOST` | `127.0.0.1` | the address both services listen on |
+ * | `CROSSPROOF_VERIFIER_PORT` | `8080` | the verifier service's port (0: any free port) |
+ * | `CROSSPROOF_PROVER_PORT` | `8081` | the prover service's port (0: any free port) |
+ * | `CROSSPROOF_VERIFY_WORKERS` | cores | verification worker threads |
+ * | `CROSSPROOF_PROVER_WORKERS` | cores | proving worker threads |
+ * | `CROSSPROOF_ADMIN_API_KEY` / `_FILE` | made on first start | the verifier's admin key |
+ * | `CROSSPROOF_RATE_LIMIT` | `100` | requests per second per API key (0: no limit) |
+ * | `CROSSPROOF_BODY_LIMIT_KB` | `256` | largest request body |
+ * | `CROSSPROOF_REQUEST_TIMEOUT_MS` | `30000` | longest a request may take |
+ * | `CROSSPROOF_ROOT_POLL_MS` | `1000` | registry event poll: the longest a revocation goes unseen |
+ * | `CROSSPROOF_LOG_LEVEL` | `info` | `trace` … `fatal`, or `silent` |
+ * | `CROSSPROOF_LOG_FILE` | standard error | append logs to this file |
+ */
+import { availableParallelism } from "node:os";
+import { type ChainConfig, chainConfigFromEnv } from "../chain/config.js";
+import { CrossproofError, ErrorCode } from "../core/errors.js";
+import { dataDir } from "../core/paths.js";
+
+/** The services' settings. */
+export interface ServiceConfig {
+  readonly dataDir: string;
+  readonly host: string;
+  readonly verifierPort: number;
+  readonly proverPort: number;
+  readonly verifyWorkers: number;
+  readonly proverWorkers: number;
+  /** The admin key, when configured (else made on first start in the data folder). */
+  readonly adminApiKey: string | undefined;
+  /** Requests per second per API key; 0 turns the limit off. */
+  readonly rateLimit: number;
+  readonly bodyLimitKb: number;
+  readonly requestTimeoutMs: number;
+  readonly rootPollMs: number;
+  readonly chain: ChainConfig;
+}
+
+const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
+
+function invalid(variable: string, message: string): never {
+  throw new CrossproofError(ErrorCode.CONFIG_INVALID, `${variable}: ${message}`, {
+    details: { variable },
+  });
+}
+
+function integer(
+  env: NodeJS.ProcessEnv,
+  variable: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const text = env[variable];
+  if (text === undefined || text === "") return fallback;
+  if (!/^[0-9]+$/.test(text.trim())) invalid(variable, `must be an integer, not "${text}"`);
+  const value = Number(text.trim());
+  if (value < min || value > max) invalid(variable, `must be in [${min}, ${max}], not ${value}`);
+  return value;
+}
+
+/** Reads and validates the configuration (`CONFIG_INVALID` or `CHAIN_CONFIG` on a bad value). */
+export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  const host = env.CROSSPROOF_HOST?.trim() || "127.0.0.1";
+  if (!/^[A-Za-z0-9.:-]{1,253}$/.test(host))
+    invalid("CROSSPROOF_HOST", "must be a host name or IP address");
+  const level = env.CROSSPROOF_LOG_LEVEL;
+  if (level !== undefined && level !== "" && !LOG_LEVELS.includes(level)) {
+    invalid("CROSSPROOF_LOG_LEVEL", `must be one of ${LOG_LEVELS.join(", ")}`);
+  }
+  if (env.CROSSPROOF_ADMIN_API_KEY && env.CROSSPROOF_ADMIN_API_KEY_FILE) {
+    invalid("CROSSPROOF_ADMIN_API_KEY", "set it or CROSSPROOF_ADMIN_API_KEY_FILE, not both");
+  }
+  const adminApiKey = env.CROSSPROOF_ADMIN_API_KEY || undefined;
+  if (adminApiKey !== undefined && adminApiKey.length < 32) {
+    invalid("CROSSPROOF_ADMIN_API_KEY", "must be at least 32 characters");
+  }
+  const cores = availableParallelism();
+  const verifierPort = integer(env, "CROSSPROOF_VERIFIER_PORT", 8080, 0, 65_535);
+  const proverPort = integer(env, "CROSSPROOF_PROVER_PORT", 8081, 0, 65_535);
+  if (verifierPort !== 0 && verifierPort === proverPort) {
+    invalid("CROSSPROOF_PROVER_PORT", "must differ from CROSSPROOF_VERIFIER_PORT");
+  }
+  return {
+    dataDir: dataDir(env),
+    host,
+    verifierPort,
+    proverPort,
+    verifyWorkers: integer(env, "CROSSPROOF_VERIFY_WORKERS", cores, 1, 256),
+    proverWorkers: integer(env, "CROSSPROOF_PROVER_WORKERS", cores, 1, 256),
+    adminApiKey,
+    rateLimit: integer(env, "CROSSPROOF_RATE_LIMIT", 100, 0, 1_000_000),
+    bodyLimitKb: integer(env, "CROSSPROOF_BODY_LIMIT_KB", 256, 1, 65_536),
+    requestTimeoutMs: integer(env, "CROSSPROOF_REQUEST_TIMEOUT_MS", 30_000, 100, 600_000),
+    rootPollMs: integer(env, "CROSSPROOF_ROOT_POLL_MS", 1_000, 50, 60_000),
+    chain: chainConfigFromEnv(env),
+  };
+}

@@ -1,0 +1,196 @@
+/**
+ * Starting and stopping the two services with everything they need, on the configuration of
+ * `config.ts`: the verifier (store, keys, registry cache, verification pool) and the holder's
+ * prover (vault, proving pool). `crossproof start`, `crossproof verifier serve`, `crossproof
+ * prover serve` and the tests all start them through here.
+ */
+import type { RootRegistry } from "../chain/registry.js";
+import { RootCache } from "../chain/root-cache.js";
+import { loadCircuitInstances } from "../circuits/instances.js";
+import { type CircuitRelease, loadCircuitRelease } from "../core/artifacts.js";
+import { CrossproofError, ErrorCode } from "../core/errors.js";
+import type { CrossproofLogger } from "../core/log.js";
+import { vaultPath, verifierPaths } from "../core/paths.js";
+import { Vault } from "../issuer/vault.js";
+import { ProverPool } from "../prover/pool.js";
+import { VerifierPool } from "../verifier/pool.js";
+import { SqliteVerifierStore } from "../verifier/sqlite-store.js";
+import type { VerifierStore } from "../verifier/store.js";
+import { Verifier } from "../verifier/verifier.js";
+import { ApiKeyAuth, loadAdminKey } from "./api-keys.js";
+import type { ServiceConfig } from "./config.js";
+import { listen, type RunningService } from "./http.js";
+import { createProverApp, ProverMetrics, poolBackend } from "./prover-service.js";
+import { createVerifierApp, VerifierMetrics } from "./verifier-service.js";
+
+/** A running verifier service. */
+export interface VerifierService {
+  readonly url: string;
+  readonly port: number;
+  readonly verifier: Verifier;
+  readonly store: VerifierStore;
+  readonly auth: ApiKeyAuth;
+  readonly roots: RootCache;
+  /** Stops taking requests, lets those under way finish, then releases everything. */
+  close(): Promise<void>;
+}
+
+/** Every circuit with a committed release (the `query` circuit must have one). */
+async function loadReleases(): Promise<Map<string, CircuitRelease>> {
+  const releases = new Map<string, CircuitRelease>();
+  for (const instance of loadCircuitInstances()) {
+    try {
+      releases.set(instance.name, await loadCircuitRelease(instance.name));
+    } catch (err) {
+      // A missing benchmark variant is fine; a broken or missing `query` release is not.
+      if (instance.name === "query" || !(err instanceof CrossproofError)) throw err;
+      if (err.code !== ErrorCode.ARTIFACT_MISSING) throw err;
+    }
+  }
+  return releases;
+}
+
+/** Starts the verifier service on `config` (port: `config.verifierPort` unless given). */
+export async function startVerifierService(options: {
+  readonly config: ServiceConfig;
+  readonly env: NodeJS.ProcessEnv;
+  readonly registry: RootRegistry;
+  readonly logger: CrossproofLogger;
+  readonly port?: number;
+}): Promise<VerifierService> {
+  const { config, env, registry, logger } = options;
+  const paths = verifierPaths(config.dataDir);
+  const circuits = await loadReleases();
+  const store = SqliteVerifierStore.open(paths.database);
+  const started: { close(): Promise<void> }[] = [store];
+  try {
+    const auth = new ApiKeyAuth(store, await loadAdminKey(env, paths.adminKey));
+    const roots = new RootCache(registry, {
+      pollingIntervalMs: config.rootPollMs,
+      onError: (error) =>
+        logger.warn({ event: "registry-poll-failed", code: error.code }, "registry"),
+    });
+    roots.start();
+    started.push({ close: async () => roots.stop() });
+    const pool = VerifierPool.start({ workers: config.verifyWorkers });
+    started.push(pool);
+    const metrics = new VerifierMetrics();
+    const verifier = new Verifier({
+      store,
+      roots,
+      checker: pool,
+      circuits,
+      onVerdict: metrics.observe,
+    });
+    let stopping = false;
+    const app = createVerifierApp({
+      verifier,
+      store,
+      auth,
+      roots,
+      pool,
+      metrics,
+      logger,
+      rateLimit: config.rateLimit,
+      bodyLimitKb: config.bodyLimitKb,
+      requestTimeoutMs: config.requestTimeoutMs,
+      stopping: () => stopping,
+    });
+    const service: RunningService = await listen(app, {
+      host: config.host,
+      port: options.port ?? config.verifierPort,
+      requestTimeoutMs: config.requestTimeoutMs,
+      portVariable: "CROSSPROOF_VERIFIER_PORT",
+    });
+    for (const release of circuits.values()) {
+      if (release.manifest.setup.kind === "development") {
+        logger.warn(
+          { event: "development-setup", code: release.name },
+          "serving a circuit with a development trusted setup: not for production",
+        );
+      }
+    }
+    logger.info(
+      { event: "listening", port: service.port, workers: config.verifyWorkers },
+      "verifier service",
+    );
+    let closing: Promise<void> | undefined;
+    return {
+      url: service.url,
+      port: service.port,
+      verifier,
+      store,
+      auth,
+      roots,
+      close: () => {
+        closing ??= (async () => {
+          stopping = true;
+          await service.close();
+          for (const part of started.reverse()) await part.close();
+          logger.info({ event: "stopped" }, "verifier service");
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    for (const part of started.reverse()) await part.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** A running prover service. */
+export interface ProverService {
+  readonly url: string;
+  readonly port: number;
+  readonly vault: Vault;
+  readonly pool: ProverPool;
+  close(): Promise<void>;
+}
+
+/** Starts the holder's prover service on `config` (port: `config.proverPort` unless given). */
+export async function startProverService(options: {
+  readonly config: ServiceConfig;
+  readonly logger: CrossproofLogger;
+  readonly port?: number;
+  readonly vault?: Vault;
+}): Promise<ProverService> {
+  const { config, logger } = options;
+  const vault = options.vault ?? (await Vault.open(vaultPath(config.dataDir)));
+  const metrics = new ProverMetrics();
+  const pool = await ProverPool.start({ workers: config.proverWorkers, onJob: metrics.observeJob });
+  let service: RunningService;
+  try {
+    const app = createProverApp({ vault, backend: poolBackend(pool), metrics, logger });
+    service = await listen(app, {
+      host: config.host,
+      port: options.port ?? config.proverPort,
+      requestTimeoutMs: config.requestTimeoutMs,
+      portVariable: "CROSSPROOF_PROVER_PORT",
+    });
+  } catch (err) {
+    await pool.close();
+    if (!options.vault) vault.close();
+    throw err;
+  }
+  logger.info(
+    { event: "listening", port: service.port, workers: pool.stats.workers },
+    "prover service",
+  );
+  let closing: Promise<void> | undefined;
+  return {
+    url: service.url,
+    port: service.port,
+    vault,
+    pool,
+    close: () => {
+      // Graceful: stop taking requests, let accepted proofs finish, then release everything.
+      closing ??= (async () => {
+        await service.close();
+        await pool.close({ drain: true });
+        if (!options.vault) vault.close();
+        logger.info({ event: "stopped" }, "prover service");
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,305 @@
+/**
+ * Verifier policies: what a verifying institution asks of a record, by field name, and how a
+ * policy becomes the exact query of one challenge.
+ *
+ * A policy names a schema, the issuers whose roots it trusts, an optional subject binding (an
+ * `EQ` on the subject-identifier field with the hash the verifier gives per challenge), its
+ * predicates, the fields it wants disclosed, the lifetime of its challenges and the grace period
+ * it grants a replaced root. Thresholds may be relative to the day a challenge is issued
+ * (`{"daysAgo": 90}` on a date field): they are resolved then, so each challenge carries its own
+ * `queryHash`, and a proof made for one day's threshold cannot pass for another's.
+ *
+ * Policies are immutable once created: a receipt names the policy it was checked against, and
+ * that must keep meaning one thing. A changed policy is a new policy id.
+ */
+import { getAddress } from "viem";
+import { z } from "zod";
+import { CrossproofError, ErrorCode } from "../core/errors.js";
+import { isFieldElement } from "../core/field.js";
+import {
+  type CompiledQuery,
+  compileQuery,
+  Op,
+  type Predicate,
+  type PredicateSpec,
+} from "../core/query.js";
+import { codeName, dayNumber, decodeDate } from "../core/record.js";
+import { getSchema, type Schema } from "../core/schema.js";
+
+/** Policy ids: lower-case letters, digits and dashes, as schema ids. */
+export const POLICY_ID_PATTERN = "^[a-z0-9][a-z0-9-]{0,63}$";
+
+const fieldName = z.string().min(1).max(64);
+
+/** A date threshold resolved when a challenge is issued: that day minus `daysAgo` (UTC). */
+export const relativeDate = z
+  .strictObject({ daysAgo: z.number().int().min(0).max(36_500) })
+  .describe("A date this many days before the day the challenge is issued (UTC)");
+
+const value = z
+  .union([z.string().max(256), z.number(), z.boolean(), relativeDate])
+  .describe(
+    "A value in the field's encoding: an integer (or decimal string), a YYYY-MM-DD date, a code name, a boolean, text; or a relative date",
+  );
+
+const comparison = z.strictObject({
+  op: z.enum(["EQ", "NE", "LT", "LTE", "GT", "GTE"]),
+  field: fieldName,
+  value,
+});
+const range = z.strictObject({
+  op: z.enum(["BETWEEN", "OUTSIDE"]),
+  field: fieldName,
+  min: value,
+  max: value,
+});
+const ratio = z
+  .strictObject({
+    op: z.enum(["RATIO_LTE", "RATIO_GTE"]),
+    field: fieldName,
+    per: fieldName,
+    numerator: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    denominator: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  })
+  .describe("field / per compared with numerator / denominator (e.g. debt/income ≤ 40/100)");
+
+/** One predicate of a policy, by field name. */
+export const policyPredicate = z.union([comparison, range, ratio]);
+
+/** An EVM address, normalised to its checksummed form. */
+const address = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, "an EVM address (0x and 40 hex digits)")
+  .transform((a) => getAddress(a.toLowerCase()));
+
+/** A policy as an administrator writes it (the body of `POST /v1/policies`). */
+export const policyDefinition = z.strictObject({
+  id: z.string().regex(new RegExp(POLICY_ID_PATTERN), "lower-case letters, digits and dashes"),
+  description: z.string().max(500).optional(),
+  schema: z.string().min(1).max(64).describe("A record schema id, such as credit-report-v1"),
+  issuers: z
+    .array(address)
+    .min(1)
+    .max(32)
+    .refine((a) => new Set(a).size === a.length, "issuers must be distinct")
+    .describe("Issuer addresses whose anchored roots this policy accepts"),
+  subject: z
+    .strictObject({ field: fieldName })
+    .optional()
+    .describe(
+      "Binds each challenge to one subject: an EQ on this field with the subjectHash given when the challenge is issued",
+    ),
+  predicates: z.array(policyPredicate).max(16).default([]),
+  disclose: z
+    .array(fieldName)
+    .max(16)
+    .default([])
+    .describe("Fields whose values the proof discloses"),
+  challengeTtlSeconds: z.number().int().min(1).max(86_400).default(300),
+  rootGraceSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(31_536_000)
+    .default(3_600)
+    .describe("How long after its issuer replaced it a root is still accepted"),
+});
+
+/** A validated policy definition (defaults applied, addresses checksummed). */
+export type PolicyDefinition = z.output<typeof policyDefinition>;
+
+/** A predicate of a policy, by field name. */
+export type PolicyPredicate = z.output<typeof policyPredicate>;
+
+/** A stored policy. */
+export interface StoredPolicy {
+  readonly definition: PolicyDefinition;
+  readonly createdAt: Date;
+}
+
+/** A predicate of one challenge, by field name, with every relative value resolved. */
+export type ResolvedPredicate =
+  | {
+      readonly op: "EQ" | "NE" | "LT" | "LTE" | "GT" | "GTE";
+      readonly field: string;
+      readonly value: string | number | boolean;
+    }
+  | {
+      readonly op: "BETWEEN" | "OUTSIDE";
+      readonly field: string;
+      readonly min: string | number | boolean;
+      readonly max: string | number | boolean;
+    }
+  | {
+      readonly op: "RATIO_LTE" | "RATIO_GTE";
+      readonly field: string;
+      readonly per: string;
+      readonly numerator: number;
+      readonly denominator: number;
+    }
+  | { readonly op: "DISCLOSE"; readonly field: string };
+
+/** The query of one challenge: the predicates by name (for people) and compiled (for the circuit). */
+export interface ResolvedQuery {
+  readonly schema: Schema;
+  readonly predicates: readonly ResolvedPredicate[];
+  readonly compiled: CompiledQuery;
+}
+
+function invalid(message: string, details: Record<string, unknown> = {}, cause?: unknown): never {
+  throw new CrossproofError(ErrorCode.INVALID_POLICY, message, {
+    details,
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/** Validate a policy definition (untrusted JSON) and check that it compiles for a circuit with `k` slots. */
+export function parsePolicyDefinition(json: unknown, k: number): PolicyDefinition {
+  const parsed = policyDefinition.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    invalid(
+      `invalid policy: ${issue ? `${issue.path.join(".") || "(root)"}: ${issue.message}` : "malformed"}`,
+      {
+        issues: parsed.error.issues
+          .slice(0, 20)
+          .map((i) => ({ path: i.path.join("."), message: i.message })),
+      },
+    );
+  }
+  const definition = parsed.data;
+  let schema: Schema;
+  try {
+    schema = getSchema(definition.schema);
+  } catch (err) {
+    invalid(`invalid policy: no schema "${definition.schema}"`, { schema: definition.schema }, err);
+  }
+  if (definition.subject && !schema.slotOf.has(definition.subject.field)) {
+    invalid(`invalid policy: ${schema.id} has no field "${definition.subject.field}"`, {
+      field: definition.subject.field,
+    });
+  }
+  // Compile once now, with a stand-in subject, so a policy that cannot be proven is refused here.
+  resolveQuery(
+    definition,
+    k,
+    new Date(),
+    definition.subject ? 1n : undefined,
+    ErrorCode.INVALID_POLICY,
+  );
+  return definition;
+}
+
+function resolveValue(
+  schema: Schema,
+  field: string,
+  v: PolicyPredicate extends infer _ ? z.output<typeof value> : never,
+  today: bigint,
+  code: ErrorCode,
+): string | number | boolean {
+  if (typeof v !== "object") return v;
+  const slot = schema.slotOf.get(field);
+  const definition = slot === undefined ? undefined : schema.fields[slot];
+  if (definition?.encoding !== "date") {
+    throw new CrossproofError(code, `daysAgo applies to date fields, and ${field} is not one`, {
+      details: { field },
+    });
+  }
+  return decodeDate(today - BigInt(v.daysAgo));
+}
+
+/**
+ * The query of a challenge issued at `now`: the subject binding first (when the policy has one),
+ * then the policy's predicates with relative values resolved, then one `DISCLOSE` per disclosed
+ * field; compiled for a circuit with `k` predicate slots. Errors carry `code` (INVALID_POLICY when
+ * checking a new policy).
+ */
+export function resolveQuery(
+  policy: PolicyDefinition,
+  k: number,
+  now: Date,
+  subjectHash: bigint | undefined,
+  code: ErrorCode = ErrorCode.INVALID_QUERY,
+): ResolvedQuery {
+  const schema = getSchema(policy.schema);
+  const today = dayNumber(now);
+  const resolved: ResolvedPredicate[] = [];
+  const specs: PredicateSpec[] = [];
+  if (policy.subject) {
+    if (subjectHash === undefined || !isFieldElement(subjectHash)) {
+      throw new CrossproofError(
+        ErrorCode.INVALID_SUBJECT,
+        "this policy binds a subject: give subjectHash",
+      );
+    }
+    resolved.push({ op: "EQ", field: policy.subject.field, value: subjectHash.toString() });
+    specs.push({ op: "EQ", field: policy.subject.field, value: subjectHash });
+  }
+  for (const p of policy.predicates) {
+    switch (p.op) {
+      case "BETWEEN":
+      case "OUTSIDE": {
+        const min = resolveValue(schema, p.field, p.min, today, code);
+        const max = resolveValue(schema, p.field, p.max, today, code);
+        resolved.push({ op: p.op, field: p.field, min, max });
+        specs.push({ op: p.op, field: p.field, min, max });
+        break;
+      }
+      case "RATIO_LTE":
+      case "RATIO_GTE":
+        resolved.push({ ...p });
+        specs.push({ ...p });
+        break;
+      default: {
+        const v = resolveValue(schema, p.field, p.value, today, code);
+        resolved.push({ op: p.op, field: p.field, value: v });
+        specs.push({ op: p.op, field: p.field, value: v });
+      }
+    }
+  }
+  for (const field of policy.disclose) {
+    resolved.push({ op: "DISCLOSE", field });
+    specs.push({ op: "DISCLOSE", field });
+  }
+  try {
+    return { schema, predicates: resolved, compiled: compileQuery(schema, specs, k) };
+  } catch (err) {
+    if (!(err instanceof CrossproofError)) throw err;
+    throw new CrossproofError(code, `invalid policy: ${err.message}`, {
+      details: err.details as Record<string, unknown>,
+      cause: err,
+    });
+  }
+}
+
+/** A disclosed value, decoded by its field's encoding (integers and hashes as decimal strings). */
+export type DisclosedValue = string | boolean;
+
+/** The disclosed outputs of a verified proof, by field name. */
+export function decodeDisclosed(
+  schema: Schema,
+  predicates: readonly Predicate[],
+  outputs: readonly bigint[],
+): Record<string, DisclosedValue> {
+  const disclosed: Record<string, DisclosedValue> = {};
+  predicates.forEach((p, index) => {
+    if (p.op !== Op.DISCLOSE) return;
+    const field = schema.fields[p.i];
+    const v = outputs[index];
+    if (!field || v === undefined) return;
+    switch (field.encoding) {
+      case "date":
+        disclosed[field.name] = decodeDate(v);
+        break;
+      case "boolean":
+        disclosed[field.name] = v === 1n;
+        break;
+      case "code":
+        disclosed[field.name] = codeName(field, v) ?? v.toString();
+        break;
+      default:
+        disclosed[field.name] = v.toString();
+    }
+  });
+  return disclosed;
+}

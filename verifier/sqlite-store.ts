@@ -1,0 +1,419 @@
+/**
+ * The verifier's store on SQLite (better-sqlite3): the embedded default, one file in the data
+ * folder (`data/verifier/verifier.sqlite`, mode 0600), WAL with `synchronous = FULL`, so a
+ * consumed challenge stays consumed across a crash. Challenge consumption is one conditional
+ * UPDATE in the same transaction as its receipt; SQLite serialises writers, so of two
+ * concurrent consumers (threads or processes) exactly one changes the row.
+ */
+import { chmodSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import { CrossproofError, ErrorCode } from "../core/errors.js";
+import type { OpCode } from "../core/query.js";
+import type { PolicyDefinition, ResolvedPredicate, StoredPolicy } from "./policy.js";
+import type {
+  ApiKeyRecord,
+  ApiKeyRole,
+  ChallengeRecord,
+  ConsumeOutcome,
+  Receipt,
+  VerifierStore,
+} from "./store.js";
+
+/** The store's schema version; a database from another version is refused. */
+const VERSION = 1;
+
+const DDL = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS policies (
+  id TEXT PRIMARY KEY,
+  definition TEXT NOT NULL,
+  created_at TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS challenges (
+  id TEXT PRIMARY KEY,
+  policy_id TEXT NOT NULL REFERENCES policies(id),
+  nonce TEXT NOT NULL,
+  schema_id TEXT NOT NULL,
+  query_hash TEXT NOT NULL,
+  predicates TEXT NOT NULL,
+  query TEXT NOT NULL,
+  issued_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  client_id TEXT NOT NULL,
+  consumed_at INTEGER,
+  receipt_id TEXT
+) STRICT;
+CREATE INDEX IF NOT EXISTS challenges_by_expiry ON challenges (expires_at);
+CREATE TABLE IF NOT EXISTS receipts (
+  id TEXT PRIMARY KEY,
+  created_at INTEGER NOT NULL,
+  policy_id TEXT NOT NULL,
+  challenge_id TEXT,
+  root TEXT,
+  issuer TEXT,
+  verified INTEGER NOT NULL CHECK (verified IN (0, 1)),
+  reasons TEXT NOT NULL,
+  client_id TEXT NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS receipts_by_time ON receipts (created_at);
+CREATE TABLE IF NOT EXISTS api_keys (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('client', 'admin')),
+  secret_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+) STRICT;
+`;
+
+interface ChallengeRow {
+  id: string;
+  policy_id: string;
+  nonce: string;
+  schema_id: string;
+  query_hash: string;
+  predicates: string;
+  query: string;
+  issued_at: number;
+  expires_at: number;
+  client_id: string;
+  consumed_at: number | null;
+  receipt_id: string | null;
+}
+
+interface ReceiptRow {
+  id: string;
+  created_at: number;
+  policy_id: string;
+  challenge_id: string | null;
+  root: string | null;
+  issuer: string | null;
+  verified: number;
+  reasons: string;
+  client_id: string;
+}
+
+interface ApiKeyRow {
+  id: string;
+  name: string;
+  role: ApiKeyRole;
+  secret_hash: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+type WirePredicate = { op: number; i: number; j: number; a: string; b: string };
+
+function toChallenge(row: ChallengeRow): ChallengeRecord {
+  return {
+    id: row.id,
+    policyId: row.policy_id,
+    nonce: BigInt(row.nonce),
+    schemaId: BigInt(row.schema_id),
+    queryHash: BigInt(row.query_hash),
+    predicates: (JSON.parse(row.predicates) as WirePredicate[]).map((p) => ({
+      op: p.op as OpCode,
+      i: p.i,
+      j: p.j,
+      a: BigInt(p.a),
+      b: BigInt(p.b),
+    })),
+    query: JSON.parse(row.query) as ResolvedPredicate[],
+    issuedAt: new Date(row.issued_at),
+    expiresAt: new Date(row.expires_at),
+    clientId: row.client_id,
+    consumedAt: row.consumed_at === null ? null : new Date(row.consumed_at),
+    receiptId: row.receipt_id,
+  };
+}
+
+function toReceipt(row: ReceiptRow): Receipt {
+  return {
+    id: row.id,
+    createdAt: new Date(row.created_at),
+    policyId: row.policy_id,
+    challengeId: row.challenge_id,
+    root: row.root === null ? null : BigInt(row.root),
+    issuer: row.issuer,
+    verified: row.verified === 1,
+    reasons: JSON.parse(row.reasons) as string[],
+    clientId: row.client_id,
+  };
+}
+
+function toApiKey(row: ApiKeyRow): ApiKeyRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    secretHash: row.secret_hash,
+    createdAt: new Date(row.created_at),
+    revokedAt: row.revoked_at === null ? null : new Date(row.revoked_at),
+  };
+}
+
+function toPolicy(row: { definition: string; created_at: string }): StoredPolicy {
+  return {
+    definition: JSON.parse(row.definition) as PolicyDefinition,
+    createdAt: new Date(row.created_at),
+  };
+}
+
+function unavailable(action: string, err: unknown): CrossproofError {
+  // SQLite's message names the condition (busy, full, corrupt, read-only); never any data.
+  const code = (err as { code?: unknown }).code;
+  return new CrossproofError(
+    ErrorCode.STORE_UNAVAILABLE,
+    `the verifier database cannot ${action}${typeof code === "string" ? ` (${code})` : ""}`,
+    { cause: err },
+  );
+}
+
+/** The SQLite verifier store. Open with `SqliteVerifierStore.open(path)`. */
+export class SqliteVerifierStore implements VerifierStore {
+  readonly path: string;
+  readonly #db: Database.Database;
+  readonly #statements: ReturnType<typeof prepare>;
+
+  private constructor(path: string, db: Database.Database) {
+    this.path = path;
+    this.#db = db;
+    this.#statements = prepare(db);
+  }
+
+  /** Opens (or creates, mode 0600) the store at `path`. `STORE_UNAVAILABLE` if it cannot. */
+  static open(path: string): SqliteVerifierStore {
+    let db: Database.Database;
+    try {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      db = new Database(path, { timeout: 5_000 });
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = FULL");
+      db.pragma("foreign_keys = ON");
+      db.exec(DDL);
+      const version = db.prepare("SELECT value FROM meta WHERE key = 'version'").get() as
+        | { value: string }
+        | undefined;
+      if (version === undefined) {
+        db.prepare("INSERT INTO meta (key, value) VALUES ('version', ?)").run(String(VERSION));
+      } else if (version.value !== String(VERSION)) {
+        db.close();
+        throw new CrossproofError(
+          ErrorCode.STORE_UNAVAILABLE,
+          `the verifier database ${path} is version ${version.value}; this crossproof reads ${VERSION}`,
+        );
+      }
+    } catch (err) {
+      if (err instanceof CrossproofError) throw err;
+      throw unavailable(`be opened at ${path}: ${(err as Error).message}`, err);
+    }
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+      try {
+        chmodSync(file, 0o600);
+      } catch {
+        // -wal and -shm exist only while a connection is open
+      }
+    }
+    return new SqliteVerifierStore(path, db);
+  }
+
+  #run<T>(action: string, work: () => T): Promise<T> {
+    try {
+      return Promise.resolve(work());
+    } catch (err) {
+      if (err instanceof CrossproofError) return Promise.reject(err);
+      return Promise.reject(unavailable(action, err));
+    }
+  }
+
+  createPolicy(definition: PolicyDefinition, createdAt: Date): Promise<StoredPolicy> {
+    return this.#run("store the policy", () => {
+      const result = this.#statements.insertPolicy.run(
+        definition.id,
+        JSON.stringify(definition),
+        createdAt.toISOString(),
+      );
+      if (result.changes === 0) {
+        throw new CrossproofError(
+          ErrorCode.POLICY_EXISTS,
+          `a policy "${definition.id}" exists: policies are immutable, give the new one another id`,
+          { details: { policyId: definition.id } },
+        );
+      }
+      return { definition, createdAt };
+    });
+  }
+
+  getPolicy(id: string): Promise<StoredPolicy | null> {
+    return this.#run("read the policy", () => {
+      const row = this.#statements.getPolicy.get(id) as
+        | { definition: string; created_at: string }
+        | undefined;
+      return row ? toPolicy(row) : null;
+    });
+  }
+
+  listPolicies(): Promise<StoredPolicy[]> {
+    return this.#run("list the policies", () =>
+      (this.#statements.listPolicies.all() as { definition: string; created_at: string }[]).map(
+        toPolicy,
+      ),
+    );
+  }
+
+  insertChallenge(c: ChallengeRecord): Promise<void> {
+    return this.#run("store the challenge", () => {
+      this.#statements.insertChallenge.run(
+        c.id,
+        c.policyId,
+        c.nonce.toString(),
+        c.schemaId.toString(),
+        c.queryHash.toString(),
+        JSON.stringify(
+          c.predicates.map((p) => ({
+            op: p.op,
+            i: p.i,
+            j: p.j,
+            a: p.a.toString(),
+            b: p.b.toString(),
+          })),
+        ),
+        JSON.stringify(c.query),
+        c.issuedAt.getTime(),
+        c.expiresAt.getTime(),
+        c.clientId,
+      );
+    });
+  }
+
+  getChallenge(id: string): Promise<ChallengeRecord | null> {
+    return this.#run("read the challenge", () => {
+      const row = this.#statements.getChallenge.get(id) as ChallengeRow | undefined;
+      return row ? toChallenge(row) : null;
+    });
+  }
+
+  consumeChallenge(challengeId: string, receipt: Receipt): Promise<ConsumeOutcome> {
+    return this.#run("record the verification", () =>
+      this.#db
+        .transaction((): ConsumeOutcome => {
+          const at = receipt.createdAt.getTime();
+          const changed = this.#statements.consume.run(at, receipt.id, challengeId, at).changes;
+          if (changed === 1) {
+            this.#insertReceipt(receipt);
+            return "consumed";
+          }
+          const row = this.#statements.getChallenge.get(challengeId) as ChallengeRow | undefined;
+          if (!row) return "unknown";
+          return row.consumed_at !== null ? "already-consumed" : "expired";
+        })
+        .immediate(),
+    );
+  }
+
+  #insertReceipt(r: Receipt): void {
+    this.#statements.insertReceipt.run(
+      r.id,
+      r.createdAt.getTime(),
+      r.policyId,
+      r.challengeId,
+      r.root === null ? null : r.root.toString(),
+      r.issuer,
+      r.verified ? 1 : 0,
+      JSON.stringify(r.reasons),
+      r.clientId,
+    );
+  }
+
+  insertReceipt(receipt: Receipt): Promise<void> {
+    return this.#run("store the receipt", () => this.#insertReceipt(receipt));
+  }
+
+  getReceipt(id: string): Promise<Receipt | null> {
+    return this.#run("read the receipt", () => {
+      const row = this.#statements.getReceipt.get(id) as ReceiptRow | undefined;
+      return row ? toReceipt(row) : null;
+    });
+  }
+
+  putApiKey(key: ApiKeyRecord): Promise<void> {
+    return this.#run("store the API key", () => {
+      this.#statements.putApiKey.run(
+        key.id,
+        key.name,
+        key.role,
+        key.secretHash,
+        key.createdAt.getTime(),
+        key.revokedAt?.getTime() ?? null,
+      );
+    });
+  }
+
+  getApiKey(id: string): Promise<ApiKeyRecord | null> {
+    return this.#run("read the API key", () => {
+      const row = this.#statements.getApiKey.get(id) as ApiKeyRow | undefined;
+      return row ? toApiKey(row) : null;
+    });
+  }
+
+  listApiKeys(): Promise<ApiKeyRecord[]> {
+    return this.#run("list the API keys", () =>
+      (this.#statements.listApiKeys.all() as ApiKeyRow[]).map(toApiKey),
+    );
+  }
+
+  revokeApiKey(id: string, at: Date): Promise<boolean> {
+    return this.#run(
+      "revoke the API key",
+      () => this.#statements.revokeApiKey.run(at.getTime(), id).changes === 1,
+    );
+  }
+
+  ping(): Promise<void> {
+    return this.#run("answer", () => {
+      this.#statements.ping.get();
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+    return Promise.resolve();
+  }
+}
+
+function prepare(db: Database.Database) {
+  return {
+    insertPolicy: db.prepare(
+      "INSERT INTO policies (id, definition, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING",
+    ),
+    getPolicy: db.prepare("SELECT definition, created_at FROM policies WHERE id = ?"),
+    listPolicies: db.prepare("SELECT definition, created_at FROM policies ORDER BY id"),
+    insertChallenge: db.prepare(
+      `INSERT INTO challenges (id, policy_id, nonce, schema_id, query_hash, predicates, query,
+         issued_at, expires_at, client_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    getChallenge: db.prepare("SELECT * FROM challenges WHERE id = ?"),
+    consume: db.prepare(
+      `UPDATE challenges SET consumed_at = ?, receipt_id = ?
+       WHERE id = ? AND consumed_at IS NULL AND expires_at > ?`,
+    ),
+    insertReceipt: db.prepare(
+      `INSERT INTO receipts (id, created_at, policy_id, challenge_id, root, issuer, verified,
+         reasons, client_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    getReceipt: db.prepare("SELECT * FROM receipts WHERE id = ?"),
+    putApiKey: db.prepare(
+      `INSERT INTO api_keys (id, name, role, secret_hash, created_at, revoked_at)
+       VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, role = excluded.role,
+         secret_hash = excluded.secret_hash, revoked_at = excluded.revoked_at`,
+    ),
+    getApiKey: db.prepare("SELECT * FROM api_keys WHERE id = ?"),
+    listApiKeys: db.prepare("SELECT * FROM api_keys ORDER BY created_at, id"),
+    revokeApiKey: db.prepare(
+      "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+    ),
+    ping: db.prepare("SELECT 1"),
+  };
+}

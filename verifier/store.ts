@@ -1,0 +1,103 @@
+/**
+ * The verifier's state, behind one small interface: policies, challenges, API keys (hashed) and
+ * the receipt log. The embedded implementation is SQLite (`sqlite-store.ts`); several verifier
+ * instances would share a PostgreSQL implementation of the same interface. Every method is
+ * async for that reason, and every one that changes state does it in one transaction.
+ *
+ * Nothing here holds record data: a challenge keeps its query (thresholds, and the subject's
+ * identifier hash the verifier chose), a receipt keeps ids, the root, the issuer and the verdict.
+ */
+import type { Predicate } from "../core/query.js";
+import type { PolicyDefinition, ResolvedPredicate, StoredPolicy } from "./policy.js";
+
+/** A challenge as issued. */
+export interface ChallengeRecord {
+  readonly id: string;
+  readonly policyId: string;
+  /** The one-time value bound into the proof. */
+  readonly nonce: bigint;
+  readonly schemaId: bigint;
+  readonly queryHash: bigint;
+  /** The compiled predicates (unpadded), as the holder must prove them. */
+  readonly predicates: readonly Predicate[];
+  /** The same predicates by field name, relative values resolved. */
+  readonly query: readonly ResolvedPredicate[];
+  readonly issuedAt: Date;
+  readonly expiresAt: Date;
+  /** The API key that asked for it. */
+  readonly clientId: string;
+  readonly consumedAt: Date | null;
+  /** The receipt of the verification that consumed it. */
+  readonly receiptId: string | null;
+}
+
+/** One verification, as the audit log keeps it: no record data, no disclosed values. */
+export interface Receipt {
+  readonly id: string;
+  readonly createdAt: Date;
+  readonly policyId: string;
+  readonly challengeId: string | null;
+  readonly root: bigint | null;
+  readonly issuer: string | null;
+  readonly verified: boolean;
+  /** Reason codes of the failed checks (empty when verified). */
+  readonly reasons: readonly string[];
+  /** The API key that asked. */
+  readonly clientId: string;
+}
+
+/** Roles of API keys: clients verify; the admin also manages policies and keys. */
+export type ApiKeyRole = "client" | "admin";
+
+/** An API key as stored: its secret only as a SHA-256 hash. */
+export interface ApiKeyRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly role: ApiKeyRole;
+  /** SHA-256 of the key's secret part, hex. */
+  readonly secretHash: string;
+  readonly createdAt: Date;
+  readonly revokedAt: Date | null;
+}
+
+/** What `consumeChallenge` did. */
+export type ConsumeOutcome =
+  /** Consumed now, and the receipt stored with it. */
+  | "consumed"
+  /** Nothing stored: the challenge was used already (perhaps a moment ago, concurrently). */
+  | "already-consumed"
+  /** Nothing stored: it expired. */
+  | "expired"
+  /** Nothing stored: no such challenge. */
+  | "unknown";
+
+/** The verifier's state. Errors: `STORE_UNAVAILABLE` (503) when the database cannot be used. */
+export interface VerifierStore {
+  /** `POLICY_EXISTS` if the id is taken. */
+  createPolicy(definition: PolicyDefinition, createdAt: Date): Promise<StoredPolicy>;
+  getPolicy(id: string): Promise<StoredPolicy | null>;
+  listPolicies(): Promise<StoredPolicy[]>;
+
+  insertChallenge(challenge: ChallengeRecord): Promise<void>;
+  getChallenge(id: string): Promise<ChallengeRecord | null>;
+  /**
+   * Marks the challenge consumed by `receipt` and stores the receipt, in one transaction, only
+   * if it is unconsumed and unexpired at `receipt.createdAt`. Of two concurrent calls (in this
+   * process or another sharing the database) exactly one gets `consumed`.
+   */
+  consumeChallenge(challengeId: string, receipt: Receipt): Promise<ConsumeOutcome>;
+
+  /** Stores a receipt of a verification that consumed nothing. */
+  insertReceipt(receipt: Receipt): Promise<void>;
+  getReceipt(id: string): Promise<Receipt | null>;
+
+  putApiKey(key: ApiKeyRecord): Promise<void>;
+  getApiKey(id: string): Promise<ApiKeyRecord | null>;
+  listApiKeys(): Promise<ApiKeyRecord[]>;
+  /** Revokes a key; false if there is no such live key. */
+  revokeApiKey(id: string, at: Date): Promise<boolean>;
+
+  /** Throws `STORE_UNAVAILABLE` unless the database answers (for readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
