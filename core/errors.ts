@@ -84,6 +84,8 @@ export const ErrorCode = {
   INVALID_REQUEST: "INVALID_REQUEST",
   /** An HTTP request body is larger than the service accepts. */
   BODY_TOO_LARGE: "BODY_TOO_LARGE",
+  /** An HTTP request body is not JSON (`content-type` must be `application/json`). */
+  UNSUPPORTED_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE",
   /** No such HTTP route, or no such resource (policy, challenge, receipt, circuit, key). */
   NOT_FOUND: "NOT_FOUND",
   /** A verifier policy is malformed, or does not compile against its schema and circuit. */

@@ -18,6 +18,7 @@ import type { CrossproofLogger } from "../core/log.js";
 const STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.NOT_FOUND]: 404,
   [ErrorCode.BODY_TOO_LARGE]: 413,
+  [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: 415,
   [ErrorCode.UNKNOWN_RECORD]: 404,
   [ErrorCode.RECORD_REVOKED]: 410,
   [ErrorCode.RECORD_NOT_IN_TREE]: 409,
@@ -210,7 +211,17 @@ export class RateLimit {
 
 /** A JSON body parser with a size limit (JSON only; anything else is a 415 or 400). */
 export function jsonBody(limitKb = 256): Koa.Middleware {
-  return bodyParser({ enableTypes: ["json"], jsonLimit: `${limitKb}kb`, encoding: "utf-8" });
+  const parse = bodyParser({ enableTypes: ["json"], jsonLimit: `${limitKb}kb`, encoding: "utf-8" });
+  return async (ctx, next) => {
+    // A body of any other type would be ignored by the parser and read as "no body": say why.
+    if (ctx.request.length && !ctx.is("application/json")) {
+      throw new CrossproofError(
+        ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+        "the body must be application/json",
+      );
+    }
+    await parse(ctx, next);
+  };
 }
 
 /** A request body field as an object, or `INVALID_REQUEST`. */

@@ -78,6 +78,7 @@ const COMMON_ERRORS = {
   "400": error("Malformed request (INVALID_REQUEST and others)"),
   "401": error("No valid API key (UNAUTHORIZED)"),
   "413": error("Body over the limit (BODY_TOO_LARGE)"),
+  "415": error("Body not application/json (UNSUPPORTED_MEDIA_TYPE)"),
   "429": error("Rate limit (RATE_LIMITED); see Retry-After"),
   "503": error(
     "Nothing decided; retry after Retry-After (REGISTRY_UNAVAILABLE, QUEUE_FULL, STORE_UNAVAILABLE, REQUEST_TIMEOUT, SERVICE_UNAVAILABLE)",
@@ -259,6 +260,22 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
       errors: { "503": "Not ready (the body says which check failed)" },
     },
   },
+  "/openapi.json": {
+    get: {
+      summary: "This document (OpenAPI 3.1)",
+      tag: "operations",
+      public: true,
+      ok: ["200", null, "The document"],
+    },
+  },
+  "/docs": {
+    get: {
+      summary: "This document as a web page",
+      tag: "operations",
+      public: true,
+      ok: ["200", null, "HTML"],
+    },
+  },
   "/metrics": {
     get: {
       summary: "Prometheus metrics",
@@ -267,6 +284,13 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
       ok: ["200", null, "Prometheus text format"],
     },
   },
+};
+
+/** Answers that are not one of the JSON schemas: their media types. */
+const MEDIA: Record<string, string> = {
+  "/metrics": "text/plain",
+  "/docs": "text/html",
+  "/openapi.json": "application/json",
 };
 
 /** The OpenAPI 3.1 document of the verifier API. */
@@ -281,15 +305,24 @@ export function openApiDocument(): Record<string, unknown> {
           ? { description, ...json(schemaName) }
           : {
               description,
-              ...(path === "/metrics"
-                ? { content: { "text/plain": { schema: { type: "string" } } } }
+              ...(MEDIA[path]
+                ? {
+                    content: {
+                      [MEDIA[path]]: {
+                        schema: { type: path === "/openapi.json" ? "object" : "string" },
+                      },
+                    },
+                  }
                 : {}),
             },
       };
       if (!op.public) Object.assign(responses, COMMON_ERRORS);
       if (op.admin) responses["403"] = error("Needs the admin key (FORBIDDEN)");
       // Only requests with a body can be too large.
-      if (!op.body) delete responses["413"];
+      if (!op.body) {
+        delete responses["413"];
+        delete responses["415"];
+      }
       for (const [code, text] of Object.entries(op.errors ?? {})) {
         responses[code] =
           code === "503" && path === "/readyz"

@@ -1,0 +1,697 @@
+/**
+ * The verifier service over real HTTP, on the stack `npm start` runs (a local chain node, an
+ * issuer with synthetic records anchored, the prover and verifier services), started in a
+ * temporary data folder on free ports. Every answer of the suite is recorded and checked against
+ * the service's own `/openapi.json` at the end; then the verifier's database and the logs are
+ * searched for the records' raw values.
+ */
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LocalNode } from "../../chain/local-node.js";
+import {
+  SAMPLE_POLICY_ID,
+  type Stack,
+  samplePolicy,
+  startStack,
+} from "../../cli/commands/stack.js";
+import {
+  ApiError,
+  type Challenge,
+  type Presentation,
+  ProverClient,
+  type ResponseObserver,
+  subjectHash,
+  VerifierClient,
+} from "../../client/index.js";
+import { FIELD_ORDER } from "../../core/field.js";
+import { createLogger } from "../../core/log.js";
+import { verifierPaths } from "../../core/paths.js";
+import { computeQueryHash, Op, type OpCode } from "../../core/query.js";
+import { getSchema } from "../../core/schema.js";
+import { syntheticRecordRows } from "../../core/synthetic.js";
+import { anchorNewRecords } from "../../issuer/anchor.js";
+import { readImportFile } from "../../issuer/import-file.js";
+import { type ServiceConfig, serviceConfigFromEnv } from "../../server/config.js";
+import { startVerifierService, type VerifierService } from "../../server/services.js";
+
+interface Answer {
+  method: string;
+  path: string;
+  status: number;
+  body: unknown;
+}
+
+const answers: Answer[] = [];
+const record: ResponseObserver = (a) => answers.push({ ...a });
+
+describe("the verifier service", () => {
+  let dataDir: string;
+  let env: NodeJS.ProcessEnv;
+  let config: ServiceConfig;
+  let stack: Stack;
+  let client: VerifierClient;
+  let admin: VerifierClient;
+  let prover: ProverClient;
+  let clientKey: string;
+  let adminKey: string;
+  const extra: { close(): Promise<void> }[] = [];
+
+  const hashOf = (subjectId: string) => subjectHash("credit-report-v1", "subjectId", subjectId);
+  /** A fresh challenge for the eligible applicant, and the holder's presentation for it. */
+  const fresh = async (
+    policyId = SAMPLE_POLICY_ID,
+  ): Promise<{ challenge: Challenge; presentation: Presentation }> => {
+    const challenge = await client.issueChallenge(
+      policyId,
+      hashOf(stack.applicants.eligible.subjectId),
+    );
+    const presentation = await prover.present(stack.applicants.eligible.recordId, challenge);
+    return { challenge, presentation };
+  };
+  /** A request outside the SDK (bad bodies, bad keys), recorded like the others. */
+  const raw = async (
+    method: string,
+    path: string,
+    options: { body?: string; key?: string | null; contentType?: string } = {},
+  ): Promise<{ status: number; body: unknown; headers: Headers }> => {
+    const headers: Record<string, string> = {};
+    const key = options.key === undefined ? clientKey : options.key;
+    if (key) headers.authorization = `Bearer ${key}`;
+    if (options.body !== undefined)
+      headers["content-type"] = options.contentType ?? "application/json";
+    const response = await fetch(`${stack.verifier.url}${path}`, {
+      method,
+      headers,
+      ...(options.body === undefined ? {} : { body: options.body }),
+    });
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // not JSON (metrics, docs)
+    }
+    answers.push({ method, path, status: response.status, body });
+    return { status: response.status, body, headers: response.headers };
+  };
+  const codes = (v: { reasons: readonly { code: string }[] }) => v.reasons.map((r) => r.code);
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "crossproof-verifier-"));
+    env = {
+      CROSSPROOF_DATA_DIR: dataDir,
+      CROSSPROOF_ROOT_POLL_MS: "100",
+      CROSSPROOF_VERIFY_WORKERS: "1",
+    };
+    config = serviceConfigFromEnv(env);
+    stack = await startStack({
+      config,
+      env,
+      logger: createLogger("crossproof"),
+      records: 200,
+      seed: 5,
+      print: () => {},
+      verifierPort: 0,
+      proverPort: 0,
+    });
+    clientKey = (await readFile(stack.clientKeyPath, "utf8")).trim();
+    adminKey = (await readFile(stack.adminKeyPath, "utf8")).trim();
+    client = new VerifierClient({ url: stack.verifier.url, apiKey: clientKey, onResponse: record });
+    admin = new VerifierClient({ url: stack.verifier.url, apiKey: adminKey, onResponse: record });
+    prover = new ProverClient({ url: stack.prover.url });
+    const base = samplePolicy(stack.chain.registry.signer as string);
+    await admin.createPolicy({ ...base, id: "other-policy" });
+    await admin.createPolicy({ ...base, id: "short-lived", challengeTtlSeconds: 1 });
+    await admin.createPolicy({ ...base, id: "no-grace", rootGraceSeconds: 0 });
+    await admin.createPolicy({
+      ...base,
+      id: "other-issuer",
+      issuers: [privateKeyToAccount(generatePrivateKey()).address],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const part of extra.reverse()) await part.close().catch(() => undefined);
+    await stack?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("runs the full scenario: challenge, presentation from the prover, verified with the disclosed value, a stored receipt", async () => {
+    const { challenge, presentation } = await fresh();
+    expect(challenge.query.at(-2)).toMatchObject({ op: "GTE", field: "reportDate" });
+    const verdict = await client.verify(SAMPLE_POLICY_ID, presentation);
+    expect(verdict).toMatchObject({
+      verified: true,
+      reasons: [],
+      challengeId: challenge.challengeId,
+    });
+    const jurisdiction = stack.applicants.eligible.subjectId.startsWith("HK") ? "HK" : "CN";
+    expect(verdict.disclosed).toEqual({ jurisdiction });
+    expect(verdict.issuer).toBe(stack.chain.registry.signer);
+    expect(verdict.root).toBe(stack.vault.latestRoot("credit-report-v1")?.root.toString());
+    const receipt = await client.receipt(verdict.receiptId);
+    expect(receipt).toEqual({
+      id: verdict.receiptId,
+      createdAt: verdict.checkedAt,
+      policyId: SAMPLE_POLICY_ID,
+      challengeId: challenge.challengeId,
+      root: verdict.root,
+      issuer: verdict.issuer,
+      verified: true,
+      reasons: [],
+    });
+    const used = await client.challenge(challenge.challengeId);
+    expect(used.receiptId).toBe(verdict.receiptId);
+    expect(used.consumedAt).not.toBeNull();
+  });
+
+  it("refuses each bad presentation with its own reason, verified: false, never a 5xx", async () => {
+    const { challenge, presentation } = await fresh();
+    expect((await client.verify(SAMPLE_POLICY_ID, presentation)).verified).toBe(true);
+    // replayed
+    expect(codes(await client.verify(SAMPLE_POLICY_ID, presentation))).toEqual([
+      "CHALLENGE_CONSUMED",
+    ]);
+    // a challenge of another policy
+    const other = await client.issueChallenge(
+      "other-policy",
+      hashOf(stack.applicants.eligible.subjectId),
+    );
+    const forOther = { ...presentation, challengeId: other.challengeId };
+    expect(codes(await client.verify(SAMPLE_POLICY_ID, forOther))).toEqual([
+      "CHALLENGE_POLICY_MISMATCH",
+    ]);
+    // expired
+    const short = await client.issueChallenge(
+      "short-lived",
+      hashOf(stack.applicants.eligible.subjectId),
+    );
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(
+      codes(
+        await client.verify("short-lived", { ...presentation, challengeId: short.challengeId }),
+      ),
+    ).toEqual(["CHALLENGE_EXPIRED"]);
+    // never issued
+    expect(
+      codes(await client.verify(SAMPLE_POLICY_ID, { ...presentation, challengeId: "ch_never" })),
+    ).toEqual(["CHALLENGE_UNKNOWN"]);
+    // the proof made for one challenge, presented with another (unused) one of the same policy
+    const next = await client.issueChallenge(
+      SAMPLE_POLICY_ID,
+      hashOf(stack.applicants.eligible.subjectId),
+    );
+    expect(
+      codes(
+        await client.verify(SAMPLE_POLICY_ID, { ...presentation, challengeId: next.challengeId }),
+      ),
+    ).toEqual([
+      "CHALLENGE_MISMATCH",
+      ...(next.queryHash === challenge.queryHash ? [] : ["QUERY_MISMATCH"]),
+    ]);
+  });
+
+  it("refuses a proof about another subject's record (QUERY_MISMATCH) and a root from an issuer the policy does not accept", async () => {
+    const { eligible, other } = stack.applicants;
+    const challenge = await client.issueChallenge(SAMPLE_POLICY_ID, hashOf(eligible.subjectId));
+    // K: the query circuit's public signals are K disclosed outputs, then 4 inputs.
+    const k = (await client.circuit("query")).publicSignals.length - 4;
+    const swapped = challenge.predicates.map((p, n) =>
+      n === 0 ? { ...p, a: hashOf(other.subjectId).toString() } : p,
+    );
+    const forged = {
+      ...challenge,
+      predicates: swapped,
+      queryHash: computeQueryHash(
+        swapped.map((p) => ({
+          op: p.op as OpCode,
+          i: p.i,
+          j: p.j,
+          a: BigInt(p.a),
+          b: BigInt(p.b),
+        })),
+        k,
+      ).toString(),
+    };
+    // The honest prover refuses the other record under the bank's own query ...
+    await expect(prover.present(other.recordId, challenge)).rejects.toMatchObject({
+      code: "PREDICATE_UNSATISFIED",
+    });
+    // ... and a proof under a rewritten query does not pass for the bank's.
+    const aboutOther = await prover.present(other.recordId, forged);
+    expect(codes(await client.verify(SAMPLE_POLICY_ID, aboutOther))).toEqual(["QUERY_MISMATCH"]);
+
+    const { presentation } = await fresh("other-issuer");
+    expect(codes(await client.verify("other-issuer", presentation))).toEqual([
+      "ISSUER_NOT_ACCEPTED",
+    ]);
+  });
+
+  it("refuses malformed presentations before any pairing work, without using the challenge; a changed signal fails the pairing", async () => {
+    const { challenge, presentation } = await fresh();
+    const signals = presentation.publicSignals;
+    const variants: [string, unknown][] = [
+      [
+        "a signal equal to r",
+        { ...presentation, publicSignals: [FIELD_ORDER.toString(), ...signals.slice(1)] },
+      ],
+      [
+        "a signal above r",
+        {
+          ...presentation,
+          publicSignals: [...signals.slice(0, -1), (FIELD_ORDER + 5n).toString()],
+        },
+      ],
+      ["too few signals", { ...presentation, publicSignals: signals.slice(1) }],
+      ["too many signals", { ...presentation, publicSignals: [...signals, "0"] }],
+      ["no proof", { challengeId: presentation.challengeId, publicSignals: signals }],
+      ["an extra field", { ...presentation, salt: "1" }],
+      ["a string", "presentation"],
+    ];
+    for (const [, bad] of variants) {
+      const verdict = await client.verify(SAMPLE_POLICY_ID, bad);
+      expect(verdict.verified).toBe(false);
+      expect(codes(verdict)).toEqual(["MALFORMED"]);
+    }
+    expect((await client.challenge(challenge.challengeId)).consumedAt).toBeNull();
+
+    // A point off the curve passes the shape check and is caught in the worker, before pairing.
+    const proof = presentation.proof as { pi_a: string[] };
+    const offCurve = {
+      ...presentation,
+      proof: { ...presentation.proof, pi_a: [proof.pi_a[0], "5", "1"] },
+    };
+    const off = await client.verify(SAMPLE_POLICY_ID, offCurve);
+    expect(codes(off)).toEqual(["MALFORMED"]);
+    expect(off.reasons[0]?.message).toContain("not on the curve");
+
+    const second = await fresh();
+    const at = second.challenge.predicates.findIndex((p) => p.op === Op.DISCLOSE);
+    const changed = {
+      ...second.presentation,
+      publicSignals: second.presentation.publicSignals.map((s, i) =>
+        i === at ? (BigInt(s) + 1n).toString() : s,
+      ),
+    };
+    expect(codes(await client.verify(SAMPLE_POLICY_ID, changed))).toEqual(["PROOF_INVALID"]);
+  });
+
+  it("answers bad requests with a 4xx and a stable code", async () => {
+    const error = (r: { status: number; body: unknown }) => [
+      r.status,
+      (r.body as { error: { code: string } }).error.code,
+    ];
+    expect(error(await raw("POST", "/v1/verifications", { body: '{"policyId": "pilot' }))).toEqual([
+      400,
+      "INVALID_REQUEST",
+    ]);
+    expect(
+      error(
+        await raw("POST", "/v1/verifications", {
+          body: JSON.stringify({ policyId: "x", presentation: {}, pad: "x".repeat(300_000) }),
+        }),
+      ),
+    ).toEqual([413, "BODY_TOO_LARGE"]);
+    expect(
+      error(await raw("POST", "/v1/verifications", { body: "{}", contentType: "text/plain" })),
+    ).toEqual([415, "UNSUPPORTED_MEDIA_TYPE"]);
+    expect(error(await raw("GET", "/v1/policies", { key: null }))).toEqual([401, "UNAUTHORIZED"]);
+    expect(
+      error(
+        await raw("GET", "/v1/policies", {
+          key: "cpk.0123456789abcdef.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        }),
+      ),
+    ).toEqual([401, "UNAUTHORIZED"]);
+    expect(error(await raw("GET", "/v1/policies", { key: `${clientKey}x` }))).toEqual([
+      401,
+      "UNAUTHORIZED",
+    ]);
+    expect(
+      error(
+        await raw("POST", "/v1/policies", {
+          body: JSON.stringify(samplePolicy(stack.chain.registry.signer as string)),
+        }),
+      ),
+    ).toEqual([403, "FORBIDDEN"]);
+    expect(error(await raw("POST", "/v1/api-keys", { body: '{"name":"x"}' }))).toEqual([
+      403,
+      "FORBIDDEN",
+    ]);
+    expect(error(await raw("GET", "/v1/policies/no-such-policy"))).toEqual([404, "NOT_FOUND"]);
+    expect(error(await raw("GET", "/v1/receipts/rc_none"))).toEqual([404, "NOT_FOUND"]);
+    expect(error(await raw("GET", "/v1/nothing-here"))).toEqual([404, "NOT_FOUND"]);
+    expect(error(await raw("DELETE", "/v1/policies"))).toEqual([405, "INVALID_REQUEST"]);
+    expect(
+      error(
+        await raw("POST", "/v1/verifications", {
+          body: JSON.stringify({ policyId: "no-such-policy", presentation: {} }),
+        }),
+      ),
+    ).toEqual([404, "NOT_FOUND"]);
+    expect(
+      error(
+        await raw("POST", "/v1/challenges", {
+          body: JSON.stringify({ policyId: SAMPLE_POLICY_ID }),
+        }),
+      ),
+    ).toEqual([400, "INVALID_SUBJECT"]);
+    expect(
+      error(
+        await raw("POST", "/v1/challenges", {
+          body: JSON.stringify({ policyId: SAMPLE_POLICY_ID, subjectHash: FIELD_ORDER.toString() }),
+        }),
+      ),
+    ).toEqual([400, "INVALID_SUBJECT"]);
+    expect(error(await raw("GET", "/v1/roots/abc"))).toEqual([400, "INVALID_REQUEST"]);
+
+    const policy = samplePolicy(stack.chain.registry.signer as string);
+    await expect(admin.createPolicy(policy)).rejects.toMatchObject({
+      status: 409,
+      code: "POLICY_EXISTS",
+    });
+    for (const bad of [
+      { ...policy, id: "bad-1", schema: "no-such-schema" },
+      { ...policy, id: "bad-2", predicates: [{ op: "GTE", field: "noSuchField", value: 1 }] },
+      { ...policy, id: "bad-3", predicates: [{ op: "GTE", field: "subjectId", value: 1 }] },
+      {
+        ...policy,
+        id: "bad-4",
+        predicates: [{ op: "GTE", field: "creditScore", value: { daysAgo: 3 } }],
+      },
+      { ...policy, id: "bad-5", issuers: ["0x1234"] },
+      { ...policy, id: "bad-6", disclose: ["a", "b", "c", "d", "e", "f", "g", "h"] },
+      { ...policy, id: "BAD" },
+    ]) {
+      await expect(admin.createPolicy(bad)).rejects.toMatchObject({
+        status: 400,
+        code: "INVALID_POLICY",
+      });
+    }
+
+    // A revoked client key stops working at once.
+    const created = await admin.createApiKey("temporary");
+    const temporary = new VerifierClient({
+      url: stack.verifier.url,
+      apiKey: created.key,
+      onResponse: record,
+    });
+    expect((await temporary.listPolicies()).length).toBeGreaterThan(0);
+    expect((await admin.listApiKeys()).map((k) => k.id)).toContain(created.id);
+    await admin.revokeApiKey(created.id);
+    await expect(temporary.listPolicies()).rejects.toMatchObject({
+      status: 401,
+      code: "UNAUTHORIZED",
+    });
+    const stored = await stack.verifier.store.getApiKey(created.id);
+    expect(stored?.secretHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(created.key).not.toContain(stored?.secretHash);
+  });
+
+  it("limits each key's request rate (a second instance on the same database)", async () => {
+    const limited: VerifierService = await startVerifierService({
+      config: { ...config, rateLimit: 3, verifyWorkers: 1 },
+      env,
+      registry: stack.chain.registry,
+      logger: createLogger("verifier"),
+      port: 0,
+    });
+    extra.push(limited);
+    const c = new VerifierClient({ url: limited.url, apiKey: clientKey, onResponse: record });
+    const results = await Promise.allSettled(Array.from({ length: 6 }, () => c.listPolicies()));
+    const refused = results.filter((r) => r.status === "rejected");
+    expect(refused.length).toBeGreaterThanOrEqual(3);
+    for (const r of refused)
+      expect((r as PromiseRejectedResult).reason).toMatchObject({
+        status: 429,
+        code: "RATE_LIMITED",
+      });
+    // The policies the first instance stored are this one's too.
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect((await c.policy("short-lived")).challengeTtlSeconds).toBe(1);
+  });
+
+  it("verifies a batch: one result per item, in order", async () => {
+    const a = await fresh();
+    const b = await fresh();
+    const batch = await client.verifyBatch([
+      { policyId: SAMPLE_POLICY_ID, presentation: a.presentation },
+      { policyId: SAMPLE_POLICY_ID, presentation: a.presentation },
+      { policyId: SAMPLE_POLICY_ID, presentation: { challengeId: "x" } },
+      { policyId: "no-such-policy", presentation: b.presentation },
+      { policyId: SAMPLE_POLICY_ID, presentation: b.presentation },
+    ]);
+    const summary = batch.results.map((r) =>
+      "error" in r ? r.error.code : r.verified ? "verified" : codes(r).join(),
+    );
+    // Items run concurrently: of the two copies of `a`, exactly one is verified.
+    expect(summary.slice(0, 2).sort()).toEqual(["CHALLENGE_CONSUMED", "verified"]);
+    expect(summary.slice(2)).toEqual(["MALFORMED", "NOT_FOUND", "verified"]);
+  });
+
+  it("verifies the same presentation sent many times at once exactly once", async () => {
+    const { presentation } = await fresh();
+    const verdicts = await Promise.all(
+      Array.from({ length: 20 }, () => client.verify(SAMPLE_POLICY_ID, presentation)),
+    );
+    expect(verdicts.filter((v) => v.verified)).toHaveLength(1);
+    for (const v of verdicts.filter((v) => !v.verified))
+      expect(codes(v)).toEqual(["CHALLENGE_CONSUMED"]);
+  });
+
+  it("checks any Groth16 proof against a registered circuit, and serves circuits and keys", async () => {
+    const { presentation } = await fresh();
+    const bundle = { proof: presentation.proof, publicSignals: presentation.publicSignals };
+    expect(await client.checkProof("query", bundle)).toEqual({ valid: true, reasons: [] });
+    const changed = {
+      ...bundle,
+      publicSignals: presentation.publicSignals.map((s, i) => (i === 9 ? "1" : s)),
+    };
+    expect(codes(await client.checkProof("query", changed))).toEqual(["PROOF_INVALID"]);
+    expect(codes(await client.checkProof("commitment", bundle))).toEqual(["MALFORMED"]);
+    await expect(client.checkProof("nothing", bundle)).rejects.toMatchObject({
+      status: 404,
+      code: "NOT_FOUND",
+    });
+    const circuits = await client.circuits();
+    expect(circuits.map((c) => c.name).sort()).toEqual(["commitment", "query"]);
+    const query = await client.circuit("query");
+    expect(query.constraints).toBe(10_628);
+    expect(query.setup).toBe("development");
+    const vk = await client.verificationKey("query");
+    expect(vk.nPublic).toBe(12);
+    // The proof's root, as the registry has it.
+    const root = await client.root(presentation.publicSignals[8] as string);
+    expect(root).toMatchObject({
+      anchored: true,
+      issuer: stack.chain.registry.signer,
+      revokedAt: null,
+      issuerActive: true,
+    });
+    expect(await client.root("12345")).toMatchObject({ anchored: false, issuer: null });
+  });
+
+  it("serves health, readiness, metrics by verdict and reason, the OpenAPI document and its page, with security headers", async () => {
+    expect(await client.health()).toEqual({ status: "ok" });
+    const ready = await client.ready();
+    expect(ready.ready).toBe(true);
+    expect(ready.warnings.join()).toContain("development");
+    const metrics = await raw("GET", "/metrics", { key: null });
+    expect(metrics.body).toMatch(
+      /crossproof_verifier_verifications_total\{verdict="verified",reason="none"\} [1-9]/,
+    );
+    expect(metrics.body).toMatch(
+      /crossproof_verifier_verifications_total\{verdict="refused",reason="CHALLENGE_CONSUMED"\} [1-9]/,
+    );
+    expect(metrics.body).toContain("crossproof_verifier_verification_seconds_bucket");
+    expect(metrics.body).toContain("crossproof_verifier_pool_queue_depth");
+    const docs = await raw("GET", "/docs", { key: null });
+    expect(docs.status).toBe(200);
+    expect(docs.body).toContain("/v1/verifications");
+    expect(docs.headers.get("content-security-policy")).not.toContain("script");
+    const api = await raw("GET", "/openapi.json", { key: null });
+    expect((api.body as { openapi: string }).openapi).toBe("3.1.0");
+    for (const h of [
+      "x-content-type-options",
+      "x-frame-options",
+      "content-security-policy",
+      "referrer-policy",
+    ]) {
+      expect(api.headers.get(h)).toBeTruthy();
+    }
+    expect(api.headers.get("cache-control")).toBe("no-store");
+  });
+
+  it("keeps consumed challenges consumed across a restart of the verifier", async () => {
+    const { presentation } = await fresh();
+    expect((await client.verify(SAMPLE_POLICY_ID, presentation)).verified).toBe(true);
+    const restarted = await startVerifierService({
+      config: { ...config, verifyWorkers: 1 },
+      env,
+      registry: stack.chain.registry,
+      logger: createLogger("verifier"),
+      port: 0,
+    });
+    extra.push(restarted);
+    await stack.verifier.close();
+    const after = new VerifierClient({ url: restarted.url, apiKey: clientKey, onResponse: record });
+    expect(codes(await after.verify(SAMPLE_POLICY_ID, presentation))).toEqual([
+      "CHALLENGE_CONSUMED",
+    ]);
+    // The rest of the suite talks to the new instance.
+    client = after;
+    admin = new VerifierClient({ url: restarted.url, apiKey: adminKey, onResponse: record });
+    (stack as { verifier: VerifierService }).verifier = restarted;
+  });
+
+  it("answers 503 REGISTRY_UNAVAILABLE while the chain node is down, consumes nothing, and recovers", async () => {
+    const { challenge, presentation } = await fresh();
+    const node = stack.chain.node as LocalNode;
+    const port = Number(new URL(node.rpcUrl).port);
+    await node.kill();
+    await new Promise((r) => setTimeout(r, 400)); // a failed poll empties the root cache
+    const error = await client.verify(SAMPLE_POLICY_ID, presentation).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 503, code: "REGISTRY_UNAVAILABLE" });
+    const ready = await client.ready();
+    expect(ready.ready).toBe(false);
+    expect(ready.checks.registry?.ok).toBe(false);
+    expect((await client.challenge(challenge.challengeId)).consumedAt).toBeNull();
+
+    const revived = await LocalNode.start({ dataDir, port, saveIntervalMs: 0 });
+    extra.push({ close: () => revived.stop() });
+    for (let i = 0; i < 50 && !(await client.ready()).ready; i++)
+      await new Promise((r) => setTimeout(r, 200));
+    expect((await client.ready()).ready).toBe(true);
+    expect((await client.verify(SAMPLE_POLICY_ID, presentation)).verified).toBe(true);
+  });
+
+  it("accepts a replaced root within the policy's grace period, refuses it past the period, and refuses a revoked root", async () => {
+    const schema = getSchema("credit-report-v1");
+    const before = await fresh();
+    const beforeNoGrace = await fresh("no-grace");
+    // The issuer adds records: a new root, and the old one is marked replaced on chain.
+    const file = join(dataDir, "more.jsonl");
+    await writeFile(
+      file,
+      syntheticRecordRows({ count: 20, seed: 99 })
+        .map((r) => `${JSON.stringify(r)}\n`)
+        .join(""),
+    );
+    await stack.vault.importRecords(schema, await readImportFile(file, schema), "more.jsonl");
+    const [anchored] = await anchorNewRecords(stack.vault, stack.chain.registry);
+    expect(anchored?.outcome).toBe("anchored");
+    await new Promise((r) => setTimeout(r, 300)); // the event reaches the root cache
+    expect(await client.verify(SAMPLE_POLICY_ID, before.presentation)).toMatchObject({
+      verified: true,
+    });
+    expect(codes(await client.verify("no-grace", beforeNoGrace.presentation))).toEqual([
+      "ROOT_REPLACED",
+    ]);
+
+    const current = await fresh();
+    await stack.chain.registry.revokeRoot(anchored?.root as bigint);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(codes(await client.verify(SAMPLE_POLICY_ID, current.presentation))).toEqual([
+      "ROOT_REVOKED",
+    ]);
+  });
+
+  it("answers every request of this suite as its /openapi.json says", async () => {
+    const document = (await client.openApi()) as {
+      paths: Record<
+        string,
+        Record<
+          string,
+          { responses: Record<string, { content?: Record<string, { schema: { $ref: string } }> }> }
+        >
+      >;
+      components: { schemas: Record<string, object> };
+    };
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats.default(ajv);
+    for (const [name, s] of Object.entries(document.components.schemas)) ajv.addSchema(s, name);
+    const routes = Object.keys(document.paths).map((p) => ({
+      template: p,
+      pattern: new RegExp(`^${p.replace(/\{[^}]+\}/g, "[^/]+")}$`),
+    }));
+    let checked = 0;
+    const problems: string[] = [];
+    for (const a of answers) {
+      const route = routes.find((r) => r.pattern.test(a.path.split("?")[0] as string));
+      const where = `${a.method} ${a.path} → ${a.status}`;
+      if (!route) {
+        // Only the deliberate unknown-route request has no path in the document: a 404 error body.
+        if (a.status !== 404 || !ajv.validate("Error", a.body))
+          problems.push(`${where}: undocumented`);
+        continue;
+      }
+      const responses = document.paths[route.template]?.[a.method.toLowerCase()]?.responses;
+      if (!responses) {
+        if (a.status !== 405 || !ajv.validate("Error", a.body))
+          problems.push(`${where}: undocumented method`);
+        continue;
+      }
+      const documented = responses[String(a.status)];
+      if (!documented) {
+        problems.push(`${where}: status not documented`);
+        continue;
+      }
+      const ref = documented.content?.["application/json"]?.schema.$ref;
+      if (!ref) continue; // text (metrics), HTML (docs), 204
+      const name = ref.split("/").pop() as string;
+      if (!ajv.validate(name, a.body)) problems.push(`${where}: ${ajv.errorsText()}`);
+      checked++;
+    }
+    expect(problems).toEqual([]);
+    expect(checked).toBeGreaterThan(60);
+  });
+
+  it("keeps no raw record field, salt or Merkle path in the verifier's database or the logs", async () => {
+    const paths = verifierPaths(dataDir);
+    const stored = (
+      await Promise.all(
+        [paths.database, `${paths.database}-wal`].map((f) =>
+          readFile(f).catch(() => Buffer.alloc(0)),
+        ),
+      )
+    )
+      .map((b) => b.toString("latin1"))
+      .join("");
+    const log = await readFile(process.env.CROSSPROOF_LOG_FILE as string, "utf8").catch(() => "");
+    const rows = (await readFile(join(dataDir, "issuer", "synthetic-credit-reports.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    // Numbers are searched as whole numbers (log lines hold timestamps and durations).
+    const inLog = (v: string) =>
+      new RegExp(`(?<![0-9A-Za-z])${v.replace(/[()]/g, "\\$&")}(?![0-9A-Za-z])`).test(log);
+    const found: string[] = [];
+    for (const r of rows) {
+      const kept = stack.vault.record(r.recordId as string);
+      const values = [
+        r.subjectId as string,
+        r.documentFingerprint as string,
+        String(r.annualIncome),
+        String(r.totalDebt),
+        kept.salt.toString(),
+        kept.leaf.toString(),
+        // Every large encoded slot but the subject's hash, which the bank itself sends in its
+        // challenge requests (it knows its applicant).
+        ...kept.slots.filter((v, slot) => slot !== 0 && v > 10n ** 7n).map(String),
+      ];
+      // (Short numbers, such as a debt of 0, are everywhere and prove nothing either way.)
+      for (const v of values.filter((v) => v.length >= 7))
+        if (stored.includes(v) || inLog(v)) found.push(`${r.recordId}: ${v.slice(0, 12)}…`);
+      // The holder's record ids stay on its side too (its own logs may name them).
+      if (stored.includes(r.recordId as string)) found.push(`${r.recordId}: record id`);
+    }
+    expect(found).toEqual([]);
+    expect(stored.length).toBeGreaterThan(10_000); // the search did read the database
+  });
+});
