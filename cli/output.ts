@@ -19,7 +19,9 @@ export function printError(err: unknown, json: boolean): void {
       process.stderr.write(`${err.stack}\n`);
     }
   }
-  process.exitCode = err instanceof CrossproofError && body.code === "USAGE" ? 64 : 1;
+  // sysexits: 64 for a usage error, 78 for a bad configuration.
+  process.exitCode =
+    body.code === ErrorCode.USAGE ? 64 : body.code === ErrorCode.CONFIG_INVALID ? 78 : 1;
 }
 
 /** Print a value as JSON (bigints as decimal strings). */

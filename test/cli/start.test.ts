@@ -1,0 +1,228 @@
+/**
+ * `npm start` as a user runs it: `crossproof start` in a child process on a fresh data folder,
+ * then the printed curl walk-through pasted into a shell, then `crossproof demo` against the
+ * running services, then Ctrl-C (SIGTERM). And `crossproof demo` on its own, and a start that
+ * must not happen (a bad variable, a port in use).
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PROJECT_ROOT } from "../../core/paths.js";
+import { BIN, cliEnv, crossproof } from "../helpers/cli.js";
+
+const hasCurl = await promisify(execFile)("curl", ["--version"]).then(
+  () => true,
+  () => false,
+);
+
+/** A running `crossproof start` and what it printed so far. */
+interface Started {
+  readonly child: ChildProcess;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+}
+
+/** Starts `crossproof start`, resolving once it printed `until` (or failing if it exits). */
+async function start(env: NodeJS.ProcessEnv, until: RegExp, ...args: string[]): Promise<Started> {
+  const child = spawn(process.execPath, [BIN, "start", ...args], {
+    cwd: PROJECT_ROOT,
+    env: cliEnv(env),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    err += d.toString();
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (until.test(out)) resolve();
+    });
+    child.once("exit", (code) =>
+      reject(new Error(`start exited with ${code}: ${err.slice(-2000)}`)),
+    );
+  });
+  return { child, stdout: () => out, stderr: () => err };
+}
+
+async function stop(started: Started): Promise<number | null> {
+  if (started.child.exitCode !== null) return started.child.exitCode;
+  started.child.kill("SIGTERM");
+  const [code] = (await once(started.child, "exit")) as [number | null];
+  return code;
+}
+
+describe("npm start: the whole flow as services", () => {
+  let dataDir: string;
+  let workDir: string;
+  let env: NodeJS.ProcessEnv;
+  let started: Started | undefined;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "crossproof-start-"));
+    workDir = await mkdtemp(join(tmpdir(), "crossproof-walk-"));
+    env = {
+      CROSSPROOF_DATA_DIR: dataDir,
+      CROSSPROOF_VERIFIER_PORT: "0",
+      CROSSPROOF_PROVER_PORT: "0",
+      CROSSPROOF_LOG_FILE: process.env.CROSSPROOF_LOG_FILE,
+    };
+    started = await start(env, /Ctrl-C stops everything/, "--records", "64", "--seed", "3");
+  }, 180_000);
+
+  afterAll(async () => {
+    if (started) await stop(started);
+    await rm(dataDir, { recursive: true, force: true });
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  const url = (name: string) =>
+    new RegExp(`^${name}\\s+(http://127\\.0\\.0\\.1:\\d+)`, "m").exec(
+      started?.stdout() ?? "",
+    )?.[1] as string;
+
+  it("prints the URLs and a walk-through; the pasted walk-through verifies, and a replay is refused", async () => {
+    const out = started?.stdout() ?? "";
+    expect(url("verifier")).toMatch(/^http:/);
+    expect(url("prover")).toMatch(/^http:/);
+    expect(out).toContain("issuer: 64 synthetic credit reports committed");
+    expect(out).toMatch(/root \d+ \(64 records\) anchored/);
+    if (!hasCurl) {
+      console.warn("SKIPPED: curl is not installed, so the walk-through was not run");
+      return;
+    }
+    const lines = out.slice(out.indexOf("Walk-through")).split("\n").slice(1);
+    const script = lines
+      .slice(
+        0,
+        lines.findIndex((l) => l.startsWith("Or let")),
+      )
+      .map((l) => l.replace(/^ {2}/, ""))
+      .filter((l) => !l.startsWith("#"))
+      .join("\n");
+    const run = (extra: string) =>
+      promisify(execFile)("bash", ["-euc", `${script}\n${extra}`], {
+        cwd: workDir,
+        env: cliEnv({}),
+      });
+    const first = JSON.parse((await run("")).stdout.trim().split("\n").at(-1) as string);
+    expect(first).toMatchObject({ verified: true, reasons: [] });
+    expect(Object.keys(first.disclosed)).toEqual(["jurisdiction"]);
+    // The same presentation again (step 5 of the walk-through).
+    const verifyLine = script.split("\n").findIndex((l) => l.includes("$V/v1/verifications"));
+    const prelude = script
+      .split("\n")
+      .filter((l) => l.startsWith("KEY=") || l.startsWith("V="))
+      .join("\n");
+    const again = script
+      .split("\n")
+      .slice(verifyLine - 1, verifyLine + 1)
+      .join("\n");
+    const second = await promisify(execFile)("bash", ["-euc", `${prelude}\n${again}`], {
+      cwd: workDir,
+      env: cliEnv({}),
+    });
+    expect(JSON.parse(second.stdout)).toMatchObject({
+      verified: false,
+      reasons: [{ code: "CHALLENGE_CONSUMED" }],
+    });
+  });
+
+  it("plays the demo over HTTP against the running services", async () => {
+    const result = await crossproof(
+      { CROSSPROOF_DATA_DIR: dataDir },
+      ...["demo", "--verifier", url("verifier"), "--prover", url("prover"), "--json"],
+    );
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      verified: true,
+      refusals: {
+        replay: "CHALLENGE_CONSUMED",
+        otherSubject: "QUERY_MISMATCH",
+        tampered: "PROOF_INVALID",
+        ineligible: "PREDICATE_UNSATISFIED",
+      },
+    });
+  });
+
+  it("prints no salt, fingerprint or other applicant's identifier; the keys stay in files", async () => {
+    const out = started?.stdout() ?? "";
+    const rows = (await readFile(join(dataDir, "issuer", "synthetic-credit-reports.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, string>);
+    // The walk-through names one applicant: the bank's own customer, whose id it knows.
+    const named = rows.filter((r) => out.includes(r.subjectId as string));
+    expect(named).toHaveLength(1);
+    for (const r of rows) expect(out).not.toContain(r.documentFingerprint);
+    const clientKey = (await readFile(join(dataDir, "verifier", "client-api.key"), "utf8")).trim();
+    const adminKey = (await readFile(join(dataDir, "verifier", "admin-api.key"), "utf8")).trim();
+    expect(out).not.toContain(clientKey);
+    expect(out).not.toContain(adminKey);
+    expect(started?.stderr() ?? "").not.toContain(clientKey);
+  });
+
+  it("stops on SIGTERM, finishing what is under way, with exit code 0", async () => {
+    const code = await stop(started as Started);
+    expect(code).toBe(0);
+    expect(started?.stdout()).toContain("stopped");
+    started = undefined;
+  });
+});
+
+describe("crossproof demo and start refusals", () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "crossproof-demo-"));
+  });
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("plays the whole scenario on a stack of its own when nothing is running", async () => {
+    const result = await crossproof(
+      { CROSSPROOF_DATA_DIR: dataDir, CROSSPROOF_VERIFIER_PORT: "0", CROSSPROOF_PROVER_PORT: "0" },
+      ...["demo", "--records", "64"],
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("no verifier running: starting one for the demo");
+    expect(result.stdout).toMatch(/verified: true; disclosed: \{"jurisdiction":"(HK|CN)"\}/);
+    expect(result.stdout).toContain("Done: the bank learned the policy holds");
+  });
+
+  it("refuses a bad variable with CONFIG_INVALID naming it, exit code 78", async () => {
+    const result = await crossproof(
+      { CROSSPROOF_DATA_DIR: dataDir, CROSSPROOF_VERIFIER_PORT: "eighty" },
+      "start",
+    );
+    expect(result.code).toBe(78);
+    expect(result.stderr).toContain("error CONFIG_INVALID: CROSSPROOF_VERIFIER_PORT");
+  });
+
+  it("refuses a port in use, naming the variable", async () => {
+    const blocker = createServer();
+    blocker.listen(0, "127.0.0.1");
+    await once(blocker, "listening");
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const result = await crossproof(
+        {
+          CROSSPROOF_DATA_DIR: dataDir,
+          CROSSPROOF_VERIFIER_PORT: String(port),
+          CROSSPROOF_PROVER_PORT: "0",
+        },
+        "start",
+      );
+      expect(result.code).toBe(78);
+      expect(result.stderr).toContain("CROSSPROOF_VERIFIER_PORT");
+    } finally {
+      blocker.close();
+    }
+  });
+});
