@@ -1,0 +1,36 @@
+/**
+ * Run by test/verifier/sqlite-store.test.ts as a child process (`node --import tsx/esm`): opens
+ * the store at argv[2], says "ready", waits for a line on standard input, then tries to consume
+ * challenges race-0 … race-<count-1> as `label`, as fast as it can, and prints each outcome as
+ * one JSON object.
+ */
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+import { SqliteVerifierStore } from "../../../verifier/sqlite-store.js";
+
+const [path, label, count] = process.argv.slice(2);
+if (!path || !label || !count) throw new Error("usage: consume-race.ts <path> <label> <count>");
+
+const store = SqliteVerifierStore.open(path);
+const input = createInterface({ input: process.stdin });
+process.stdout.write("ready\n");
+await once(input, "line");
+input.close();
+
+const outcomes: Record<string, string> = {};
+for (let n = 0; n < Number(count); n++) {
+  const challengeId = `race-${n}`;
+  outcomes[challengeId] = await store.consumeChallenge(challengeId, {
+    id: `${label}-${n}`,
+    createdAt: new Date(),
+    policyId: "race",
+    challengeId,
+    root: null,
+    issuer: null,
+    verified: true,
+    reasons: [],
+    clientId: label,
+  });
+}
+await store.close();
+process.stdout.write(`${JSON.stringify(outcomes)}\n`);
