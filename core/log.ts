@@ -23,6 +23,7 @@ export interface LogFields {
   readonly count?: number;
   readonly port?: number;
   readonly workers?: number;
+  readonly circuit?: string;
 }
 
 /** A logger restricted to `LogFields`. */

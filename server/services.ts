@@ -105,7 +105,7 @@ export async function startVerifierService(options: {
     for (const release of circuits.values()) {
       if (release.manifest.setup.kind === "development") {
         logger.warn(
-          { event: "development-setup", code: release.name },
+          { event: "development-setup", circuit: release.name },
           "serving a circuit with a development trusted setup: not for production",
         );
       }

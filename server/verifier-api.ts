@@ -30,7 +30,8 @@ export const challengeRequest = z.strictObject({
     .describe("For a policy that binds a subject: the subject field's value hashed to the field"),
 });
 
-const presentation = z
+/** A presentation, as documented (the verifier parses it strictly itself, to give reasons). */
+export const presentationSchema = z
   .object({
     challengeId: id,
     proof: z.object({}).passthrough().describe("A Groth16 proof, as snarkjs writes it"),
@@ -328,6 +329,3 @@ export function apiKeyJson(k: ApiKeyRecord): z.input<typeof apiKeyResponse> {
     revokedAt: k.revokedAt?.toISOString() ?? null,
   };
 }
-
-/** Ensures `presentation` is the documented shape in the OpenAPI document (not used to parse). */
-export const presentationSchema = presentation;

@@ -108,6 +108,9 @@ export const policyDefinition = z.strictObject({
 /** A validated policy definition (defaults applied, addresses checksummed). */
 export type PolicyDefinition = z.output<typeof policyDefinition>;
 
+/** A value in a policy predicate: literal, or a relative date. */
+export type PolicyValue = z.output<typeof value>;
+
 /** A predicate of a policy, by field name. */
 export type PolicyPredicate = z.output<typeof policyPredicate>;
 
@@ -193,7 +196,7 @@ export function parsePolicyDefinition(json: unknown, k: number): PolicyDefinitio
 function resolveValue(
   schema: Schema,
   field: string,
-  v: PolicyPredicate extends infer _ ? z.output<typeof value> : never,
+  v: PolicyValue,
   today: bigint,
   code: ErrorCode,
 ): string | number | boolean {

@@ -14,8 +14,8 @@ import { Vault } from "../../issuer/vault.js";
 import { ProverPool } from "../../prover/pool.js";
 import { presentRecord } from "../../prover/present-record.js";
 import { queryShape } from "../../prover/prove-query.js";
-import { listen } from "../../server/http.js";
-import { createProverApp, ProverMetrics, poolBackend } from "../../server/prover-service.js";
+import { serviceConfigFromEnv } from "../../server/config.js";
+import { startProverService } from "../../server/services.js";
 import { progressBar, untilStopSignal, usageError } from "../output.js";
 
 function positive(value: string | undefined, name: string): number | undefined {
@@ -26,41 +26,39 @@ function positive(value: string | undefined, name: string): number | undefined {
   return n;
 }
 
-/** `crossproof prover serve [--port N] [--workers N]`: runs until SIGINT or SIGTERM. */
+/**
+ * `crossproof prover serve [--port N] [--workers N]`: the holder's prover service on the
+ * configured port (`CROSSPROOF_PROVER_PORT`, default 8081) until SIGINT or SIGTERM.
+ */
 export async function runProverServe(args: string[], json: boolean): Promise<void> {
   const { positionals, values } = parseArgs({
     args,
     allowPositionals: true,
-    options: { port: { type: "string", default: "0" }, workers: { type: "string" } },
+    options: { port: { type: "string" }, workers: { type: "string" } },
     strict: true,
   });
   if (positionals[0] !== "serve" || positionals.length !== 1)
     usageError("crossproof prover serve [--port N] [--workers N]");
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    usageError("--port must be a port number");
+  let port: number | undefined;
+  if (values.port !== undefined) {
+    port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      usageError("--port must be a port number");
+  }
   const workers = positive(values.workers, "workers");
-  const logger = createLogger("prover");
-  const metrics = new ProverMetrics();
-  const vault = await Vault.open(vaultPath());
-  const pool = await ProverPool.start({
-    ...(workers ? { workers } : {}),
-    onJob: metrics.observeJob,
+  const config = serviceConfigFromEnv(process.env);
+  const service = await startProverService({
+    config: workers ? { ...config, proverWorkers: workers } : config,
+    logger: createLogger("prover"),
+    ...(port === undefined ? {} : { port }),
   });
-  const app = createProverApp({ vault, backend: poolBackend(pool), metrics, logger });
-  const service = await listen(app, { port });
-  logger.info(
-    { event: "listening", port: Number(new URL(service.url).port), workers: pool.stats.workers },
-    "prover service",
-  );
   if (json) process.stdout.write(`${JSON.stringify({ url: service.url })}\n`);
-  else process.stdout.write(`prover service at ${service.url} (127.0.0.1 only); Ctrl-C stops it\n`);
+  else
+    process.stdout.write(
+      `prover service at ${service.url} (keep it inside the holder's network); Ctrl-C stops it\n`,
+    );
   await untilStopSignal();
-  // Graceful: stop taking requests, let accepted proofs finish, then release everything.
   await service.close();
-  await pool.close({ drain: true });
-  vault.close();
-  logger.info({ event: "stopped" }, "prover service");
 }
 
 /**

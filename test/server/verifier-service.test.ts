@@ -10,6 +10,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
+import {
+  ApiError,
+  type Challenge,
+  type Presentation,
+  ProverClient,
+  type ResponseObserver,
+  subjectHash,
+  VerifierClient,
+} from "crossproof/client";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalNode } from "../../chain/local-node.js";
@@ -19,15 +28,6 @@ import {
   samplePolicy,
   startStack,
 } from "../../cli/commands/stack.js";
-import {
-  ApiError,
-  type Challenge,
-  type Presentation,
-  ProverClient,
-  type ResponseObserver,
-  subjectHash,
-  VerifierClient,
-} from "../../client/index.js";
 import { FIELD_ORDER } from "../../core/field.js";
 import { createLogger } from "../../core/log.js";
 import { verifierPaths } from "../../core/paths.js";

@@ -1,7 +1,7 @@
 /**
  * Run by test/verifier/sqlite-store.test.ts as a child process (`node --import tsx/esm`): opens
  * the store at argv[2], says "ready", waits for a line on standard input, then tries to consume
- * challenges race-0 … race-<count-1> as `label`, as fast as it can, and prints each outcome as
+ * challenges race-0 … race-<count-1> as `label`, in that order, and prints each outcome as
  * one JSON object.
  */
 import { once } from "node:events";
@@ -31,6 +31,9 @@ for (let n = 0; n < Number(count); n++) {
     reasons: [],
     clientId: label,
   });
+  // Let go of the database for a moment, so the other racer is not starved by SQLite's busy
+  // back-off and the two really meet on the same challenges.
+  await new Promise((resolve) => setTimeout(resolve, Math.random() < 0.5 ? 0 : 3));
 }
 await store.close();
 process.stdout.write(`${JSON.stringify(outcomes)}\n`);
