@@ -41,7 +41,7 @@ export function createLogger(name: string, env: NodeJS.ProcessEnv = process.env)
     ? pino.destination({ dest: env.CROSSPROOF_LOG_FILE, append: true, sync: true, mkdir: true })
     : pino.destination({ fd: 2, sync: true });
   const logger = pino(
-    { name, level: env.CROSSPROOF_LOG_LEVEL ?? "info", base: { name } },
+    { name, level: env.CROSSPROOF_LOG_LEVEL || "info", base: { name } },
     destination,
   );
   return {

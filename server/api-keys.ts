@@ -80,7 +80,8 @@ export function presentedKey(headers: {
   readonly "x-api-key"?: string | string[] | undefined;
 }): string | undefined {
   const auth = headers.authorization;
-  if (auth?.startsWith("Bearer ")) return auth.slice(7).trim();
+  // The scheme name is case-insensitive (RFC 9110, 11.1).
+  if (auth && /^bearer /i.test(auth)) return auth.slice(7).trim();
   const header = headers["x-api-key"];
   return typeof header === "string" ? header.trim() : undefined;
 }

@@ -214,7 +214,8 @@ export function jsonBody(limitKb = 256): Koa.Middleware {
   const parse = bodyParser({ enableTypes: ["json"], jsonLimit: `${limitKb}kb`, encoding: "utf-8" });
   return async (ctx, next) => {
     // A body of any other type would be ignored by the parser and read as "no body": say why.
-    if (ctx.request.length && !ctx.is("application/json")) {
+    // (`is` answers false for a body of another type, null for no body, chunked or not.)
+    if (ctx.is("application/json") === false) {
       throw new CrossproofError(
         ErrorCode.UNSUPPORTED_MEDIA_TYPE,
         "the body must be application/json",

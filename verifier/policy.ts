@@ -33,7 +33,7 @@ const fieldName = z.string().min(1).max(64);
 
 /** A date threshold resolved when a challenge is issued: that day minus `daysAgo` (UTC). */
 export const relativeDate = z
-  .strictObject({ daysAgo: z.number().int().min(0).max(36_500) })
+  .strictObject({ daysAgo: z.number().int().min(0).max(3_650) })
   .describe("A date this many days before the day the challenge is issued (UTC)");
 
 const value = z
@@ -177,10 +177,19 @@ export function parsePolicyDefinition(json: unknown, k: number): PolicyDefinitio
   } catch (err) {
     invalid(`invalid policy: no schema "${definition.schema}"`, { schema: definition.schema }, err);
   }
-  if (definition.subject && !schema.slotOf.has(definition.subject.field)) {
-    invalid(`invalid policy: ${schema.id} has no field "${definition.subject.field}"`, {
-      field: definition.subject.field,
-    });
+  if (definition.subject) {
+    const slot = schema.slotOf.get(definition.subject.field);
+    if (slot === undefined) {
+      invalid(`invalid policy: ${schema.id} has no field "${definition.subject.field}"`, {
+        field: definition.subject.field,
+      });
+    }
+    // The subject is named by a hash given per challenge: only a hash field can hold one.
+    if (schema.fields[slot]?.type !== "hash") {
+      invalid(`invalid policy: the subject field ${definition.subject.field} must be a hash field`, {
+        field: definition.subject.field,
+      });
+    }
   }
   // Compile once now, with a stand-in subject, so a policy that cannot be proven is refused here.
   resolveQuery(

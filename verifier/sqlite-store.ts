@@ -184,7 +184,7 @@ export class SqliteVerifierStore implements VerifierStore {
 
   /** Opens (or creates, mode 0600) the store at `path`. `STORE_UNAVAILABLE` if it cannot. */
   static open(path: string): SqliteVerifierStore {
-    let db: Database.Database;
+    let db: Database.Database | undefined;
     try {
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       db = new Database(path, { timeout: 5_000 });
@@ -198,13 +198,13 @@ export class SqliteVerifierStore implements VerifierStore {
       if (version === undefined) {
         db.prepare("INSERT INTO meta (key, value) VALUES ('version', ?)").run(String(VERSION));
       } else if (version.value !== String(VERSION)) {
-        db.close();
         throw new CrossproofError(
           ErrorCode.STORE_UNAVAILABLE,
           `the verifier database ${path} is version ${version.value}; this crossproof reads ${VERSION}`,
         );
       }
     } catch (err) {
+      if (db?.open) db.close();
       if (err instanceof CrossproofError) throw err;
       throw unavailable(`be opened at ${path}: ${(err as Error).message}`, err);
     }

@@ -280,10 +280,14 @@ describe("the holder's side: vault, anchoring, proving in the pool, the prover s
   });
 
   it("runs as `crossproof prover serve` and stops cleanly on SIGTERM", async () => {
-    const child = spawn(process.execPath, [BIN, "prover", "serve", "--port", "0", "--workers", "1", "--json"], {
-      env: cliEnv({ CROSSPROOF_DATA_DIR: t.dataDir, CROSSPROOF_LOG_LEVEL: "silent" }),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [BIN, "prover", "serve", "--port", "0", "--workers", "1", "--json"],
+      {
+        env: cliEnv({ CROSSPROOF_DATA_DIR: t.dataDir, CROSSPROOF_LOG_LEVEL: "silent" }),
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     const exited = new Promise<number | null>((resolve) =>
       child.once("exit", (code) => resolve(code)),
     );

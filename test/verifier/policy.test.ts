@@ -169,6 +169,19 @@ describe("parsePolicyDefinition", () => {
       /unknown code "TW"/,
     ],
     ["a challenge lifetime of 0", (p) => ({ ...p, challengeTtlSeconds: 0 }), /challengeTtl/],
+    [
+      "a subject bound to an integer field",
+      (p) => ({ ...p, subject: { field: "creditScore" } }),
+      /subject field creditScore must be a hash field/,
+    ],
+    [
+      "a relative date over ten years back",
+      (p) => ({
+        ...p,
+        predicates: [{ op: "GTE", field: "reportDate", value: { daysAgo: 3_651 } }],
+      }),
+      /daysAgo/,
+    ],
   ];
 
   it.each(refusals)("refuses %s with INVALID_POLICY", async (_, edit, message) => {

@@ -107,8 +107,11 @@ describe("the SQLite verifier store", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("creates its database readable by its owner only", async () => {
-    expect((await stat(path)).mode & 0o777).toBe(0o600);
+  it("creates its database readable by its owner only, journal files included", async () => {
+    // A policy was written: the -wal and -shm files exist while the store is open.
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+      expect((await stat(file)).mode & 0o777, file).toBe(0o600);
+    }
     await expect(store.ping()).resolves.toBeUndefined();
   });
 
@@ -304,11 +307,14 @@ describe("the SQLite verifier store", () => {
 
 describe("consumption raced by two processes", () => {
   const COUNT = 200;
+  const started: ChildProcessWithoutNullStreams[] = [];
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "crossproof-race-"));
   });
   afterAll(async () => {
+    // Only if a test failed half-way: the racers this file started, by their own handles.
+    for (const child of started) if (child.exitCode === null) child.kill();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -326,12 +332,15 @@ describe("consumption raced by two processes", () => {
       ],
       { cwd: PROJECT_ROOT, stdio: ["pipe", "pipe", "pipe"] },
     );
+    started.push(child);
     const [line] = (await once(createInterface({ input: child.stdout }), "line")) as [string];
     expect(line).toBe("ready");
     return child;
   }
 
-  async function outcomesOf(child: ChildProcessWithoutNullStreams): Promise<Record<string, string>> {
+  async function outcomesOf(
+    child: ChildProcessWithoutNullStreams,
+  ): Promise<Record<string, string>> {
     let out = "";
     let err = "";
     child.stdout.on("data", (d: Buffer) => {
@@ -345,7 +354,7 @@ describe("consumption raced by two processes", () => {
     return JSON.parse(out) as Record<string, string>;
   }
 
-  it("consumes each challenge exactly once in total", async () => {
+  it("consumes each challenge exactly once in total", { timeout: 60_000 }, async () => {
     const path = join(dir, "verifier.sqlite");
     const setup = SqliteVerifierStore.open(path);
     const ids = Array.from({ length: COUNT }, (_, n) => `race-${n}`);
