@@ -186,9 +186,12 @@ export function parsePolicyDefinition(json: unknown, k: number): PolicyDefinitio
     }
     // The subject is named by a hash given per challenge: only a hash field can hold one.
     if (schema.fields[slot]?.type !== "hash") {
-      invalid(`invalid policy: the subject field ${definition.subject.field} must be a hash field`, {
-        field: definition.subject.field,
-      });
+      invalid(
+        `invalid policy: the subject field ${definition.subject.field} must be a hash field`,
+        {
+          field: definition.subject.field,
+        },
+      );
     }
   }
   // Compile once now, with a stand-in subject, so a policy that cannot be proven is refused here.
