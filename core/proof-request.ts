@@ -13,6 +13,7 @@ import { z } from "zod";
 import { CrossproofError, ErrorCode } from "./errors.js";
 import { isFieldElement } from "./field.js";
 import { computeQueryHash, type OpCode, type Predicate } from "./query.js";
+import { firstIssue } from "./validation.js";
 
 /** Challenge ids: 1–128 characters from a URL- and log-safe set. */
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
@@ -85,10 +86,9 @@ export function proofRequestToJson(request: ProofRequest): Record<string, unknow
 export function parseProofRequest(json: unknown, k: number): ProofRequest {
   const parsed = wire.safeParse(json);
   if (!parsed.success) {
-    const first = parsed.error.issues[0];
     throw new CrossproofError(
       ErrorCode.INVALID_CHALLENGE,
-      `malformed proof request: ${first ? `${first.path.join(".") || "(root)"}: ${first.message}` : "invalid"}`,
+      `malformed proof request: ${firstIssue(parsed.error)}`,
     );
   }
   const request = parsed.data;

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { CrossproofError, ErrorCode } from "./errors.js";
 import { FIELD_ORDER } from "./field.js";
+import { firstIssue, issueList } from "./validation.js";
 
 /** q, the modulus of BN254's base field (proof point coordinates lie in [0, q)). */
 export const BASE_FIELD_MODULUS =
@@ -51,11 +52,10 @@ export function parseProofBundle(json: unknown, nPublic: number): ProofBundle {
   });
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    const first = parsed.error.issues[0];
     throw new CrossproofError(
       ErrorCode.INVALID_PROOF,
-      `malformed proof: ${first ? `${first.path.join(".") || "(root)"}: ${first.message}` : "invalid"}`,
-      { details: { issues: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) } },
+      `malformed proof: ${firstIssue(parsed.error)}`,
+      { details: { issues: issueList(parsed.error) } },
     );
   }
   return parsed.data;

@@ -12,15 +12,14 @@
  * yet) and `anchored` (confirmed on chain). A crash between the two leaves a pending root that
  * the next `anchorPending` completes; proofs are made only against the anchored current root.
  */
-import { chmodSync, mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { leafHasher, randomSalt } from "../core/commitment.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import { vaultPath } from "../core/paths.js";
 import { loadFastPoseidon } from "../core/poseidon.js";
 import type { Slots } from "../core/record.js";
 import type { Schema } from "../core/schema.js";
+import { openSqlite } from "../core/sqlite.js";
 import { CommitmentTree, MAX_TREE_DEPTH } from "../core/tree.js";
 import type { ImportedRow } from "./import-file.js";
 
@@ -174,36 +173,11 @@ export class Vault {
   /** Opens (or creates, mode 0600) the vault at `path` (default: `data/vault.sqlite`). */
   static async open(path = vaultPath()): Promise<Vault> {
     const hash = await loadFastPoseidon();
-    let db: Database.Database;
-    try {
-      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-      db = new Database(path, { timeout: 5_000 });
-      db.pragma("journal_mode = WAL");
-      db.pragma("synchronous = FULL");
-      db.pragma("foreign_keys = ON");
-      db.exec(DDL);
-    } catch (err) {
-      throw vaultError(`cannot open the vault ${path}: ${(err as Error).message}`, err);
-    }
-    const version = db.prepare("SELECT value FROM meta WHERE key = 'version'").get() as
-      | { value: string }
-      | undefined;
-    if (version === undefined) {
-      db.prepare("INSERT INTO meta (key, value) VALUES ('version', ?)").run(String(VERSION));
-    } else if (version.value !== String(VERSION)) {
-      db.close();
-      throw vaultError(
-        `the vault ${path} is version ${version.value}; this crossproof reads ${VERSION}`,
-      );
-    }
-    // The vault holds raw records and salts: only its owner may read it.
-    for (const file of [path, `${path}-wal`, `${path}-shm`]) {
-      try {
-        chmodSync(file, 0o600);
-      } catch {
-        // -wal and -shm exist only while a connection is open; some file systems have no modes
-      }
-    }
+    const db = openSqlite(path, {
+      ddl: DDL,
+      version: VERSION,
+      fail: (message, cause) => vaultError(`the vault: ${message}`, cause),
+    });
     return new Vault(path, db, hash);
   }
 

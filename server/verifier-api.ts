@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { CircuitRelease } from "../core/artifacts.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
+import { firstIssue, issueList } from "../core/validation.js";
 import { POLICY_ID_PATTERN, policyDefinition, type StoredPolicy } from "../verifier/policy.js";
 import { REASONS } from "../verifier/reasons.js";
 import type { ApiKeyRecord, ChallengeRecord, Receipt } from "../verifier/store.js";
@@ -62,17 +63,10 @@ export const apiKeyRequest = z.strictObject({ name: z.string().min(1).max(100) }
 export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
     throw new CrossproofError(
       ErrorCode.INVALID_REQUEST,
-      `invalid request: ${issue ? `${issue.path.join(".") || "(body)"}: ${issue.message}` : "malformed"}`,
-      {
-        details: {
-          issues: parsed.error.issues
-            .slice(0, 20)
-            .map((i) => ({ path: i.path.join("."), message: i.message })),
-        },
-      },
+      `invalid request: ${firstIssue(parsed.error)}`,
+      { details: { issues: issueList(parsed.error) } },
     );
   }
   return parsed.data;

@@ -25,6 +25,7 @@ import {
 } from "../core/query.js";
 import { codeName, dayNumber, decodeDate } from "../core/record.js";
 import { getSchema, type Schema } from "../core/schema.js";
+import { firstIssue, issueList } from "../core/validation.js";
 
 /** Policy ids: lower-case letters, digits and dashes, as schema ids. */
 export const POLICY_ID_PATTERN = "^[a-z0-9][a-z0-9-]{0,63}$";
@@ -160,15 +161,7 @@ function invalid(message: string, details: Record<string, unknown> = {}, cause?:
 export function parsePolicyDefinition(json: unknown, k: number): PolicyDefinition {
   const parsed = policyDefinition.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    invalid(
-      `invalid policy: ${issue ? `${issue.path.join(".") || "(root)"}: ${issue.message}` : "malformed"}`,
-      {
-        issues: parsed.error.issues
-          .slice(0, 20)
-          .map((i) => ({ path: i.path.join("."), message: i.message })),
-      },
-    );
+    invalid(`invalid policy: ${firstIssue(parsed.error)}`, { issues: issueList(parsed.error) });
   }
   const definition = parsed.data;
   let schema: Schema;

@@ -5,11 +5,10 @@
  * UPDATE in the same transaction as its receipt; SQLite serialises writers, so of two
  * concurrent consumers (threads or processes) exactly one changes the row.
  */
-import { chmodSync, mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import type { OpCode } from "../core/query.js";
+import { openSqlite } from "../core/sqlite.js";
 import type { PolicyDefinition, ResolvedPredicate, StoredPolicy } from "./policy.js";
 import type {
   ApiKeyRecord,
@@ -184,37 +183,14 @@ export class SqliteVerifierStore implements VerifierStore {
 
   /** Opens (or creates, mode 0600) the store at `path`. `STORE_UNAVAILABLE` if it cannot. */
   static open(path: string): SqliteVerifierStore {
-    let db: Database.Database | undefined;
-    try {
-      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-      db = new Database(path, { timeout: 5_000 });
-      db.pragma("journal_mode = WAL");
-      db.pragma("synchronous = FULL");
-      db.pragma("foreign_keys = ON");
-      db.exec(DDL);
-      const version = db.prepare("SELECT value FROM meta WHERE key = 'version'").get() as
-        | { value: string }
-        | undefined;
-      if (version === undefined) {
-        db.prepare("INSERT INTO meta (key, value) VALUES ('version', ?)").run(String(VERSION));
-      } else if (version.value !== String(VERSION)) {
-        throw new CrossproofError(
-          ErrorCode.STORE_UNAVAILABLE,
-          `the verifier database ${path} is version ${version.value}; this crossproof reads ${VERSION}`,
-        );
-      }
-    } catch (err) {
-      if (db?.open) db.close();
-      if (err instanceof CrossproofError) throw err;
-      throw unavailable(`be opened at ${path}: ${(err as Error).message}`, err);
-    }
-    for (const file of [path, `${path}-wal`, `${path}-shm`]) {
-      try {
-        chmodSync(file, 0o600);
-      } catch {
-        // -wal and -shm exist only while a connection is open
-      }
-    }
+    const db = openSqlite(path, {
+      ddl: DDL,
+      version: VERSION,
+      fail: (message, cause) =>
+        new CrossproofError(ErrorCode.STORE_UNAVAILABLE, `the verifier database: ${message}`, {
+          cause,
+        }),
+    });
     return new SqliteVerifierStore(path, db);
   }
 

@@ -26,6 +26,7 @@ import { isFieldElement, randomFieldElement } from "../core/field.js";
 import { type ProofBundle, parseProofBundle } from "../core/proof.js";
 import { parseQueryPublicSignals } from "../core/public-signals.js";
 import { getSchema } from "../core/schema.js";
+import { firstIssue } from "../core/validation.js";
 import {
   type DisclosedValue,
   decodeDisclosed,
@@ -234,14 +235,8 @@ export class Verifier {
     // 1. Shape and ranges.
     const shape = presentationShape.safeParse(presentation);
     if (!shape.success) {
-      const issue = shape.error.issues[0];
       return refuse(
-        [
-          failed(
-            Reason.MALFORMED,
-            `malformed presentation: ${issue ? `${issue.path.join(".") || "(root)"}: ${issue.message}` : "invalid"}`,
-          ),
-        ],
+        [failed(Reason.MALFORMED, `malformed presentation: ${firstIssue(shape.error)}`)],
         null,
       );
     }

@@ -1,0 +1,56 @@
+/**
+ * Opening crossproof's SQLite databases (the holder's vault, the verifier's store) one way:
+ * the folder made 0700, WAL with `synchronous = FULL` (a committed transaction survives a crash),
+ * foreign keys on, the schema applied, a version recorded in `meta` and checked on every open,
+ * and the files made 0600. A failure closes the connection and is reported by the caller's
+ * `fail` (so each database keeps its own error code).
+ */
+import { chmodSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+
+/** How to open one kind of database. */
+export interface SqliteOptions {
+  /** `CREATE TABLE IF NOT EXISTS …` statements, including a `meta (key, value)` table. */
+  readonly ddl: string;
+  /** The schema version this code reads; a database of another version is refused. */
+  readonly version: number;
+  /** The error to throw: a message naming the problem, and what caused it. */
+  readonly fail: (message: string, cause?: unknown) => Error;
+}
+
+/** Opens (or creates) the database at `path`. */
+export function openSqlite(path: string, options: SqliteOptions): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    db = new Database(path, { timeout: 5_000 });
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = FULL");
+    db.pragma("foreign_keys = ON");
+    db.exec(options.ddl);
+  } catch (err) {
+    if (db?.open) db.close();
+    throw options.fail(`cannot open ${path}: ${(err as Error).message}`, err);
+  }
+  const version = db.prepare("SELECT value FROM meta WHERE key = 'version'").get() as
+    | { value: string }
+    | undefined;
+  if (version === undefined) {
+    db.prepare("INSERT INTO meta (key, value) VALUES ('version', ?)").run(String(options.version));
+  } else if (version.value !== String(options.version)) {
+    db.close();
+    throw options.fail(
+      `${path} is version ${version.value}; this crossproof reads ${options.version}`,
+    );
+  }
+  // Both databases hold what only their owner may read (records and salts; key hashes).
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      chmodSync(file, 0o600);
+    } catch {
+      // -wal and -shm exist only while a connection is open; some file systems have no modes
+    }
+  }
+  return db;
+}
