@@ -2,7 +2,7 @@
  * `npm run bench:verifier`: the verifier service over HTTP on this machine, on the stack
  * `npm start` runs (local chain, prover and verifier services) in a temporary data folder.
  *
- * - challenge issuance latency;
+ * - challenge issuance latency (one at a time, on an idle service);
  * - verification latency of genuine presentations, one at a time (every check, receipt stored);
  * - refusal latency of a replay (stops at the challenge check: no pairing);
  * - proof checks per second through `POST /v1/circuits/query/verify` with `--concurrency`
@@ -62,15 +62,21 @@ try {
   const prover = new ProverClient({ url: stack.prover.url });
   const subject = subjectHash("credit-report-v1", "subjectId", stack.applicants.eligible.subjectId);
 
-  process.stderr.write(`proving ${presentations} presentations…\n`);
+  // Challenges one at a time on an idle service, then the presentations (proving in the pool).
   const issue: number[] = [];
+  const challenges = [];
+  for (let i = 0; i < presentations; i++) {
+    const started = performance.now();
+    challenges.push(await verifier.issueChallenge(SAMPLE_POLICY_ID, subject));
+    issue.push(performance.now() - started);
+  }
+  process.stderr.write(`proving ${presentations} presentations…\n`);
+  // The prover's queue holds two jobs per worker: keep within it.
+  const proving = pLimit(4);
   const made = await Promise.all(
-    Array.from({ length: presentations }, async () => {
-      const started = performance.now();
-      const challenge = await verifier.issueChallenge(SAMPLE_POLICY_ID, subject);
-      issue.push(performance.now() - started);
-      return prover.present(stack.applicants.eligible.recordId, challenge);
-    }),
+    challenges.map((challenge) =>
+      proving(() => prover.present(stack.applicants.eligible.recordId, challenge)),
+    ),
   );
 
   const verify: number[] = [];
@@ -114,7 +120,8 @@ try {
   figures.push(
     figure("challenge issued, p50", "ms", percentile(issue, 50), command),
     figure("verification (verified), p50", "ms", percentile(verify, 50), command),
-    figure("verification (verified), max", "ms", Math.max(...verify), command),
+    figure("verification (verified), first (cold worker)", "ms", verify[0] ?? Number.NaN, command),
+    figure("verification (verified), p95", "ms", percentile(verify, 95), command),
     figure("replay refused, p50", "ms", percentile(replay, 50), command),
     figure(
       `proof checks over HTTP, ${concurrency} in flight`,

@@ -141,11 +141,31 @@ export class ProverPool {
 
   /**
    * Start the workers for a `query` release (loaded and sha256-checked here, in the calling
-   * thread, unless given). Workers load snarkjs and build their curve in the background.
+   * thread, unless given), and wait until each has loaded snarkjs and built its curve.
    */
   static async start(options: ProverPoolOptions = {}): Promise<ProverPool> {
     const release = options.release ?? (await loadCircuitRelease(options.circuit ?? "query"));
-    return new ProverPool(release, options);
+    const pool = new ProverPool(release, options);
+    try {
+      await pool.#warm();
+    } catch (err) {
+      await pool.close();
+      throw err;
+    }
+    return pool;
+  }
+
+  /**
+   * Each worker loads snarkjs and builds its curve now (≈ 1 s), not with its first proof:
+   * piscina loads a worker's task module only with its first task. One warm-up per worker; each
+   * holds its thread for its whole length, so they spread over the workers.
+   */
+  async #warm(): Promise<void> {
+    await Promise.all(
+      Array.from({ length: this.#workers }, () =>
+        this.#piscina.run(null as never, { name: "warm" }),
+      ),
+    );
   }
 
   /** The release this pool proves with. */

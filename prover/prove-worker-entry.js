@@ -5,7 +5,7 @@
 import { register } from "tsx/esm/api";
 
 register();
-const { default: proveTask, warmUp } = await import("./prove-worker.ts");
-warmUp();
+const worker = await import("./prove-worker.ts");
 
-export default proveTask;
+export default worker.default;
+export const warm = worker.warm;

@@ -45,11 +45,11 @@ const faultInjection = (workerData as ProveWorkerData | undefined)?.faultInjecti
 const files = new Map<string, Promise<Uint8Array>>();
 
 /**
- * Load snarkjs and build the curve now, while piscina starts the worker, rather than on its first
- * job. A failure is not kept: each job loads again, and fails with the reason if it still fails.
+ * Load snarkjs and build this worker's curve (≈ 1 s): the pool runs it on every worker when it
+ * starts, since piscina loads a worker's task module only with its first task.
  */
-export function warmUp(): void {
-  loadWorkerSnarkjs().catch(() => undefined);
+export async function warm(): Promise<void> {
+  await loadWorkerSnarkjs();
 }
 
 /** The bytes of `file`, read and checked on first use by this worker and kept afterwards. */

@@ -72,7 +72,7 @@ export async function startVerifierService(options: {
     });
     roots.start();
     started.push({ close: async () => roots.stop() });
-    const pool = VerifierPool.start({ workers: config.verifyWorkers });
+    const pool = await VerifierPool.start({ workers: config.verifyWorkers });
     started.push(pool);
     const metrics = new VerifierMetrics();
     const verifier = new Verifier({

@@ -54,13 +54,26 @@ export class VerifierPool implements ProofChecker {
     this.#piscina.on("error", () => undefined);
   }
 
-  /** Starts the workers (they load snarkjs and build their curve in the background). */
-  static start(options: VerifierPoolOptions = {}): VerifierPool {
+  /**
+   * Starts the workers and waits until each has loaded snarkjs and built its curve, so the first
+   * verification does not pay for it (≈ 1 s).
+   */
+  static async start(options: VerifierPoolOptions = {}): Promise<VerifierPool> {
     const workers = options.workers ?? availableParallelism();
     if (!Number.isInteger(workers) || workers < 1) {
       throw new RangeError(`workers must be a positive integer, not ${workers}`);
     }
-    return new VerifierPool(workers, options.maxQueue ?? 256 * workers);
+    const pool = new VerifierPool(workers, options.maxQueue ?? 256 * workers);
+    try {
+      // One warm-up per worker: each takes a thread for its whole length, so they spread.
+      await Promise.all(
+        Array.from({ length: workers }, () => pool.#piscina.run(null as never, { name: "warm" })),
+      );
+    } catch (err) {
+      await pool.close();
+      throw err;
+    }
+    return pool;
   }
 
   get stats(): VerifierPoolStats {

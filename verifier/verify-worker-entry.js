@@ -4,7 +4,7 @@
 import { register } from "tsx/esm/api";
 
 register();
-const { default: verifyTask, warmUp } = await import("./verify-worker.ts");
-warmUp();
+const worker = await import("./verify-worker.ts");
 
-export default verifyTask;
+export default worker.default;
+export const warm = worker.warm;

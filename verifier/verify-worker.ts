@@ -22,9 +22,12 @@ export interface VerifyTask {
 /** The answer: the pairing check's verdict, or what is wrong with the points. */
 export type VerifyOutcome = { readonly valid: boolean } | { readonly malformed: string };
 
-/** Load snarkjs and build the curve while piscina starts the worker (failures are retried per job). */
-export function warmUp(): void {
-  loadWorkerSnarkjs().catch(() => undefined);
+/**
+ * Load snarkjs and build this worker's curve (≈ 1 s): the pool runs it on every worker when it
+ * starts, since piscina loads a worker's task module only with its first task.
+ */
+export async function warm(): Promise<void> {
+  await loadWorkerSnarkjs();
 }
 
 /** Check one proof: points first, then the pairings. */
