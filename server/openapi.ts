@@ -133,7 +133,7 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
   },
   "/v1/challenges/{id}": {
     get: {
-      summary: "Read a challenge and whether it was used",
+      summary: "Read a challenge you issued and whether it was used (the admin reads all)",
       tag: "challenges",
       params: ["id"],
       ok: ["200", "Challenge", "The challenge, with consumedAt and receiptId"],

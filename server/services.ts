@@ -23,6 +23,10 @@ import { listen, type RunningService } from "./http.js";
 import { createProverApp, ProverMetrics, poolBackend } from "./prover-service.js";
 import { createVerifierApp, VerifierMetrics } from "./verifier-service.js";
 
+/** How long after its expiry an unused challenge is kept, and how often they are purged. */
+const PURGE_AFTER_MS = 3_600_000;
+const PURGE_EVERY_MS = 600_000;
+
 /** A running verifier service. */
 export interface VerifierService {
   readonly url: string;
@@ -72,6 +76,19 @@ export async function startVerifierService(options: {
     });
     roots.start();
     started.push({ close: async () => roots.stop() });
+    // Challenges nobody used are dropped an hour after they expired, every ten minutes, so
+    // that issuing challenges cannot grow the database without bound.
+    const purge = setInterval(() => {
+      store.purgeExpiredChallenges(new Date(Date.now() - PURGE_AFTER_MS)).then(
+        (count) => {
+          if (count > 0) logger.info({ event: "challenges-purged", count }, "store");
+        },
+        (err: unknown) =>
+          logger.warn({ event: "purge-failed", code: (err as CrossproofError).code }, "store"),
+      );
+    }, PURGE_EVERY_MS);
+    purge.unref();
+    started.push({ close: async () => clearInterval(purge) });
     const pool = await VerifierPool.start({ workers: config.verifyWorkers });
     started.push(pool);
     const metrics = new VerifierMetrics();

@@ -212,7 +212,12 @@ export function createVerifierApp(options: VerifierAppOptions): Koa {
     ctx.body = challengeJson(challenge);
   });
   router.get("/v1/challenges/:id", async (ctx) => {
-    ctx.body = challengeJson(await verifier.challenge(ctx.params.id as string), true);
+    const challenge = await verifier.challenge(ctx.params.id as string);
+    // A client sees the challenges it asked for; the admin sees all.
+    if (ctx.state.caller.role !== "admin" && challenge.clientId !== ctx.state.caller.id) {
+      throw new CrossproofError(ErrorCode.NOT_FOUND, `no challenge "${challenge.id}"`);
+    }
+    ctx.body = challengeJson(challenge, true);
   });
 
   const logVerdict = (requestId: string, verdict: Verdict) =>

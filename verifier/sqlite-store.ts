@@ -288,6 +288,13 @@ export class SqliteVerifierStore implements VerifierStore {
     );
   }
 
+  purgeExpiredChallenges(before: Date): Promise<number> {
+    return this.#run(
+      "purge expired challenges",
+      () => this.#statements.purge.run(before.getTime()).changes,
+    );
+  }
+
   #insertReceipt(r: Receipt): void {
     this.#statements.insertReceipt.run(
       r.id,
@@ -374,6 +381,7 @@ function prepare(db: Database.Database) {
       `UPDATE challenges SET consumed_at = ?, receipt_id = ?
        WHERE id = ? AND consumed_at IS NULL AND expires_at > ?`,
     ),
+    purge: db.prepare("DELETE FROM challenges WHERE consumed_at IS NULL AND expires_at < ?"),
     insertReceipt: db.prepare(
       `INSERT INTO receipts (id, created_at, policy_id, challenge_id, root, issuer, verified,
          reasons, client_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,

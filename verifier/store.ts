@@ -87,6 +87,12 @@ export interface VerifierStore {
    */
   consumeChallenge(challengeId: string, receipt: Receipt): Promise<ConsumeOutcome>;
 
+  /**
+   * Deletes challenges that expired before `before` and were never used; returns how many.
+   * (Used ones stay: their receipts name them. A purged challenge is refused as unknown.)
+   */
+  purgeExpiredChallenges(before: Date): Promise<number>;
+
   /** Stores a receipt of a verification that consumed nothing. */
   insertReceipt(receipt: Receipt): Promise<void>;
   getReceipt(id: string): Promise<Receipt | null>;

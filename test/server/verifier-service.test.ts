@@ -403,6 +403,16 @@ describe("the verifier service", () => {
     });
     expect((await temporary.listPolicies()).length).toBeGreaterThan(0);
     expect((await admin.listApiKeys()).map((k) => k.id)).toContain(created.id);
+    // A client reads its own challenges and receipts only.
+    const mine = await client.issueChallenge(
+      SAMPLE_POLICY_ID,
+      hashOf(stack.applicants.eligible.subjectId),
+    );
+    await expect(temporary.challenge(mine.challengeId)).rejects.toMatchObject({
+      status: 404,
+      code: "NOT_FOUND",
+    });
+    expect((await admin.challenge(mine.challengeId)).challengeId).toBe(mine.challengeId);
     await admin.revokeApiKey(created.id);
     await expect(temporary.listPolicies()).rejects.toMatchObject({
       status: 401,

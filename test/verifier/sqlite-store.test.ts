@@ -185,6 +185,23 @@ describe("the SQLite verifier store", () => {
       expect(await store.consumeChallenge("ch-used-then-old", old)).toBe("already-consumed");
     });
 
+    it("purges unused challenges that expired before a time, and keeps used ones", async () => {
+      await store.insertChallenge(challenge("ch-purge-unused"));
+      await store.insertChallenge(challenge("ch-purge-used"));
+      await store.consumeChallenge(
+        "ch-purge-used",
+        receipt("rc-purge-used", "ch-purge-used", T0 + 1),
+      );
+      // Not yet expired at that time: nothing goes.
+      expect(await store.purgeExpiredChallenges(new Date(T0 + TTL_MS - 1))).toBe(0);
+      expect(await store.getChallenge("ch-purge-unused")).not.toBeNull();
+      const purged = await store.purgeExpiredChallenges(new Date(T0 + TTL_MS + 1));
+      expect(purged).toBeGreaterThanOrEqual(1);
+      expect(await store.getChallenge("ch-purge-unused")).toBeNull();
+      expect((await store.getChallenge("ch-purge-used"))?.receiptId).toBe("rc-purge-used");
+      expect(await store.getReceipt("rc-purge-used")).not.toBeNull();
+    });
+
     it("answers unknown for no such challenge, storing nothing", async () => {
       const r = receipt("rc-ghost", "ch-ghost", T0 + 1);
       expect(await store.consumeChallenge("ch-ghost", r)).toBe("unknown");
