@@ -16,6 +16,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { gunzipSync } from "node:zlib";
+import lockfile from "proper-lockfile";
 import { ChainError, ErrorCode } from "../core/errors.js";
 import { fileExists, writeFileAtomic } from "../core/files.js";
 import { type LocalChainPaths, localChainPaths, packageRoot } from "../core/paths.js";
@@ -99,6 +100,8 @@ export class LocalNode {
   #savedBlock = -1n;
   #saving: Promise<void> = Promise.resolve();
   #stopping = false;
+  /** Releases this node's lock on its chain folder. */
+  #unlock: () => Promise<void> = async () => {};
   readonly #killOnExit = (): void => {
     this.#child.kill("SIGKILL");
   };
@@ -119,17 +122,25 @@ export class LocalNode {
   static async start(options: LocalNodeOptions = {}): Promise<LocalNode> {
     const paths = localChainPaths(options.dataDir);
     await mkdir(paths.dir, { recursive: true });
+    const unlock = await lockChainFolder(paths);
     // A free port is found by binding port 0 and releasing it; another process may take it in
     // between, in which case anvil exits at once and a new port is tried.
     const attempts = options.port === undefined ? 3 : 1;
-    for (let attempt = 1; ; attempt++) {
-      const port = options.port ?? (await freeLoopbackPort());
-      try {
-        return await LocalNode.#spawn(paths, port, options);
-      } catch (err) {
-        if (attempt >= attempts || !(err instanceof ChainError && err.details.exitedEarly))
-          throw err;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const port = options.port ?? (await freeLoopbackPort());
+        try {
+          const node = await LocalNode.#spawn(paths, port, options);
+          node.#unlock = unlock;
+          return node;
+        } catch (err) {
+          if (attempt >= attempts || !(err instanceof ChainError && err.details.exitedEarly))
+            throw err;
+        }
       }
+    } catch (err) {
+      await unlock().catch(() => undefined);
+      throw err;
     }
   }
 
@@ -178,6 +189,8 @@ export class LocalNode {
       await delay(50);
     }
     const node = new LocalNode(child, exited, rpcUrl, paths);
+    // If this process ends without stop() (an uncaught error, process.exit), anvil goes with it.
+    process.on("exit", node.#killOnExit);
     node.#savedBlock = await node.blockNumber();
     const interval = options.saveIntervalMs ?? 1_000;
     if (interval > 0) {
@@ -265,6 +278,13 @@ export class LocalNode {
       await this.#exited;
       clearTimeout(killer);
     }
+    await this.#release();
+  }
+
+  async #release(): Promise<void> {
+    const unlock = this.#unlock;
+    this.#unlock = async () => {};
+    await unlock().catch(() => undefined);
   }
 
   /** Kills anvil at once, without saving (tests of crash recovery). */
@@ -276,5 +296,36 @@ export class LocalNode {
       this.#child.kill("SIGKILL");
       await this.#exited;
     }
+    await this.#release();
+  }
+}
+
+/**
+ * One local node per chain folder: two would load the same state and each save over the
+ * other's. The lock (proper-lockfile: a directory created atomically, its time refreshed while
+ * held) is taken before anvil starts; a lock not refreshed for 10 s, left by a process that
+ * died, is taken over.
+ */
+async function lockChainFolder(paths: LocalChainPaths): Promise<() => Promise<void>> {
+  try {
+    return await lockfile.lock(paths.dir, {
+      lockfilePath: join(paths.dir, "node.lock"),
+      realpath: false,
+      retries: 0,
+      stale: 10_000,
+      update: 2_000,
+      // Called if the lock is lost (its refresh failed for longer than `stale`): the node keeps
+      // running, as it cannot know whether another has started; the next start checks again.
+      onCompromised: () => undefined,
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ELOCKED") {
+      throw new ChainError(
+        ErrorCode.CHAIN_NODE,
+        `another crossproof process runs the local chain in ${paths.dir}: stop it, or set CROSSPROOF_DATA_DIR to another folder`,
+        { details: { dir: paths.dir } },
+      );
+    }
+    throw new ChainError(ErrorCode.CHAIN_NODE, `cannot lock ${paths.dir}`, { cause: err });
   }
 }

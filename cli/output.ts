@@ -62,10 +62,22 @@ export function usageError(message: string): never {
   throw new CrossproofError(ErrorCode.USAGE, message);
 }
 
-/** Resolves on the first SIGINT or SIGTERM: how long-running commands wait to be stopped. */
+/**
+ * Resolves on the first SIGINT or SIGTERM: how long-running commands wait to be stopped, then
+ * stop gracefully. A second signal exits at once (exit code 130) — through `process.exit`, so
+ * that exit handlers still run (the local chain node is killed, never left behind).
+ */
 export function untilStopSignal(): Promise<void> {
   return new Promise((resolve) => {
-    process.once("SIGINT", () => resolve());
-    process.once("SIGTERM", () => resolve());
+    const first = () => {
+      process.off("SIGINT", first);
+      process.off("SIGTERM", first);
+      const again = () => process.exit(130);
+      process.once("SIGINT", again);
+      process.once("SIGTERM", again);
+      resolve();
+    };
+    process.on("SIGINT", first);
+    process.on("SIGTERM", first);
   });
 }

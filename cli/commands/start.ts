@@ -82,6 +82,8 @@ export function walkThrough(stack: Stack): string[] {
 export async function runStartCommand(args: string[], json: boolean): Promise<void> {
   const { records, seed } = stackArgs(args);
   const config = serviceConfigFromEnv(process.env);
+  // If whoever reads our output goes away (`npm start | head`), keep serving and stop cleanly.
+  process.stdout.on("error", () => undefined);
   const print = json ? () => {} : (line: string) => process.stdout.write(`${line}\n`);
   print(
     "crossproof — the cross-boundary flow on this machine (development keys: not for production)\n",

@@ -1,7 +1,18 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { localChainPaths } from "../../core/paths.js";
+import { openChain } from "../../chain/connect.js";
+import { LocalNode } from "../../chain/local-node.js";
+import { ErrorCode } from "../../core/errors.js";
+import { localChainPaths, PROJECT_ROOT } from "../../core/paths.js";
 import { freshRoot, startTestChain, type TestChain } from "../helpers/chain.js";
+import { caught } from "../helpers/errors.js";
+
+/** The test chain's node again (so that dispose() has one to stop). */
+const openChainFor = (t: TestChain) => openChain({ env: t.env });
 
 const SCHEMA = 99n;
 
@@ -22,6 +33,50 @@ describe("the local chain node", () => {
       registry: t.chain.registryAddress,
       verifier: t.chain.verifierAddress,
     });
+  });
+
+  it("refuses a second node on the same data folder while the first runs (CHAIN_NODE), not after", async () => {
+    t = await startTestChain();
+    const second = await caught(LocalNode.start({ dataDir: t.dataDir, saveIntervalMs: 0 }));
+    expect(second.code).toBe(ErrorCode.CHAIN_NODE);
+    expect(second.message).toContain("another crossproof process runs the local chain");
+    // The refused start changed nothing: the first node still answers.
+    expect(await t.chain.registry.blockNumber()).toBeGreaterThan(0n);
+    await t.chain.close();
+    const after = await LocalNode.start({ dataDir: t.dataDir, saveIntervalMs: 0 });
+    await after.stop();
+    t.chain = await openChainFor(t);
+  });
+
+  it("takes its node down with it when the process exits without stopping it", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "crossproof-exit-"));
+    try {
+      const script = join(PROJECT_ROOT, "test", "chain", "workers", "exit-without-stop.ts");
+      const child = await promisify(execFile)(
+        process.execPath,
+        ["--import", "tsx/esm", script, dir],
+        {
+          cwd: PROJECT_ROOT,
+        },
+      ).then(
+        ({ stdout }) => ({ code: 0, stdout }),
+        (err: { code: number; stdout: string }) => err,
+      );
+      expect(child.code).toBe(3);
+      const rpcUrl = child.stdout.trim();
+      expect(rpcUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const answer = await fetch(rpcUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}',
+      }).then(
+        () => "answered",
+        () => "refused",
+      );
+      expect(answer).toBe("refused");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("keeps roots and contract addresses across a stop and a start from the same data folder", async () => {
