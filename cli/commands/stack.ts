@@ -15,7 +15,7 @@ import { evaluatePredicate } from "../../core/query.js";
 import { encodeRecord, type RecordInput } from "../../core/record.js";
 import { getSchema } from "../../core/schema.js";
 import { syntheticRecordRows } from "../../core/synthetic.js";
-import { anchorNewRecords, anchorPending } from "../../issuer/anchor.js";
+import { anchorNewRecords } from "../../issuer/anchor.js";
 import { readImportFile } from "../../issuer/import-file.js";
 import { Vault } from "../../issuer/vault.js";
 import { loadOrCreateClientKeyFile } from "../../server/api-keys.js";
@@ -238,5 +238,4 @@ async function bootstrapIssuer(
   for (const o of outcomes) {
     print(`issuer: root ${o.root} (${o.size} records) ${o.outcome} on chain ${chain.chainId}`);
   }
-  if (outcomes.length === 0) await anchorPending(vault, chain.registry);
 }
