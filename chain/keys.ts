@@ -3,11 +3,9 @@
  * account at once, and never kept as text, logged, or written anywhere but the file they came
  * from. Error messages name the variable or file, never the value.
  */
-import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { ChainError, ErrorCode } from "../core/errors.js";
-import { fileExists } from "../core/files.js";
+import { createPrivateFile, PrivateFileError, readPrivateFile } from "../core/files.js";
 
 const PRIVATE_KEY = /^(0x)?[0-9a-fA-F]{64}$/;
 
@@ -42,17 +40,15 @@ export async function readKeyFile(path: string): Promise<Signer> {
   const source = `key file ${path}`;
   let text: string;
   try {
-    const info = await stat(path);
-    if ((info.mode & 0o077) !== 0) {
+    text = await readPrivateFile(path);
+  } catch (err) {
+    if (err instanceof PrivateFileError && err.reason === "shared") {
       throw new ChainError(
         ErrorCode.CHAIN_CONFIG,
         `${source} is readable by other users: chmod 600 it`,
-        { details: { source, mode: (info.mode & 0o777).toString(8) } },
+        { details: { source, mode: err.mode } },
       );
     }
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    if (err instanceof ChainError) throw err;
     throw new ChainError(ErrorCode.CHAIN_CONFIG, `cannot read ${source}`, {
       details: { source },
       cause: err,
@@ -85,15 +81,6 @@ export async function signerFromEnv(
  * 0600 (for the local node's admin and issuer, which exist only on this machine).
  */
 export async function loadOrCreateKeyFile(path: string): Promise<Signer> {
-  if (!(await fileExists(path))) {
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    // "wx": never overwrite a key another process has just written.
-    await writeFile(path, `${generatePrivateKey()}\n`, { mode: 0o600, flag: "wx" }).catch(
-      (err: NodeJS.ErrnoException) => {
-        if (err.code !== "EEXIST") throw err;
-      },
-    );
-    await chmod(path, 0o600);
-  }
+  await createPrivateFile(path, `${generatePrivateKey()}\n`);
   return readKeyFile(path);
 }

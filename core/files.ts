@@ -1,7 +1,7 @@
 /** Small file helpers shared by every part that writes durable files. */
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { access, mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { access, chmod, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { createInterface } from "node:readline";
 
@@ -86,4 +86,55 @@ export async function* readJsonLines(
     }
     yield { line, value };
   }
+}
+
+/** Why {@link readPrivateFile} refused a file. */
+export class PrivateFileError extends Error {
+  override readonly name = "PrivateFileError";
+  constructor(
+    /** `shared`: group or others have some permission; `unreadable`: missing or not readable. */
+    readonly reason: "shared" | "unreadable",
+    /** The file's permission bits, octal (for `shared`). */
+    readonly mode: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      reason === "shared" ? `readable by other users (mode ${mode})` : "cannot be read",
+      options,
+    );
+  }
+}
+
+/**
+ * The content of a file that holds a secret (a key), refused unless only its owner has any
+ * permission on it. Callers turn a {@link PrivateFileError} into their own error code.
+ */
+export async function readPrivateFile(path: string): Promise<string> {
+  let mode: number;
+  try {
+    mode = (await stat(path)).mode;
+  } catch (err) {
+    throw new PrivateFileError("unreadable", undefined, { cause: err });
+  }
+  if ((mode & 0o077) !== 0) throw new PrivateFileError("shared", (mode & 0o777).toString(8));
+  try {
+    return await readFile(path, "utf8");
+  } catch (err) {
+    throw new PrivateFileError("unreadable", undefined, { cause: err });
+  }
+}
+
+/**
+ * Writes `content` to a new file of mode 0600 (its folder made 0700) unless `path` exists; a
+ * file another process has just written is kept, never overwritten.
+ */
+export async function createPrivateFile(path: string, content: string): Promise<void> {
+  if (await fileExists(path)) return;
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await writeFile(path, content, { mode: 0o600, flag: "wx" }).catch(
+    (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EEXIST") throw err;
+    },
+  );
+  await chmod(path, 0o600);
 }

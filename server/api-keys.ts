@@ -6,10 +6,9 @@
  * start in the data folder (mode 0600); only its hash is kept in memory.
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { rm } from "node:fs/promises";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
-import { fileExists } from "../core/files.js";
+import { createPrivateFile, fileExists, PrivateFileError, readPrivateFile } from "../core/files.js";
 import type { ApiKeyRecord, ApiKeyRole, VerifierStore } from "../verifier/store.js";
 
 /** Who a request comes from. */
@@ -87,47 +86,33 @@ export function presentedKey(headers: {
 }
 
 async function readSecretFile(path: string, what: string): Promise<string> {
+  const variable = { variable: "CROSSPROOF_ADMIN_API_KEY_FILE" };
+  let text: string;
   try {
-    const info = await stat(path);
-    if ((info.mode & 0o077) !== 0) {
+    text = (await readPrivateFile(path)).trim();
+  } catch (err) {
+    if (err instanceof PrivateFileError && err.reason === "shared") {
       throw new CrossproofError(
         ErrorCode.CONFIG_INVALID,
         `${what} ${path} is readable by other users: chmod 600 it`,
-        { details: { variable: "CROSSPROOF_ADMIN_API_KEY_FILE" } },
+        { details: variable },
       );
     }
-    const text = (await readFile(path, "utf8")).trim();
-    if (text.length < 32) {
-      throw new CrossproofError(
-        ErrorCode.CONFIG_INVALID,
-        `${what} ${path} holds under 32 characters`,
-        {
-          details: { variable: "CROSSPROOF_ADMIN_API_KEY_FILE" },
-        },
-      );
-    }
-    return text;
-  } catch (err) {
-    if (err instanceof CrossproofError) throw err;
     throw new CrossproofError(ErrorCode.CONFIG_INVALID, `cannot read ${what} ${path}`, {
-      details: { variable: "CROSSPROOF_ADMIN_API_KEY_FILE" },
+      details: variable,
       cause: err,
     });
   }
-}
-
-/** Writes `text` to a new file of mode 0600 unless one exists; returns the file's content. */
-async function createSecretFile(path: string, text: string, what: string): Promise<string> {
-  if (!(await fileExists(path))) {
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    await writeFile(path, `${text}\n`, { mode: 0o600, flag: "wx" }).catch(
-      (err: NodeJS.ErrnoException) => {
-        if (err.code !== "EEXIST") throw err;
+  if (text.length < 32) {
+    throw new CrossproofError(
+      ErrorCode.CONFIG_INVALID,
+      `${what} ${path} holds under 32 characters`,
+      {
+        details: variable,
       },
     );
-    await chmod(path, 0o600);
   }
-  return readSecretFile(path, what);
+  return text;
 }
 
 /**
@@ -139,11 +124,8 @@ export async function loadAdminKey(env: NodeJS.ProcessEnv, defaultPath: string):
   if (value !== undefined) return value;
   const file = env.CROSSPROOF_ADMIN_API_KEY_FILE || undefined;
   if (file !== undefined) return readSecretFile(file, "admin key file");
-  return createSecretFile(
-    defaultPath,
-    `cpk-admin.${randomBytes(32).toString("base64url")}`,
-    "admin key file",
-  );
+  await createPrivateFile(defaultPath, `cpk-admin.${randomBytes(32).toString("base64url")}\n`);
+  return readSecretFile(defaultPath, "admin key file");
 }
 
 /**
@@ -167,8 +149,8 @@ export async function loadOrCreateClientKeyFile(
   }
   const { record, key } = newClientKey(name);
   await store.putApiKey(record);
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  await writeFile(path, `${key}\n`, { mode: 0o600 });
-  await chmod(path, 0o600);
+  // The old file held a key that no longer works: replace it.
+  await rm(path, { force: true });
+  await createPrivateFile(path, `${key}\n`);
   return key;
 }

@@ -4,11 +4,11 @@
  * vault gets synthetic credit reports anchored on first start, the verifier service with a
  * sample creditworthiness policy and a client key, and the holder's prover service.
  */
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { type ChainConnection, openChain } from "../../chain/connect.js";
 import { CrossproofError, ErrorCode } from "../../core/errors.js";
-import { fileExists } from "../../core/files.js";
+import { createPrivateFile, fileExists } from "../../core/files.js";
 import type { CrossproofLogger } from "../../core/log.js";
 import { vaultPath, verifierPaths } from "../../core/paths.js";
 import { evaluatePredicate } from "../../core/query.js";
@@ -222,10 +222,8 @@ async function bootstrapIssuer(
   if (vault.recordIds({ schema: schema.id, limit: 1 }).length === 0) {
     const source = syntheticSourcePath(config.dataDir);
     if (!(await fileExists(source))) {
-      await mkdir(dirname(source), { recursive: true, mode: 0o700 });
       const rows = syntheticRecordRows({ count: options.records, seed: options.seed });
-      await writeFile(source, rows.map((r) => `${JSON.stringify(r)}\n`).join(""), { mode: 0o600 });
-      await chmod(source, 0o600);
+      await createPrivateFile(source, rows.map((r) => `${JSON.stringify(r)}\n`).join(""));
     }
     const started = performance.now();
     const rows = await readImportFile(source, schema);
