@@ -26,11 +26,7 @@ import {
   startVerifierService,
   type VerifierService,
 } from "../../server/services.js";
-import {
-  type PolicyDefinition,
-  parsePolicyDefinition,
-  resolveQuery,
-} from "../../verifier/policy.js";
+import { type PolicyDefinition, resolveQuery } from "../../verifier/policy.js";
 
 /** The id of the sample policy `crossproof start` creates. */
 export const SAMPLE_POLICY_ID = "pilot-credit-v1";
@@ -95,6 +91,10 @@ export async function pickApplicants(
       { cause: err },
     );
   }
+  // Each applicant's challenge binds its own subject, which its own record always matches: the
+  // rest of the policy decides, and it is the same for everyone (resolved once).
+  const { subject: _, ...unbound } = policy;
+  const { predicates } = resolveQuery(unbound, k, now, undefined).compiled;
   const eligible: Applicant[] = [];
   let ineligible: Applicant | undefined;
   for (const line of text.split("\n")) {
@@ -102,9 +102,7 @@ export async function pickApplicants(
     const { recordId, ...record } = JSON.parse(line) as RecordInput & { recordId: string };
     const slots = encodeRecord(schema, record);
     const subjectId = record.subjectId as string;
-    const hash = slots[schema.slotOf.get("subjectId") ?? 0] as bigint;
-    const query = resolveQuery(policy, k, now, hash);
-    const meets = query.compiled.predicates.every((p) => evaluatePredicate(p, slots));
+    const meets = predicates.every((p) => evaluatePredicate(p, slots));
     if (meets) eligible.push({ recordId, subjectId });
     else ineligible ??= { recordId, subjectId };
     if (eligible.length >= 2 && ineligible) break;
@@ -190,7 +188,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       stored = await verifier.verifier.createPolicy(samplePolicy(issuer));
       print(`verifier: sample policy "${SAMPLE_POLICY_ID}" created`);
     }
-    const policy = parsePolicyDefinition(stored.definition, k);
+    const policy = stored.definition;
     const paths = verifierPaths(config.dataDir);
     await loadOrCreateClientKeyFile(verifier.store, verifier.auth, paths.clientKey, "demo client");
     const applicants = await pickApplicants(config.dataDir, policy, k);
