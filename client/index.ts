@@ -16,6 +16,7 @@ import { getSchema } from "../core/schema.js";
 import type {
   apiKeyCreatedResponse,
   apiKeyListResponse,
+  batchProofCheckResponse,
   batchVerificationResponse,
   challengeResponse,
   circuitDetailResponse,
@@ -42,6 +43,7 @@ export type CircuitView = z.output<typeof circuitDetailResponse>;
 export type CircuitList = z.output<typeof circuitListResponse>;
 export type VerificationKeyView = z.output<typeof verificationKeyResponse>;
 export type ProofCheckView = z.output<typeof proofCheckResponse>;
+export type BatchProofCheck = z.output<typeof batchProofCheckResponse>;
 export type Readiness = z.output<typeof readinessResponse>;
 export type ApiKeyCreated = z.output<typeof apiKeyCreatedResponse>;
 export type ApiKeyList = z.output<typeof apiKeyListResponse>;
@@ -201,6 +203,15 @@ export class VerifierClient {
     bundle: { proof: unknown; publicSignals: unknown },
   ): Promise<ProofCheckView> {
     return this.#http.request("POST", `/v1/circuits/${encodeURIComponent(name)}/verify`, bundle);
+  }
+  /** Checks up to 64 Groth16 proofs against a circuit's key in one batch; results in order. */
+  checkProofs(
+    name: string,
+    bundles: readonly { proof: unknown; publicSignals: unknown }[],
+  ): Promise<BatchProofCheck> {
+    return this.#http.request("POST", `/v1/circuits/${encodeURIComponent(name)}/verify/batch`, {
+      items: bundles,
+    });
   }
 
   /** (admin) Creates a client API key; the key is in the answer, once. */

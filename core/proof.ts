@@ -17,9 +17,15 @@ const coordinate = decimal.refine(
   (s) => BigInt(s) < BASE_FIELD_MODULUS,
   "below the base field modulus",
 );
-const g1 = z.tuple([coordinate, coordinate, coordinate]);
+// Points in affine form, z = 1, as snarkjs writes them: one encoding per point (a projective
+// z ≠ 1 or the point at infinity is refused; no honest proof has either).
+const g1 = z.tuple([coordinate, coordinate, z.literal("1", 'affine: z must be "1"')]);
 const fq2 = z.tuple([coordinate, coordinate]);
-const g2 = z.tuple([fq2, fq2, fq2]);
+const g2 = z.tuple([
+  fq2,
+  fq2,
+  z.tuple([z.literal("1"), z.literal("0")], 'affine: z must be ["1", "0"]'),
+]);
 
 const proofSchema = z.strictObject({
   pi_a: g1,

@@ -10,6 +10,8 @@
  * | `CROSSPROOF_VERIFIER_PORT` | `8080` | the verifier service's port (0: any free port) |
  * | `CROSSPROOF_PROVER_PORT` | `8081` | the prover service's port (0: any free port) |
  * | `CROSSPROOF_VERIFY_WORKERS` | cores | verification worker threads |
+ * | `CROSSPROOF_BATCH_MAX_DELAY_MS` | `2` | longest a single verification waits to share a batch |
+ * | `CROSSPROOF_BATCH_MAX_SIZE` | `64` | most proofs checked in one pairing product |
  * | `CROSSPROOF_PROVER_WORKERS` | cores | proving worker threads |
  * | `CROSSPROOF_ADMIN_API_KEY` / `_FILE` | made on first start | the verifier's admin key |
  * | `CROSSPROOF_RATE_LIMIT` | `100` | requests per second per API key (0: no limit) |
@@ -31,6 +33,9 @@ export interface ServiceConfig {
   readonly verifierPort: number;
   readonly proverPort: number;
   readonly verifyWorkers: number;
+  /** Micro-batching: the longest wait for company, and the largest batch. */
+  readonly batchMaxDelayMs: number;
+  readonly batchMaxSize: number;
   readonly proverWorkers: number;
   /** The admin key, when configured (else made on first start in the data folder). */
   readonly adminApiKey: string | undefined;
@@ -93,6 +98,8 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
     verifierPort,
     proverPort,
     verifyWorkers: integer(env, "CROSSPROOF_VERIFY_WORKERS", cores, 1, 256),
+    batchMaxDelayMs: integer(env, "CROSSPROOF_BATCH_MAX_DELAY_MS", 2, 0, 1_000),
+    batchMaxSize: integer(env, "CROSSPROOF_BATCH_MAX_SIZE", 64, 1, 256),
     proverWorkers: integer(env, "CROSSPROOF_PROVER_WORKERS", cores, 1, 256),
     adminApiKey,
     rateLimit: integer(env, "CROSSPROOF_RATE_LIMIT", 100, 0, 1_000_000),

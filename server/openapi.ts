@@ -10,6 +10,8 @@ import {
   apiKeyCreatedResponse,
   apiKeyListResponse,
   apiKeyRequest,
+  batchProofCheckRequest,
+  batchProofCheckResponse,
   batchVerificationResponse,
   challengeRequest,
   challengeResponse,
@@ -63,6 +65,8 @@ const COMPONENTS: Record<string, [z.ZodType, "input" | "output"]> = {
   VerificationKey: [verificationKeyResponse, "output"],
   ProofCheckRequest: [proofCheckRequest, "input"],
   ProofCheck: [proofCheckResponse, "output"],
+  BatchProofCheckRequest: [batchProofCheckRequest, "input"],
+  BatchProofCheck: [batchProofCheckResponse, "output"],
   ApiKeyRequest: [apiKeyRequest, "input"],
   ApiKeyCreated: [apiKeyCreatedResponse, "output"],
   ApiKeyList: [apiKeyListResponse, "output"],
@@ -215,6 +219,19 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
       params: ["name"],
       body: "ProofCheckRequest",
       ok: ["200", "ProofCheck", "Whether the proof is valid"],
+      errors: { "404": "No such circuit (NOT_FOUND)" },
+    },
+  },
+  "/v1/circuits/{name}/verify/batch": {
+    post: {
+      summary: "Check up to 64 Groth16 proofs against a circuit's key, in one batch",
+      description:
+        "Each item is checked as by /verify; the well-formed ones share one pairing product " +
+        "(bad ones are found by bisection). Results in the order of the items.",
+      tag: "circuits",
+      params: ["name"],
+      body: "BatchProofCheckRequest",
+      ok: ["200", "BatchProofCheck", "One result per item"],
       errors: { "404": "No such circuit (NOT_FOUND)" },
     },
   },

@@ -13,6 +13,7 @@ import type { CrossproofLogger } from "../core/log.js";
 import { vaultPath, verifierPaths } from "../core/paths.js";
 import { Vault } from "../issuer/vault.js";
 import { ProverPool } from "../prover/pool.js";
+import { MicroBatcher } from "../verifier/micro-batch.js";
 import { VerifierPool } from "../verifier/pool.js";
 import { SqliteVerifierStore } from "../verifier/sqlite-store.js";
 import type { VerifierStore } from "../verifier/store.js";
@@ -89,13 +90,19 @@ export async function startVerifierService(options: {
     }, PURGE_EVERY_MS);
     purge.unref();
     started.push({ close: async () => clearInterval(purge) });
-    const pool = await VerifierPool.start({ workers: config.verifyWorkers });
-    started.push(pool);
     const metrics = new VerifierMetrics();
+    const pool = await VerifierPool.start({
+      workers: config.verifyWorkers,
+      onBatch: metrics.observeBatch,
+    });
+    started.push(pool);
     const verifier = new Verifier({
       store,
       roots,
-      checker: pool,
+      checker: new MicroBatcher(pool, {
+        maxDelayMs: config.batchMaxDelayMs,
+        maxBatch: config.batchMaxSize,
+      }),
       circuits,
       onVerdict: metrics.observe,
     });

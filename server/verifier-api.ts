@@ -56,6 +56,11 @@ export const proofCheckRequest = z
   .object({ proof: z.unknown(), publicSignals: z.unknown() })
   .describe("A Groth16 proof and its public signals, as snarkjs writes them");
 
+/** `POST /v1/circuits/{name}/verify/batch` */
+export const batchProofCheckRequest = z.strictObject({
+  items: z.array(proofCheckRequest).min(1).max(MAX_BATCH),
+});
+
 /** `POST /v1/api-keys` */
 export const apiKeyRequest = z.strictObject({ name: z.string().min(1).max(100) });
 
@@ -194,6 +199,10 @@ export const verificationKeyResponse = z
 export const proofCheckResponse = z.strictObject({
   valid: z.boolean(),
   reasons: z.array(failedCheck),
+});
+
+export const batchProofCheckResponse = z.strictObject({
+  results: z.array(proofCheckResponse),
 });
 
 export const rootResponse = z.strictObject({

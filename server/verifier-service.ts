@@ -10,7 +10,8 @@
  * - `GET /v1/receipts/{id}`
  * - `GET /v1/roots/{root}`: a root's status in the registry
  * - `GET /v1/circuits`, `GET /v1/circuits/{name}`, `GET /v1/circuits/{name}/verification-key`,
- *   `POST /v1/circuits/{name}/verify` (any Groth16 proof against the circuit's key)
+ *   `POST /v1/circuits/{name}/verify` (any Groth16 proof against the circuit's key) and
+ *   `POST /v1/circuits/{name}/verify/batch` (up to 64 at once)
  * - `POST /v1/api-keys`, `GET /v1/api-keys`, `DELETE /v1/api-keys/{id}` (admin)
  * - `GET /healthz`, `GET /readyz`, `GET /metrics`, `GET /openapi.json`, `GET /docs`
  *
@@ -26,6 +27,7 @@ import type { RootCache } from "../chain/root-cache.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import { isFieldElement } from "../core/field.js";
 import type { CrossproofLogger } from "../core/log.js";
+import type { BatchStats } from "../verifier/batch-verify.js";
 import type { VerifierPool } from "../verifier/pool.js";
 import type { VerifierStore } from "../verifier/store.js";
 import type { Verdict, Verifier } from "../verifier/verifier.js";
@@ -43,6 +45,7 @@ import { apiDocsHtml, openApiDocument } from "./openapi.js";
 import {
   apiKeyJson,
   apiKeyRequest,
+  batchProofCheckRequest,
   batchVerificationRequest,
   challengeJson,
   challengeRequest,
@@ -89,6 +92,17 @@ export class VerifierMetrics {
     help: "Proof checks waiting for a verification worker",
     registers: [this.registry],
   });
+  readonly batchSize = new Histogram({
+    name: "crossproof_verifier_batch_size",
+    help: "Proofs per batched pairing check sent to a verification worker",
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    registers: [this.registry],
+  });
+  readonly pairingChecks = new Counter({
+    name: "crossproof_verifier_pairing_checks_total",
+    help: "Pairing-product checks run by the workers (more than batches when bisection looks for bad proofs)",
+    registers: [this.registry],
+  });
   readonly workers = new Gauge({
     name: "crossproof_verifier_pool_workers",
     help: "Live verification worker threads",
@@ -109,6 +123,12 @@ export class VerifierMetrics {
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "crossproof_verifier_" });
   }
+
+  /** Counts one batch (wire to the pool's `onBatch`). */
+  observeBatch = (size: number, stats: BatchStats): void => {
+    this.batchSize.observe(size);
+    this.pairingChecks.inc(stats.pairingChecks);
+  };
 
   /** Counts one verdict (wire to the verifier's `onVerdict`). */
   observe = (verdict: Verdict, seconds: number): void => {
@@ -294,6 +314,14 @@ export function createVerifierApp(options: VerifierAppOptions): Koa {
     ctx.body = proofCheckJson(
       await verifier.checkProof(ctx.params.name as string, ctx.request.body),
     );
+  });
+  router.post("/v1/circuits/:name/verify/batch", async (ctx) => {
+    const name = ctx.params.name as string;
+    verifier.circuit(name); // 404 before the body is read for an unknown circuit
+    const body = parseBody(batchProofCheckRequest, ctx.request.body);
+    ctx.body = {
+      results: (await verifier.checkProofs(name, body.items)).map(proofCheckJson),
+    };
   });
 
   router.post("/v1/api-keys", adminOnly, async (ctx) => {

@@ -1,16 +1,19 @@
 /**
- * The verifier's worker pool (piscina): the group checks and the Groth16 pairing check of each
- * proof run on worker threads, each with its own single-threaded BN254 curve, so the event loop
- * keeps answering requests while proofs are checked. The queue is bounded: past it a check is
- * refused at once with `QUEUE_FULL` (503, `Retry-After`), nothing decided.
+ * The verifier's worker pool (piscina): batches of proofs are checked on worker threads, each
+ * with its own mcl-wasm curve (`batch-verify.ts`), so the event loop keeps answering requests
+ * while proofs are checked. The queue is bounded: past it a check is refused at once with
+ * `QUEUE_FULL` (503, `Retry-After`), nothing decided. Single checks reach it through the
+ * micro-batcher (`micro-batch.ts`).
  */
+import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import type { VerificationKey } from "../core/artifacts.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import type { ProofBundle } from "../core/proof.js";
-import type { VerifyOutcome, VerifyTask } from "./verify-worker.js";
+import type { BatchStats } from "./batch-verify.js";
+import type { VerifyOutcome, VerifyTask, VerifyTaskResult } from "./verify-worker.js";
 
 export type { VerifyOutcome } from "./verify-worker.js";
 
@@ -20,14 +23,31 @@ const WORKER_ENTRY = fileURLToPath(new URL("./verify-worker-entry.js", import.me
 export interface ProofChecker {
   /** Group and pairing checks of a bundle whose shape and ranges are already checked. */
   check(verificationKey: VerificationKey, bundle: ProofBundle): Promise<VerifyOutcome>;
+  /** The same for many bundles of one circuit at once; outcomes in order. */
+  checkMany(
+    verificationKey: VerificationKey,
+    bundles: readonly ProofBundle[],
+  ): Promise<VerifyOutcome[]>;
+}
+
+/** Something that checks a batch in one piece of work (the pool; tests may give another). */
+export interface BatchRunner {
+  /** Batches that can run at once. */
+  readonly workers: number;
+  checkBatch(
+    verificationKey: VerificationKey,
+    bundles: readonly ProofBundle[],
+  ): Promise<VerifyOutcome[]>;
 }
 
 /** Options of {@link VerifierPool.start}. */
 export interface VerifierPoolOptions {
   /** Worker threads (default: `os.availableParallelism()`). */
   readonly workers?: number;
-  /** Checks that may wait for a worker (default 256 × workers). */
+  /** Batches that may wait for a worker (default 64 × workers). */
   readonly maxQueue?: number;
+  /** Called after each batch with its size and the pairing work it took (for metrics). */
+  readonly onBatch?: (size: number, stats: BatchStats) => void;
 }
 
 /** A snapshot for readiness and metrics. */
@@ -38,12 +58,21 @@ export interface VerifierPoolStats {
 }
 
 /** A pool of verification workers. */
-export class VerifierPool implements ProofChecker {
-  readonly #piscina: Piscina<VerifyTask, VerifyOutcome>;
+export class VerifierPool implements BatchRunner {
+  readonly #piscina: Piscina<VerifyTask, VerifyTaskResult>;
+  readonly #keyIds = new WeakMap<VerificationKey, string>();
+  readonly #onBatch: ((size: number, stats: BatchStats) => void) | undefined;
+  readonly workers: number;
   #closed = false;
 
-  private constructor(workers: number, maxQueue: number) {
-    this.#piscina = new Piscina<VerifyTask, VerifyOutcome>({
+  private constructor(
+    workers: number,
+    maxQueue: number,
+    onBatch: ((size: number, stats: BatchStats) => void) | undefined,
+  ) {
+    this.workers = workers;
+    this.#onBatch = onBatch;
+    this.#piscina = new Piscina<VerifyTask, VerifyTaskResult>({
       filename: WORKER_ENTRY,
       minThreads: workers,
       maxThreads: workers,
@@ -55,15 +84,15 @@ export class VerifierPool implements ProofChecker {
   }
 
   /**
-   * Starts the workers and waits until each has loaded snarkjs and built its curve, so the first
-   * verification does not pay for it (≈ 1 s).
+   * Starts the workers and waits until each has loaded mcl-wasm, so the first verification does
+   * not pay for it.
    */
   static async start(options: VerifierPoolOptions = {}): Promise<VerifierPool> {
     const workers = options.workers ?? availableParallelism();
     if (!Number.isInteger(workers) || workers < 1) {
       throw new RangeError(`workers must be a positive integer, not ${workers}`);
     }
-    const pool = new VerifierPool(workers, options.maxQueue ?? 256 * workers);
+    const pool = new VerifierPool(workers, options.maxQueue ?? 64 * workers, options.onBatch);
     try {
       // One warm-up per worker: each takes a thread for its whole length, so they spread.
       await Promise.all(
@@ -84,15 +113,20 @@ export class VerifierPool implements ProofChecker {
     };
   }
 
-  async check(verificationKey: VerificationKey, bundle: ProofBundle): Promise<VerifyOutcome> {
+  /** Check `bundles` (one circuit) as one batch on one worker; outcomes in order. */
+  async checkBatch(
+    verificationKey: VerificationKey,
+    bundles: readonly ProofBundle[],
+  ): Promise<VerifyOutcome[]> {
     if (this.#closed) {
       throw new CrossproofError(ErrorCode.SERVICE_UNAVAILABLE, "the verifier is shutting down");
     }
+    let result: VerifyTaskResult;
     try {
-      return await this.#piscina.run({
+      result = await this.#piscina.run({
+        keyId: this.#keyId(verificationKey),
         verificationKey,
-        proof: bundle.proof,
-        publicSignals: bundle.publicSignals,
+        items: bundles,
       });
     } catch (err) {
       if (err instanceof Error && /queue is at limit/i.test(err.message)) {
@@ -104,6 +138,18 @@ export class VerifierPool implements ProofChecker {
         cause: err,
       });
     }
+    this.#onBatch?.(bundles.length, result.stats);
+    return [...result.outcomes];
+  }
+
+  /** A stable id of a key, so each worker prepares it once. */
+  #keyId(verificationKey: VerificationKey): string {
+    let id = this.#keyIds.get(verificationKey);
+    if (!id) {
+      id = createHash("sha256").update(JSON.stringify(verificationKey)).digest("hex");
+      this.#keyIds.set(verificationKey, id);
+    }
+    return id;
   }
 
   /** Finishes the checks under way and ends the workers. */

@@ -34,7 +34,7 @@ import {
   resolveQuery,
   type StoredPolicy,
 } from "./policy.js";
-import type { ProofChecker } from "./pool.js";
+import type { ProofChecker, VerifyOutcome } from "./pool.js";
 import { type FailedCheck, failed, Reason } from "./reasons.js";
 import type { ChallengeRecord, Receipt, VerifierStore } from "./store.js";
 
@@ -70,6 +70,19 @@ export interface VerifierOptions {
   readonly now?: () => Date;
   /** Called with each verdict and how long it took (metrics). */
   readonly onVerdict?: (verdict: Verdict, seconds: number) => void;
+}
+
+/** A presentation that passed checks 1–4, waiting for its pairing check. */
+interface Screened {
+  readonly definition: StoredPolicy["definition"];
+  readonly challenge: ChallengeRecord;
+  readonly bundle: ProofBundle;
+  readonly root: bigint;
+  readonly disclosedSignals: readonly bigint[];
+  readonly issuer: string | null;
+  /** Problems found by checks 3 and 4 (a refusal still consumes the challenge). */
+  readonly reasons: readonly FailedCheck[];
+  readonly clientId: string;
 }
 
 /** Most presentations in one batch request. */
@@ -211,25 +224,87 @@ export class Verifier {
    * Verifies one presentation `{challengeId, proof, publicSignals}` (untrusted JSON) against a
    * policy. `NOT_FOUND` for an unknown policy; `REGISTRY_UNAVAILABLE`, `QUEUE_FULL`,
    * `VERIFY_FAILED` or `STORE_UNAVAILABLE` when a check could not be completed (nothing consumed).
+   * The pairing check shares a batch with other verifications under way (`micro-batch.ts`).
    */
   async verify(policyId: string, presentation: unknown, clientId: string): Promise<Verdict> {
     const started = performance.now();
     const policy = await this.policy(policyId);
-    const verdict = await this.#verify(policy, presentation, clientId);
+    const screened = await this.#screen(policy, presentation, clientId);
+    const verdict =
+      "verdict" in screened
+        ? screened.verdict
+        : await this.#decide(
+            screened,
+            await this.#checker.check(this.#query.verificationKey, screened.bundle),
+          );
     this.#onVerdict?.(verdict, (performance.now() - started) / 1000);
     return verdict;
   }
 
-  async #verify(policy: StoredPolicy, presentation: unknown, clientId: string): Promise<Verdict> {
+  /**
+   * Verifies up to {@link MAX_BATCH} presentations; one result per item, in order: a verdict, or
+   * the error that kept it from being decided. The items that pass checks 1–4 go to the workers
+   * together, as batches of one pairing product each.
+   */
+  async verifyBatch(
+    items: readonly { readonly policyId: string; readonly presentation: unknown }[],
+    clientId: string,
+  ): Promise<(Verdict | CrossproofError)[]> {
+    const started = performance.now();
+    const settle = <T>(s: PromiseSettledResult<T>): T | CrossproofError => {
+      if (s.status === "fulfilled") return s.value;
+      if (s.reason instanceof CrossproofError) return s.reason;
+      throw s.reason;
+    };
+    const screened = (
+      await Promise.allSettled(
+        items.map(async (item) =>
+          this.#screen(await this.policy(item.policyId), item.presentation, clientId),
+        ),
+      )
+    ).map(settle);
+    const pending = screened.filter((s): s is Screened => !(s instanceof Error) && "bundle" in s);
+    let outcomes: VerifyOutcome[] | CrossproofError;
+    try {
+      outcomes = await this.#checker.checkMany(
+        this.#query.verificationKey,
+        pending.map((p) => p.bundle),
+      );
+    } catch (err) {
+      if (!(err instanceof CrossproofError)) throw err;
+      outcomes = err;
+    }
+    const decided = await Promise.allSettled(
+      screened.map(async (s) => {
+        if (s instanceof Error) throw s;
+        if ("verdict" in s) return s.verdict;
+        if (outcomes instanceof Error) throw outcomes;
+        return this.#decide(s, outcomes[pending.indexOf(s)] as VerifyOutcome);
+      }),
+    );
+    const results = decided.map(settle);
+    const seconds = (performance.now() - started) / 1000;
+    for (const r of results) if (!(r instanceof Error)) this.#onVerdict?.(r, seconds);
+    return results;
+  }
+
+  /**
+   * Checks 1–4 of one presentation: a refusal (stored with its receipt) when one fails, else
+   * what the pairing check's outcome is needed for.
+   */
+  async #screen(
+    policy: StoredPolicy,
+    presentation: unknown,
+    clientId: string,
+  ): Promise<{ readonly verdict: Verdict } | Screened> {
     const { definition } = policy;
     const refuse = async (
       reasons: FailedCheck[],
       challengeId: string | null,
-      root: bigint | null = null,
-    ): Promise<Verdict> => {
-      const receipt = this.#receipt(definition.id, challengeId, root, null, reasons, clientId);
+    ): Promise<{ verdict: Verdict }> => {
+      const receipt = this.#receipt(definition.id, challengeId, null, null, reasons, clientId);
       await this.#store.insertReceipt(receipt);
-      return { verified: false, reasons, disclosed: {}, receipt };
+      return { verdict: { verified: false, reasons, disclosed: {}, receipt } };
     };
 
     // 1. Shape and ranges.
@@ -277,57 +352,65 @@ export class Verifier {
     const status = await this.#roots.lookupRoot(signals.root);
     reasons.push(...rootProblems(status, definition, challenge.schemaId, now));
 
-    // 5. Points and pairings, off the event loop, only for what passed everything else.
-    if (reasons.length === 0) {
-      const outcome = await this.#checker.check(this.#query.verificationKey, bundle);
-      if ("malformed" in outcome)
-        reasons.push(failed(Reason.MALFORMED, `malformed proof: ${outcome.malformed}`));
-      else if (!outcome.valid) reasons.push(failed(Reason.PROOF_INVALID));
-    }
+    const screened: Screened = {
+      definition,
+      challenge,
+      bundle,
+      root: signals.root,
+      disclosedSignals: signals.disclosed,
+      issuer: status?.issuer ?? null,
+      reasons,
+      clientId,
+    };
+    // 5 (points and pairings) only for what passed everything else.
+    return reasons.length === 0 ? screened : { verdict: await this.#decide(screened, null) };
+  }
 
-    // Consume the challenge and store the receipt, atomically.
+  /**
+   * The verdict of a screened presentation, given the outcome of its pairing check (null when an
+   * earlier check failed): consume the challenge and store the receipt, atomically.
+   */
+  async #decide(screened: Screened, outcome: VerifyOutcome | null): Promise<Verdict> {
+    const { definition, challenge, clientId } = screened;
+    const reasons = [...screened.reasons];
+    if (outcome && "malformed" in outcome) {
+      reasons.push(failed(Reason.MALFORMED, `malformed proof: ${outcome.malformed}`));
+    } else if (outcome && !outcome.valid) {
+      reasons.push(failed(Reason.PROOF_INVALID));
+    }
     const receipt = this.#receipt(
       definition.id,
-      challengeId,
-      signals.root,
-      status?.issuer ?? null,
+      challenge.id,
+      screened.root,
+      screened.issuer,
       reasons,
       clientId,
     );
-    const consumed = await this.#store.consumeChallenge(challengeId, receipt);
+    const consumed = await this.#store.consumeChallenge(challenge.id, receipt);
     if (consumed !== "consumed") {
       const lost = [
         failed(consumed === "expired" ? Reason.CHALLENGE_EXPIRED : Reason.CHALLENGE_CONSUMED),
       ];
-      return refuse(lost, challengeId, signals.root);
+      const refusal = this.#receipt(
+        definition.id,
+        challenge.id,
+        screened.root,
+        null,
+        lost,
+        clientId,
+      );
+      await this.#store.insertReceipt(refusal);
+      return { verified: false, reasons: lost, disclosed: {}, receipt: refusal };
     }
     const schema = getSchema(definition.schema);
     return {
       verified: receipt.verified,
       reasons,
       disclosed: receipt.verified
-        ? decodeDisclosed(schema, challenge.predicates, signals.disclosed)
+        ? decodeDisclosed(schema, challenge.predicates, screened.disclosedSignals)
         : {},
       receipt,
     };
-  }
-
-  /**
-   * Verifies up to {@link MAX_BATCH} presentations, concurrently; one result per item, in order:
-   * a verdict, or the error that kept it from being decided.
-   */
-  async verifyBatch(
-    items: readonly { readonly policyId: string; readonly presentation: unknown }[],
-    clientId: string,
-  ): Promise<(Verdict | CrossproofError)[]> {
-    const settled = await Promise.allSettled(
-      items.map((item) => this.verify(item.policyId, item.presentation, clientId)),
-    );
-    return settled.map((s) => {
-      if (s.status === "fulfilled") return s.value;
-      if (s.reason instanceof CrossproofError) return s.reason;
-      throw s.reason;
-    });
   }
 
   /**
@@ -335,24 +418,47 @@ export class Verifier {
    * key: shape, ranges, points, pairings. Says nothing about roots, challenges or policies.
    */
   async checkProof(circuit: string, json: unknown): Promise<ProofCheck> {
+    const [check] = await this.#checkProofs(circuit, [json], false);
+    return check as ProofCheck;
+  }
+
+  /** {@link checkProof} for up to {@link MAX_BATCH} proofs of one circuit, checked together. */
+  checkProofs(circuit: string, jsons: readonly unknown[]): Promise<ProofCheck[]> {
+    return this.#checkProofs(circuit, jsons, true);
+  }
+
+  async #checkProofs(
+    circuit: string,
+    jsons: readonly unknown[],
+    together: boolean,
+  ): Promise<ProofCheck[]> {
     const release = this.circuit(circuit);
-    let bundle: ProofBundle;
-    try {
-      bundle = parseProofBundle(json, release.verificationKey.nPublic);
-    } catch (err) {
-      if (!(err instanceof CrossproofError)) throw err;
-      return { valid: false, reasons: [failed(Reason.MALFORMED, err.message)] };
-    }
-    const outcome = await this.#checker.check(release.verificationKey, bundle);
-    if ("malformed" in outcome) {
-      return {
-        valid: false,
-        reasons: [failed(Reason.MALFORMED, `malformed proof: ${outcome.malformed}`)],
-      };
-    }
-    return outcome.valid
-      ? { valid: true, reasons: [] }
-      : { valid: false, reasons: [failed(Reason.PROOF_INVALID)] };
+    const checks: (ProofCheck | ProofBundle)[] = jsons.map((json) => {
+      try {
+        return parseProofBundle(json, release.verificationKey.nPublic);
+      } catch (err) {
+        if (!(err instanceof CrossproofError)) throw err;
+        return { valid: false, reasons: [failed(Reason.MALFORMED, err.message)] };
+      }
+    });
+    const bundles = checks.filter((c): c is ProofBundle => "proof" in c);
+    const vk = release.verificationKey;
+    const outcomes = together
+      ? await this.#checker.checkMany(vk, bundles)
+      : await Promise.all(bundles.map((b) => this.#checker.check(vk, b)));
+    return checks.map((c) => {
+      if (!("proof" in c)) return c;
+      const outcome = outcomes[bundles.indexOf(c)] as VerifyOutcome;
+      if ("malformed" in outcome) {
+        return {
+          valid: false,
+          reasons: [failed(Reason.MALFORMED, `malformed proof: ${outcome.malformed}`)],
+        };
+      }
+      return outcome.valid
+        ? { valid: true, reasons: [] }
+        : { valid: false, reasons: [failed(Reason.PROOF_INVALID)] };
+    });
   }
 
   #receipt(

@@ -1,45 +1,54 @@
 /**
  * The verification task of the verifier's worker pool (`verifier/pool.ts`), run by piscina in a
- * worker thread through `verify-worker-entry.js`: the group checks and the Groth16 pairing
- * check of one proof whose shape and ranges the calling thread has already checked, on this
- * worker's single-threaded curve.
- *
- * Only type imports and modules without run-time imports of snarkjs are imported statically
- * here: snarkjs must be loaded through `core/snarkjs-worker-runtime.ts` (see there).
+ * worker thread through `verify-worker-entry.js`: a batch of proofs of one circuit checked with
+ * one pairing product on this worker's mcl-wasm curve (`batch-verify.ts`), each item validated
+ * first as a single proof would be.
  */
 import type { VerificationKey } from "../core/artifacts.js";
-import type { Groth16Proof } from "../core/proof.js";
-import { proofPointProblem } from "../core/proof-points.js";
-import { loadWorkerSnarkjs } from "../core/snarkjs-worker-runtime.js";
+import {
+  type BatchStats,
+  type ItemOutcome,
+  initBn254,
+  PreparedKey,
+  verifyBatch,
+} from "./batch-verify.js";
 
-/** One proof to check. */
+/** Proofs of one circuit to check together. */
 export interface VerifyTask {
+  /** Names `verificationKey` for this worker's cache of prepared keys. */
+  readonly keyId: string;
   readonly verificationKey: VerificationKey;
-  readonly proof: Groth16Proof;
-  readonly publicSignals: readonly string[];
+  /** Untrusted `{proof, publicSignals}` values. */
+  readonly items: readonly unknown[];
 }
 
-/** The answer: the pairing check's verdict, or what is wrong with the points. */
-export type VerifyOutcome = { readonly valid: boolean } | { readonly malformed: string };
+/** The answer per item: the verdict, or what is wrong with it. */
+export type VerifyOutcome = ItemOutcome;
+
+/** Outcomes in the order of the task's items, and the pairing work done. */
+export interface VerifyTaskResult {
+  readonly outcomes: readonly VerifyOutcome[];
+  readonly stats: BatchStats;
+}
+
+/** Keys prepared by this worker, by id (a verifier serves a handful of circuits). */
+const keys = new Map<string, Promise<PreparedKey>>();
 
 /**
- * Load snarkjs and build this worker's curve (≈ 1 s): the pool runs it on every worker when it
- * starts, since piscina loads a worker's task module only with its first task.
+ * Load mcl-wasm in this worker: the pool runs it on every worker when it starts, since piscina
+ * loads a worker's task module only with its first task.
  */
 export async function warm(): Promise<void> {
-  await loadWorkerSnarkjs();
+  await initBn254();
 }
 
-/** Check one proof: points first, then the pairings. */
-export default async function verifyTask(task: VerifyTask): Promise<VerifyOutcome> {
-  const { snarkjs, curve } = await loadWorkerSnarkjs();
-  const problem = proofPointProblem(curve, task.proof);
-  if (problem) return { malformed: problem };
-  type Verify = typeof snarkjs.groth16.verify;
-  const valid = await snarkjs.groth16.verify(
-    task.verificationKey as unknown as Parameters<Verify>[0],
-    [...task.publicSignals],
-    task.proof as unknown as Parameters<Verify>[2],
-  );
-  return { valid };
+/** Check one batch. */
+export default async function verifyTask(task: VerifyTask): Promise<VerifyTaskResult> {
+  let key = keys.get(task.keyId);
+  if (!key) {
+    key = PreparedKey.from(task.verificationKey);
+    keys.set(task.keyId, key);
+    key.catch(() => keys.delete(task.keyId));
+  }
+  return verifyBatch(await key, task.items);
 }

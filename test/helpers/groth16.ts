@@ -1,0 +1,115 @@
+/**
+ * Groth16 proofs for tests: genuine `query` proofs, distinct valid ones made from them by
+ * re-randomisation (Groth16 proofs are malleable: anyone holding the verification key can), and
+ * points for forged ones (random points of G1 and G2, points of the twist outside G2).
+ */
+import * as snarkjs from "snarkjs";
+import { type CircuitRelease, loadCircuitRelease } from "../../core/artifacts.js";
+import type { Groth16Proof, ProofBundle } from "../../core/proof.js";
+import { g1FromJson, g2FromJson, initBn254, mcl } from "../../verifier/bn254.js";
+import { commit, queryInput } from "./fixtures.js";
+
+/** `count` genuine proofs of the release `query` circuit, one per challenge 100, 101, … */
+export async function genuineQueryProofs(
+  count: number,
+): Promise<{ release: CircuitRelease; bundles: ProofBundle[] }> {
+  const release = await loadCircuitRelease("query");
+  const c = commit();
+  const bundles: ProofBundle[] = [];
+  for (let i = 0; i < count; i++) {
+    const { proof, publicSignals } = await snarkjs.groth16.fullProve(
+      queryInput(c, [], BigInt(100 + i)),
+      release.paths.wasm,
+      release.paths.zkey,
+    );
+    bundles.push({ proof: proof as unknown as Groth16Proof, publicSignals });
+  }
+  return { release, bundles };
+}
+
+/** snarkjs's affine JSON of a G1 point. */
+export function g1Json(p: mcl.G1): [string, string, "1"] {
+  const [, x, y] = mcl.normalize(p).getStr(10).split(" ");
+  return [x as string, y as string, "1"];
+}
+
+/** snarkjs's affine JSON of a G2 point. */
+export function g2Json(p: mcl.G2): [[string, string], [string, string], ["1", "0"]] {
+  const [, x0, x1, y0, y1] = mcl.normalize(p).getStr(10).split(" ");
+  return [
+    [x0 as string, x1 as string],
+    [y0 as string, y1 as string],
+    ["1", "0"],
+  ];
+}
+
+function randomFr(): mcl.Fr {
+  const v = new mcl.Fr();
+  v.setByCSPRNG();
+  return v;
+}
+
+/** A random point of G1 (a random multiple of the generator). */
+export async function randomG1(): Promise<mcl.G1> {
+  await initBn254();
+  return mcl.mul(mcl.hashAndMapToG1("crossproof test"), randomFr());
+}
+
+/** A random point of G2. */
+export async function randomG2(): Promise<mcl.G2> {
+  await initBn254();
+  return mcl.mul(mcl.hashAndMapToG2("crossproof test"), randomFr());
+}
+
+/** A random point of the twist E'(Fp2) that is not in G2 (almost every point of it is not). */
+export async function randomTwistPointOutsideG2(): Promise<mcl.G2> {
+  await initBn254();
+  const b = mcl.div(fp2(3n, 0n), fp2(9n, 1n)); // the twist: y² = x³ + 3/(9 + u)
+  for (;;) {
+    const x = new mcl.Fp2();
+    const a = new mcl.Fp();
+    a.setByCSPRNG();
+    const c = new mcl.Fp();
+    c.setByCSPRNG();
+    x.set_a(a);
+    x.set_b(c);
+    const [isSquare, y] = mcl.squareRoot(mcl.add(mcl.mul(mcl.sqr(x), x), b));
+    if (!isSquare) continue;
+    const q = new mcl.G2();
+    q.setX(x);
+    q.setY(y);
+    q.setZ(fp2(1n, 0n));
+    if (q.isValid() && !q.isValidOrder()) return q;
+  }
+}
+
+function fp2(a: bigint, b: bigint): mcl.Fp2 {
+  const v = new mcl.Fp2();
+  v.setStr(`${a} ${b}`, 10);
+  return v;
+}
+
+/**
+ * Another valid proof of the same statement: A' = ρ·A, B' = ρ⁻¹·B + κ·δ, C' = C + κ·A' for
+ * random ρ, κ (e(A', B') = e(A, B) · e(κ·A', δ)).
+ */
+export async function rerandomize(
+  release: CircuitRelease,
+  bundle: ProofBundle,
+): Promise<ProofBundle> {
+  await initBn254();
+  const { proof } = bundle;
+  const a = g1FromJson(proof.pi_a) as mcl.G1;
+  const b = g2FromJson(proof.pi_b) as mcl.G2;
+  const c = g1FromJson(proof.pi_c) as mcl.G1;
+  const delta = g2FromJson(release.verificationKey.vk_delta_2) as mcl.G2;
+  const rho = randomFr();
+  const kappa = randomFr();
+  const a2 = mcl.mul(a, rho);
+  const b2 = mcl.add(mcl.mul(b, mcl.inv(rho)), mcl.mul(delta, kappa));
+  const c2 = mcl.add(c, mcl.mul(a2, kappa));
+  return {
+    proof: { ...proof, pi_a: g1Json(a2), pi_b: g2Json(b2), pi_c: g1Json(c2) },
+    publicSignals: [...bundle.publicSignals],
+  };
+}
