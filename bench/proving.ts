@@ -20,19 +20,14 @@ import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import * as snarkjs from "snarkjs";
 import { loadCircuitRelease } from "../core/artifacts.js";
-import { computeLeaf } from "../core/commitment.js";
 import type { Groth16Proof, ProofBundle } from "../core/proof.js";
-import { compileQuery } from "../core/query.js";
-import { encodeRecord } from "../core/record.js";
-import { getSchema } from "../core/schema.js";
 import { releaseSnarkjsCurve } from "../core/snarkjs-runtime.js";
-import { syntheticCreditReports } from "../core/synthetic.js";
-import { CommitmentTree } from "../core/tree.js";
 import { ProverPool } from "../prover/pool.js";
 import { queryShape } from "../prover/prove-query.js";
 import { buildQueryInput, type QueryWitness } from "../prover/query-input.js";
 import { verifyProof } from "../verifier/verify-proof.js";
-import { figure, printTable, writeResults } from "./report.js";
+import { figure, median, printTable, writeResults } from "./report.js";
+import { eligibleWitnesses } from "./witnesses.js";
 
 const { values } = parseArgs({
   options: {
@@ -59,46 +54,9 @@ const command = `npm run bench:proving${options.join("") ? ` --${options.join(""
 const release = await loadCircuitRelease("query");
 const { depth, k } = queryShape(release);
 
-/** `count` records that meet the pilot policy, committed in one tree of 200, one witness each. */
+/** `count` distinct witnesses (see bench/witnesses.ts). */
 function witnesses(): QueryWitness[] {
-  const schema = getSchema("credit-report-v1");
-  const reports = syntheticCreditReports({
-    count: 200,
-    seed: 7,
-    asOf: new Date("2026-11-21T00:00:00Z"),
-  });
-  const slots = reports.map((r) => encodeRecord(schema, r));
-  const salts = reports.map((_, i) => 1_000_003n * BigInt(i + 1));
-  const tree = new CommitmentTree(
-    slots.map((s, i) => computeLeaf(schema.schemaId, s, salts[i] as bigint)),
-  );
-  const eligible = reports
-    .map((r, index) => ({ r, index }))
-    .filter(({ r }) => (r.creditScore as number) >= 600 && r.defaults24m === 0)
-    .slice(0, count);
-  if (eligible.length < count) throw new Error(`only ${eligible.length} eligible records`);
-  return eligible.map(({ r, index }, n) => {
-    const query = compileQuery(
-      schema,
-      [
-        { op: "EQ", field: "subjectId", value: r.subjectId as string },
-        { op: "GTE", field: "creditScore", value: 600 },
-        { op: "EQ", field: "defaults24m", value: 0 },
-        { op: "GTE", field: "reportDate", value: "2026-05-01" },
-        { op: "DISCLOSE", field: "jurisdiction" },
-      ],
-      k,
-    );
-    return {
-      schemaId: schema.schemaId,
-      slots: slots[index] as bigint[],
-      salt: salts[index] as bigint,
-      path: tree.path(index),
-      predicates: query.predicates,
-      queryHash: query.queryHash,
-      challenge: BigInt(1000 + n),
-    };
-  });
+  return eligibleWitnesses(count, k);
 }
 
 /** Busy CPU time of the whole machine so far, in ms (Linux /proc/stat; null elsewhere). */
@@ -209,14 +167,6 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 
-/** The median (the mean of the middle two for an even count). */
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  const upper = sorted[mid] ?? Number.NaN;
-  return sorted.length % 2 === 1 ? upper : ((sorted[mid - 1] ?? Number.NaN) + upper) / 2;
-}
-
 const rates = modes.map((mode) => median(mode.rounds.map((m) => m.perSecond)));
 const baseline = rates[0] ?? Number.NaN;
 const figures = modes.map((mode, i) =>
@@ -227,6 +177,12 @@ const figures = modes.map((mode, i) =>
     command,
     i === 0 ? null : baseline,
   ),
+);
+// Scaling of the pool from 1 to 2 workers: efficiency 1 would be twice the proofs per second.
+const scaling = (rates[2] ?? Number.NaN) / (rates[1] ?? Number.NaN);
+figures.push(
+  figure("prover pool: 2 workers against 1 (scaling)", "×", scaling, command),
+  figure("prover pool: scaling efficiency, 1 → 2 workers", "%", (100 * scaling) / 2, command),
 );
 // How busy the cores were meanwhile: a run disturbed by other work on the machine shows here.
 const cpu = modes.flatMap((mode) => {

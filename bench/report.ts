@@ -34,6 +34,14 @@ export function figure(
   };
 }
 
+/** The median (the mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const upper = sorted[mid] ?? Number.NaN;
+  return sorted.length % 2 === 1 ? upper : ((sorted[mid - 1] ?? Number.NaN) + upper) / 2;
+}
+
 /** Percentile `p` (0–100) of `samples`, nearest-rank. */
 export function percentile(samples: readonly number[], p: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -61,9 +69,19 @@ function formatNumber(v: number): string {
   return Number.isInteger(v) ? v.toLocaleString("en-US") : v.toFixed(v < 10 ? 2 : 1);
 }
 
-/** Write figures to `bench/results/<name>.json` (atomically); returns the path. */
-export async function writeResults(name: string, figures: readonly Figure[]): Promise<string> {
-  const path = join(PROJECT_ROOT, "bench", "results", `${name}.json`);
-  await writeFileAtomic(path, `${JSON.stringify({ figures }, null, 2)}\n`);
+/** Folder of the results. */
+export const RESULTS_DIR = join(PROJECT_ROOT, "bench", "results");
+
+/**
+ * Write figures to `bench/results/<name>.json` (atomically), with any `extra` data for charts
+ * (rows, series) beside them; returns the path.
+ */
+export async function writeResults(
+  name: string,
+  figures: readonly Figure[],
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  const path = join(RESULTS_DIR, `${name}.json`);
+  await writeFileAtomic(path, `${JSON.stringify({ ...extra, figures }, null, 2)}\n`);
   return path;
 }

@@ -43,6 +43,15 @@ const COMMANDS: Record<string, Command> = {
       await runVerifierServe(args, json);
     },
   },
+  bench: {
+    summary:
+      "the benchmark suite: circuit matrix, verification throughput, proving, HTTP load (bench/results/)",
+    usage: "crossproof bench [--only circuits,throughput,proving,http] [--quick] [--report]",
+    async run(args) {
+      const { runBench } = await import("../bench/run.js");
+      await runBench(args);
+    },
+  },
   chain: {
     summary:
       "the chain: run the local node, show status, build or deploy contracts, manage issuers",

@@ -16,7 +16,6 @@
  */
 import { createRequire } from "node:module";
 import * as mcl from "mcl-wasm";
-import { FIELD_ORDER } from "../core/field.js";
 import { BASE_FIELD_MODULUS } from "../core/proof.js";
 
 export { mcl };
@@ -137,6 +136,22 @@ export function g2FromJson(point: readonly (readonly string[])[]): mcl.G2 | unde
   return value.isValid() && !value.isZero() ? value : undefined;
 }
 
+/** snarkjs's affine JSON of a G1 point (the inverse of {@link g1FromJson}). */
+export function g1Json(p: mcl.G1): [string, string, "1"] {
+  const [, x, y] = mcl.normalize(p).getStr(10).split(" ");
+  return [x as string, y as string, "1"];
+}
+
+/** snarkjs's affine JSON of a G2 point (the inverse of {@link g2FromJson}). */
+export function g2Json(p: mcl.G2): [[string, string], [string, string], ["1", "0"]] {
+  const [, x0, x1, y0, y1] = mcl.normalize(p).getStr(10).split(" ");
+  return [
+    [x0 as string, x1 as string],
+    [y0 as string, y1 as string],
+    ["1", "0"],
+  ];
+}
+
 function conjugate(v: mcl.Fp2): mcl.Fp2 {
   const result = v.clone();
   result.set_b(mcl.neg(v.get_b()));
@@ -182,6 +197,3 @@ export function millerLoopVec(xs: readonly mcl.G1[], ys: readonly mcl.G2[]): mcl
   }
   return z;
 }
-
-/** r, the order of G1, G2 and GT (public signals lie below it). */
-export const CURVE_ORDER = FIELD_ORDER;

@@ -6,7 +6,8 @@
 import * as snarkjs from "snarkjs";
 import { type CircuitRelease, loadCircuitRelease } from "../../core/artifacts.js";
 import type { Groth16Proof, ProofBundle } from "../../core/proof.js";
-import { g1FromJson, g2FromJson, initBn254, mcl } from "../../verifier/bn254.js";
+import { initBn254, mcl } from "../../verifier/bn254.js";
+import { rerandomizeProof } from "../../verifier/rerandomize.js";
 import { commit, queryInput } from "./fixtures.js";
 
 /** `count` genuine proofs of the release `query` circuit, one per challenge 100, 101, … */
@@ -25,22 +26,6 @@ export async function genuineQueryProofs(
     bundles.push({ proof: proof as unknown as Groth16Proof, publicSignals });
   }
   return { release, bundles };
-}
-
-/** snarkjs's affine JSON of a G1 point. */
-export function g1Json(p: mcl.G1): [string, string, "1"] {
-  const [, x, y] = mcl.normalize(p).getStr(10).split(" ");
-  return [x as string, y as string, "1"];
-}
-
-/** snarkjs's affine JSON of a G2 point. */
-export function g2Json(p: mcl.G2): [[string, string], [string, string], ["1", "0"]] {
-  const [, x0, x1, y0, y1] = mcl.normalize(p).getStr(10).split(" ");
-  return [
-    [x0 as string, x1 as string],
-    [y0 as string, y1 as string],
-    ["1", "0"],
-  ];
 }
 
 function randomFr(): mcl.Fr {
@@ -89,27 +74,7 @@ function fp2(a: bigint, b: bigint): mcl.Fp2 {
   return v;
 }
 
-/**
- * Another valid proof of the same statement: A' = ρ·A, B' = ρ⁻¹·B + κ·δ, C' = C + κ·A' for
- * random ρ, κ (e(A', B') = e(A, B) · e(κ·A', δ)).
- */
-export async function rerandomize(
-  release: CircuitRelease,
-  bundle: ProofBundle,
-): Promise<ProofBundle> {
-  await initBn254();
-  const { proof } = bundle;
-  const a = g1FromJson(proof.pi_a) as mcl.G1;
-  const b = g2FromJson(proof.pi_b) as mcl.G2;
-  const c = g1FromJson(proof.pi_c) as mcl.G1;
-  const delta = g2FromJson(release.verificationKey.vk_delta_2) as mcl.G2;
-  const rho = randomFr();
-  const kappa = randomFr();
-  const a2 = mcl.mul(a, rho);
-  const b2 = mcl.add(mcl.mul(b, mcl.inv(rho)), mcl.mul(delta, kappa));
-  const c2 = mcl.add(c, mcl.mul(a2, kappa));
-  return {
-    proof: { ...proof, pi_a: g1Json(a2), pi_b: g2Json(b2), pi_c: g1Json(c2) },
-    publicSignals: [...bundle.publicSignals],
-  };
+/** Another valid proof of the same statement (see `verifier/rerandomize.ts`). */
+export function rerandomize(release: CircuitRelease, bundle: ProofBundle): Promise<ProofBundle> {
+  return rerandomizeProof(release.verificationKey, bundle);
 }

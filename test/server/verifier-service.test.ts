@@ -267,6 +267,18 @@ describe("the verifier service", () => {
           publicSignals: [...signals.slice(0, -1), (FIELD_ORDER + 5n).toString()],
         },
       ],
+      [
+        "a signal BigInt() cannot read",
+        { ...presentation, publicSignals: ["1e3", ...signals.slice(1)] },
+      ],
+      [
+        "a coordinate BigInt() cannot read",
+        { ...presentation, proof: { ...(presentation.proof as object), pi_c: ["1e3", "2", "1"] } },
+      ],
+      [
+        "a projective point (z = 2)",
+        { ...presentation, proof: { ...(presentation.proof as object), pi_a: ["1", "2", "2"] } },
+      ],
       ["too few signals", { ...presentation, publicSignals: signals.slice(1) }],
       ["too many signals", { ...presentation, publicSignals: [...signals, "0"] }],
       ["no proof", { challengeId: presentation.challengeId, publicSignals: signals }],

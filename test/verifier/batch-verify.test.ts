@@ -12,11 +12,9 @@ import { CrossproofError } from "../../core/errors.js";
 import { FIELD_ORDER } from "../../core/field.js";
 import type { ProofBundle } from "../../core/proof.js";
 import { PreparedKey, verifyBatch } from "../../verifier/batch-verify.js";
-import { g1FromJson, mcl } from "../../verifier/bn254.js";
+import { g1FromJson, g1Json, g2Json, mcl } from "../../verifier/bn254.js";
 import { verifyProof } from "../../verifier/verify-proof.js";
 import {
-  g1Json,
-  g2Json,
   genuineQueryProofs,
   randomG1,
   randomG2,
