@@ -23,10 +23,10 @@
 import { webcrypto } from "node:crypto";
 import type { VerificationKey } from "../core/artifacts.js";
 import { CrossproofError } from "../core/errors.js";
+import { FIELD_ORDER as CURVE_ORDER } from "../core/field.js";
 import { parseProofBundle } from "../core/proof.js";
 import {
   fr,
-  frFromBytes,
   g1FromJson,
   g2FromJson,
   initBn254,
@@ -100,12 +100,12 @@ export class PreparedKey {
   }
 }
 
-/** A proof parsed into curve points, its signals into Fr. */
+/** A proof parsed into curve points, its signals into integers below r. */
 interface ParsedItem {
   readonly a: mcl.G1;
   readonly b: mcl.G2;
   readonly c: mcl.G1;
-  readonly signals: readonly mcl.Fr[];
+  readonly signals: readonly bigint[];
 }
 
 /** Parse and validate one untrusted item; a string says what is wrong with it. */
@@ -124,7 +124,7 @@ export function parseItem(key: PreparedKey, item: unknown): ParsedItem | string 
   const b = g2FromJson(bundle.proof.pi_b);
   if (!b) return "pi_b is not on the curve";
   if (!isInG2Subgroup(b)) return "pi_b is not in the G2 subgroup";
-  return { a, b, c, signals: bundle.publicSignals.map((s) => fr(BigInt(s))) };
+  return { a, b, c, signals: bundle.publicSignals.map((s) => BigInt(s)) };
 }
 
 /**
@@ -190,12 +190,13 @@ export function verifyBatch(
 }
 
 /** A nonzero 128-bit weight. */
-function weight(randomBytes: (bytes: Uint8Array) => void): mcl.Fr {
+function weight(randomBytes: (bytes: Uint8Array) => void): bigint {
   const bytes = new Uint8Array(WEIGHT_BYTES);
   for (;;) {
     randomBytes(bytes);
-    const w = frFromBytes(bytes);
-    if (!w.isZero()) return w;
+    let w = 0n;
+    for (let i = WEIGHT_BYTES - 1; i >= 0; i--) w = (w << 8n) | BigInt(bytes[i] as number);
+    if (w !== 0n) return w;
   }
 }
 
@@ -207,30 +208,33 @@ function pairingProductHolds(
   stats: BatchStats,
 ): boolean {
   // One proof needs no weight: the product is then exactly its own verification equation.
-  const weights = items.length === 1 ? [fr(1n)] : items.map(() => weight(randomBytes));
-  const weightSum = weights.reduce((sum, w) => mcl.add(sum, w), fr(0n));
-  // Σᵢ rᵢ·L(xᵢ) = (Σrᵢ)·IC₀ + Σⱼ (Σᵢ rᵢ·xᵢⱼ)·ICⱼ
-  const scalars = [weightSum];
+  const weights = items.length === 1 ? [1n] : items.map(() => weight(randomBytes));
+  // Σᵢ rᵢ·L(xᵢ) = (Σrᵢ)·IC₀ + Σⱼ (Σᵢ rᵢ·xᵢⱼ)·ICⱼ: the scalars in BigInt (one reduction each),
+  // then one multi-scalar multiplication.
+  let weightSum = 0n;
+  for (const w of weights) weightSum += w;
+  const scalars = [fr(weightSum % CURVE_ORDER)];
   for (let j = 0; j < key.nPublic; j++) {
-    let s = fr(0n);
+    let s = 0n;
     items.forEach((item, i) => {
-      s = mcl.add(s, mcl.mul(weights[i] as mcl.Fr, item.signals[j] as mcl.Fr));
+      s += (weights[i] as bigint) * (item.signals[j] as bigint);
     });
-    scalars.push(s);
+    scalars.push(fr(s % CURVE_ORDER));
   }
+  const weightsFr = weights.map(fr);
   const inputs = mcl.mulVec([...key.ic], scalars);
   const cSum = mcl.mulVec(
     items.map((item) => item.c),
-    weights,
+    weightsFr,
   );
-  const alphaTerm = mcl.mul(key.alpha, mcl.neg(weightSum));
+  const alphaTerm = mcl.mul(key.alpha, mcl.neg(scalars[0] as mcl.Fr));
 
   let f = mcl.precomputedMillerLoop2(mcl.neg(inputs), key.gamma, mcl.neg(cSum), key.delta);
   f = mcl.mul(f, mcl.precomputedMillerLoop(alphaTerm, key.beta));
   for (let start = 0; start < items.length; start += MILLER_CHUNK) {
     const chunk = items.slice(start, start + MILLER_CHUNK);
     const scaledA = chunk.map((item, i) =>
-      items.length === 1 ? item.a : mcl.mul(item.a, weights[start + i] as mcl.Fr),
+      items.length === 1 ? item.a : mcl.mul(item.a, weightsFr[start + i] as mcl.Fr),
     );
     f = mcl.mul(
       f,

@@ -100,13 +100,6 @@ export function fr(v: bigint): mcl.Fr {
   return value;
 }
 
-/** Fr from little-endian bytes, for random weights (must be below r, as 16 bytes are). */
-export function frFromBytes(bytes: Uint8Array): mcl.Fr {
-  const value = new mcl.Fr();
-  value.setLittleEndian(bytes);
-  return value;
-}
-
 /**
  * A G1 point from snarkjs's affine JSON `[x, y, "1"]` with coordinates already checked to lie
  * in [0, q). Undefined when it is not on the curve.
