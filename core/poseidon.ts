@@ -1,7 +1,9 @@
 /**
  * Poseidon over BN254 with circomlib's parameters, as the circuits compute it: poseidon-lite for
  * single hashes (synchronous, no set-up), circomlibjs for bulk work (about 6× faster per hash
- * once its field arithmetic is built; see `loadFastPoseidon`).
+ * once its field arithmetic is built; see `loadFastPoseidon`). Once a process has loaded the
+ * fast one, `poseidon()` and everything built on it (`queryHash`, subject hashes) use it too:
+ * the services load it at start, which makes a challenge several times cheaper to issue.
  */
 import { buildPoseidon } from "circomlibjs";
 import * as poseidonLite from "poseidon-lite";
@@ -19,6 +21,7 @@ const BY_ARITY: readonly PoseidonFn[] = Array.from({ length: 16 }, (_, i) => {
 
 /** Poseidon of 1 to 16 field elements (circomlib `Poseidon(n)`). */
 export function poseidon(inputs: readonly bigint[]): bigint {
+  if (fastLoaded && inputs.length >= 1 && inputs.length <= 16) return fastLoaded(inputs);
   const fn = BY_ARITY[inputs.length - 1];
   if (!fn) throw new RangeError(`Poseidon takes 1 to 16 inputs, not ${inputs.length}`);
   return fn([...inputs]);
@@ -44,6 +47,7 @@ export function poseidonChain(inputs: readonly bigint[]): bigint {
 }
 
 let fast: Promise<(inputs: readonly bigint[]) => bigint> | undefined;
+let fastLoaded: ((inputs: readonly bigint[]) => bigint) | undefined;
 
 /**
  * A faster Poseidon (circomlibjs, field arithmetic in WebAssembly) for hashing many records:
@@ -57,5 +61,11 @@ export function loadFastPoseidon(): Promise<(inputs: readonly bigint[]) => bigin
     }
     return p.F.toObject(p([...inputs])) as bigint;
   });
+  fast.then(
+    (fn) => {
+      fastLoaded = fn;
+    },
+    () => undefined, // the caller of loadFastPoseidon sees the failure
+  );
   return fast;
 }

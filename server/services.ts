@@ -11,6 +11,7 @@ import { type CircuitRelease, loadCircuitRelease } from "../core/artifacts.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import type { CrossproofLogger } from "../core/log.js";
 import { vaultPath, verifierPaths } from "../core/paths.js";
+import { loadFastPoseidon } from "../core/poseidon.js";
 import { Vault } from "../issuer/vault.js";
 import { ProverPool } from "../prover/pool.js";
 import { MicroBatcher } from "../verifier/micro-batch.js";
@@ -66,6 +67,7 @@ export async function startVerifierService(options: {
   const { config, env, registry, logger } = options;
   const paths = verifierPaths(config.dataDir);
   const circuits = await loadReleases();
+  await loadFastPoseidon(); // queryHash per challenge, several times faster than poseidon-lite
   const store = SqliteVerifierStore.open(paths.database);
   const started: { close(): Promise<void> }[] = [store];
   try {

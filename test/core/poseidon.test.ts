@@ -41,15 +41,33 @@ describe("the fast leaf hasher used for imports", () => {
   it("computes the same leaves as computeLeaf, and checks its inputs the same way", async () => {
     const { computeLeaf, leafHasher } = await import("../../core/commitment.js");
     const { randomFieldElement } = await import("../../core/field.js");
-    const fast = await leafHasher();
-    for (let n = 0; n < 20; n++) {
+    // The expected leaves first, with poseidon-lite: once the fast hasher is loaded,
+    // computeLeaf uses it too.
+    const cases = Array.from({ length: 20 }, (_, n) => {
       const slots = Array.from({ length: 16 }, (_, i) =>
         i === n % 16 ? FIELD_ORDER - 1n : randomFieldElement(),
       );
       const salt = randomFieldElement();
-      expect(fast(123456789n, slots, salt)).toBe(computeLeaf(123456789n, slots, salt));
+      return { slots, salt, leaf: computeLeaf(123456789n, slots, salt) };
+    });
+    const fast = await leafHasher();
+    for (const { slots, salt, leaf } of cases) {
+      expect(fast(123456789n, slots, salt)).toBe(leaf);
+      expect(computeLeaf(123456789n, slots, salt)).toBe(leaf);
     }
     expect(() => fast(1n, new Array(15).fill(0n), 1n)).toThrow(RangeError);
     expect(() => fast(1n, new Array(16).fill(0n), FIELD_ORDER)).toThrow(RangeError);
+  });
+});
+
+describe("poseidon() once the fast hasher is loaded", () => {
+  it("gives the same results on every arity", async () => {
+    const { loadFastPoseidon } = await import("../../core/poseidon.js");
+    const inputsByArity = Array.from({ length: 16 }, (_, n) =>
+      Array.from({ length: n + 1 }, (_, i) => BigInt(i * 7919 + n) ** 5n % FIELD_ORDER),
+    );
+    const lite = inputsByArity.map((inputs) => poseidon(inputs));
+    await loadFastPoseidon();
+    expect(inputsByArity.map((inputs) => poseidon(inputs))).toEqual(lite);
   });
 });
