@@ -500,6 +500,36 @@ describe("the verifier service", () => {
       status: 404,
       code: "NOT_FOUND",
     });
+
+    // The batch endpoint: one result per item, in order; the bad ones named.
+    const batch = await client.checkProofs("query", [
+      bundle,
+      changed,
+      { proof: 1, publicSignals: [] },
+      bundle,
+    ]);
+    expect(batch.results.map((r) => (r.valid ? "valid" : r.reasons[0]?.code))).toEqual([
+      "valid",
+      "PROOF_INVALID",
+      "MALFORMED",
+      "valid",
+    ]);
+    // Single checks arriving together share batches (micro-batching): fewer batches than proofs.
+    const batches = async () => {
+      const text = (await raw("GET", "/metrics", { key: null })).body as string;
+      const value = (name: string) =>
+        Number(new RegExp(`^crossproof_verifier_batch_size_${name} (\\S+)$`, "m").exec(text)?.[1]);
+      return { count: value("count"), sum: value("sum") };
+    };
+    const before = await batches();
+    const answers = await Promise.all(
+      Array.from({ length: 24 }, () => client.checkProof("query", bundle)),
+    );
+    expect(answers.every((a) => a.valid)).toBe(true);
+    const after = await batches();
+    expect(after.sum - before.sum).toBe(24);
+    expect(after.count - before.count).toBeLessThan(24);
+
     const circuits = await client.circuits();
     expect(circuits.map((c) => c.name).sort()).toEqual(["commitment", "query"]);
     const query = await client.circuit("query");
