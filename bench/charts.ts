@@ -30,9 +30,12 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-async function readResults(name: string): Promise<Record<string, unknown> | undefined> {
+async function readResults(
+  dir: string,
+  name: string,
+): Promise<Record<string, unknown> | undefined> {
   try {
-    return JSON.parse(await readFile(join(RESULTS_DIR, `${name}.json`), "utf8"));
+    return JSON.parse(await readFile(join(dir, `${name}.json`), "utf8"));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw err;
@@ -54,19 +57,23 @@ interface MatrixRow {
   readonly verifyMs: number;
 }
 
-/** Write the CSV of every results file and the charts their data allows; returns the paths. */
+/**
+ * Write the CSV of every results file of `dir` (default bench/results) and the charts their data
+ * allows; returns the paths.
+ */
 export async function writeChartsAndCsv(
   names: readonly string[],
   machine: string,
+  dir = RESULTS_DIR,
 ): Promise<string[]> {
   const written: string[] = [];
   const write = async (file: string, text: string) => {
-    const path = join(RESULTS_DIR, file);
+    const path = join(dir, file);
     await writeFileAtomic(path, text);
     written.push(path);
   };
   for (const name of names) {
-    const results = await readResults(name);
+    const results = await readResults(dir, name);
     const figures = results?.figures as Figure[] | undefined;
     if (!figures) continue;
     await write(
@@ -82,7 +89,7 @@ export async function writeChartsAndCsv(
   }
   const subtitle = machine;
 
-  const matrix = (await readResults("circuits-matrix"))?.rows as MatrixRow[] | undefined;
+  const matrix = (await readResults(dir, "circuits-matrix"))?.rows as MatrixRow[] | undefined;
   if (matrix?.length) {
     const values = matrix.flatMap((r) => [
       { circuit: r.circuit, constraints: r.constraints, measure: "proving p50", ms: r.proveP50Ms },
@@ -106,7 +113,7 @@ export async function writeChartsAndCsv(
     );
   }
 
-  const throughput = (await readResults("throughput"))?.series as
+  const throughput = (await readResults(dir, "throughput"))?.series as
     | Record<string, { batch: number; proofsPerSecond: number }[]>
     | undefined;
   if (throughput) {
@@ -134,7 +141,7 @@ export async function writeChartsAndCsv(
     );
   }
 
-  const proving = (await readResults("proving"))?.figures as Figure[] | undefined;
+  const proving = (await readResults(dir, "proving"))?.figures as Figure[] | undefined;
   const provingRates = proving?.filter((f) => f.unit === "proofs/s");
   if (provingRates?.length) {
     await write(
@@ -157,7 +164,7 @@ export async function writeChartsAndCsv(
     );
   }
 
-  const latencies = (await readResults("http"))?.latencies as
+  const latencies = (await readResults(dir, "http"))?.latencies as
     | { endpoint: string; percentile: string; ms: number }[]
     | undefined;
   if (latencies?.length) {
