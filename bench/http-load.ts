@@ -38,12 +38,10 @@ import { ProverClient, subjectHash, VerifierClient } from "../client/index.js";
 import { loadCircuitRelease } from "../core/artifacts.js";
 import { PROJECT_ROOT, verifierPaths } from "../core/paths.js";
 import type { ProofBundle } from "../core/proof.js";
-import { ProverPool } from "../prover/pool.js";
 import { queryShape } from "../prover/prove-query.js";
 import { parsePolicyDefinition } from "../verifier/policy.js";
-import { rerandomizeProof } from "../verifier/rerandomize.js";
 import { type Figure, figure, printTable, writeResults } from "./report.js";
-import { eligibleWitnesses } from "./witnesses.js";
+import { distinctValidProofs } from "./witnesses.js";
 
 const { values } = parseArgs({
   options: {
@@ -81,20 +79,7 @@ function freePort(): Promise<number> {
 // Proofs first, while the machine is otherwise idle.
 const release = await loadCircuitRelease("query");
 const { k } = queryShape(release);
-process.stdout.write(`proving ${genuineCount} genuine query proofs…\n`);
-const prover = await ProverPool.start({ release, maxQueue: genuineCount });
-let genuine: ProofBundle[];
-try {
-  genuine = await Promise.all(eligibleWitnesses(genuineCount, k).map((w) => prover.prove(w)));
-} finally {
-  await prover.close();
-}
-const proofs: ProofBundle[] = [];
-for (let i = 0; i < 512; i++) {
-  proofs.push(
-    await rerandomizeProof(release.verificationKey, genuine[i % genuineCount] as ProofBundle),
-  );
-}
+const proofs = await distinctValidProofs(release, genuineCount, 512);
 
 const dataDir = await mkdtemp(join(tmpdir(), "crossproof-bench-http-"));
 const verifierPort = await freePort();

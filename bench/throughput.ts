@@ -22,14 +22,11 @@ import * as snarkjs from "snarkjs";
 import { loadCircuitRelease } from "../core/artifacts.js";
 import type { ProofBundle } from "../core/proof.js";
 import { releaseSnarkjsCurve } from "../core/snarkjs-runtime.js";
-import { ProverPool } from "../prover/pool.js";
-import { queryShape } from "../prover/prove-query.js";
 import { PreparedKey, verifyBatch } from "../verifier/batch-verify.js";
 import { MicroBatcher } from "../verifier/micro-batch.js";
 import { VerifierPool } from "../verifier/pool.js";
-import { rerandomizeProof } from "../verifier/rerandomize.js";
 import { type Figure, figure, median, printTable, writeResults } from "./report.js";
-import { eligibleWitnesses } from "./witnesses.js";
+import { distinctValidProofs } from "./witnesses.js";
 
 const { values } = parseArgs({
   options: {
@@ -50,20 +47,8 @@ const BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64, 128, 256].filter((b) => b <= proofC
 
 const release = await loadCircuitRelease("query");
 const vk = release.verificationKey;
-const { k } = queryShape(release);
 
-process.stdout.write(`proving ${genuineCount} genuine query proofs…\n`);
-const prover = await ProverPool.start({ release, maxQueue: genuineCount });
-let genuine: ProofBundle[];
-try {
-  genuine = await Promise.all(eligibleWitnesses(genuineCount, k).map((w) => prover.prove(w)));
-} finally {
-  await prover.close();
-}
-const proofs: ProofBundle[] = [];
-for (let i = 0; i < proofCount; i++) {
-  proofs.push(await rerandomizeProof(vk, genuine[i % genuine.length] as ProofBundle));
-}
+const proofs = await distinctValidProofs(release, genuineCount, proofCount);
 
 /** Runs `check` over the proofs and answers proofs/s; every verdict must be true. */
 async function rate(

@@ -1,15 +1,20 @@
 /**
- * Witnesses for the benchmarks: distinct synthetic credit reports that meet a pilot-like policy,
- * committed in one tree of 200, each with its own subject-bound query (so every proof is of a
- * different statement).
+ * Witnesses and proofs for the benchmarks: distinct synthetic credit reports that meet a
+ * pilot-like policy, committed in one tree of 200, each with its own subject-bound query (so
+ * every proof is of a different statement).
  */
+import type { CircuitRelease } from "../core/artifacts.js";
 import { computeLeaf } from "../core/commitment.js";
+import type { ProofBundle } from "../core/proof.js";
 import { compileQuery } from "../core/query.js";
 import { encodeRecord } from "../core/record.js";
 import { getSchema } from "../core/schema.js";
 import { syntheticCreditReports } from "../core/synthetic.js";
 import { CommitmentTree } from "../core/tree.js";
+import { ProverPool } from "../prover/pool.js";
+import { queryShape } from "../prover/prove-query.js";
 import type { QueryWitness } from "../prover/query-input.js";
+import { rerandomizeProof } from "../verifier/rerandomize.js";
 
 /** `count` witnesses for a `query` circuit with `k` predicate slots (challenges 1000, 1001, …). */
 export function eligibleWitnesses(count: number, k: number): QueryWitness[] {
@@ -51,4 +56,31 @@ export function eligibleWitnesses(count: number, k: number): QueryWitness[] {
       challenge: BigInt(1000 + n),
     };
   });
+}
+
+/**
+ * `count` distinct valid `query` proofs: `genuine` proved by the prover pool (distinct
+ * statements), re-randomised in turn (see verifier/rerandomize.ts) until there are `count`.
+ */
+export async function distinctValidProofs(
+  release: CircuitRelease,
+  genuine: number,
+  count: number,
+): Promise<ProofBundle[]> {
+  process.stdout.write(`proving ${genuine} genuine query proofs…\n`);
+  const prover = await ProverPool.start({ release, maxQueue: genuine });
+  let proved: ProofBundle[];
+  try {
+    const { k } = queryShape(release);
+    proved = await Promise.all(eligibleWitnesses(genuine, k).map((w) => prover.prove(w)));
+  } finally {
+    await prover.close();
+  }
+  const proofs: ProofBundle[] = [];
+  for (let i = 0; i < count; i++) {
+    proofs.push(
+      await rerandomizeProof(release.verificationKey, proved[i % genuine] as ProofBundle),
+    );
+  }
+  return proofs;
 }
