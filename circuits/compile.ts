@@ -5,11 +5,19 @@
  * build folder; nothing here touches the committed artifacts.
  */
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { ArtifactError, ErrorCode } from "../core/errors.js";
-import { type CompiledCircuitPaths, compiledCircuitPaths, PROJECT_ROOT } from "../core/paths.js";
+import {
+  CIRCUITS_DIR,
+  type CompiledCircuitPaths,
+  compiledCircuitPaths,
+  PROJECT_ROOT,
+  packageRoot,
+} from "../core/paths.js";
 import { type CircuitInstance, mainSource } from "./instances.js";
 
 const require = createRequire(import.meta.url);
@@ -25,6 +33,29 @@ export function includePaths(): string[] {
     join(dirname(require.resolve("circomlib/package.json")), "circuits"),
     join(dirname(require.resolve("@zk-kit/binary-merkle-root.circom/package.json")), "src"),
   ];
+}
+
+/**
+ * A cache key for what is built from an instance: sha256 over the circuit sources, the instance's
+ * main, the versions of the compiler and the circuit libraries, and `extra` (what else the build
+ * depends on, e.g. the setup's beacon and snarkjs's version).
+ */
+export function circuitSourceKey(
+  instance: CircuitInstance,
+  extra: { packages?: readonly string[]; text?: string } = {},
+): string {
+  const hash = createHash("sha256");
+  const src = join(CIRCUITS_DIR, "src");
+  for (const file of readdirSync(src).sort()) {
+    hash.update(file).update(readFileSync(join(src, file)));
+  }
+  hash.update(mainSource(instance));
+  const packages = ["circom2", "circomlib", "@zk-kit/binary-merkle-root.circom"];
+  for (const pkg of [...packages, ...(extra.packages ?? [])]) {
+    hash.update(readFileSync(join(packageRoot(pkg), "package.json")));
+  }
+  if (extra.text !== undefined) hash.update(extra.text);
+  return hash.digest("hex");
 }
 
 /** Run the circom compiler with `args`; resolves with its output, rejects on a non-zero exit. */

@@ -155,11 +155,15 @@ const COMMANDS: Record<string, Command> = {
       const rows = [];
       for (const c of loadCircuitInstances()) {
         let release: string;
-        try {
-          const r = await loadCircuitRelease(c.name);
-          release = `${r.manifest.constraints} constraints, ${r.manifest.nPublic} public signals, ${r.manifest.setup.kind} setup`;
-        } catch (err) {
-          release = err instanceof CrossproofError ? err.code : "unreadable";
+        if (!c.release) {
+          release = "benchmark variant: built on demand by npm run bench:circuits";
+        } else {
+          try {
+            const r = await loadCircuitRelease(c.name);
+            release = `${r.manifest.constraints} constraints, ${r.manifest.nPublic} public signals, ${r.manifest.setup.kind} setup`;
+          } catch (err) {
+            release = err instanceof CrossproofError ? err.code : "unreadable";
+          }
         }
         rows.push({
           name: c.name,
@@ -169,11 +173,14 @@ const COMMANDS: Record<string, Command> = {
         });
       }
       if (json) printJson(rows);
-      else
+      else {
+        const nameWidth = Math.max(...rows.map((r) => r.name.length));
+        const templateWidth = Math.max(...rows.map((r) => r.template.length));
         for (const r of rows)
           process.stdout.write(
-            `${r.name.padEnd(12)} ${r.template.padEnd(14)} ${r.release}\n  ${r.description}\n`,
+            `${r.name.padEnd(nameWidth)}  ${r.template.padEnd(templateWidth)}  ${r.release}\n  ${r.description}\n`,
           );
+      }
     },
   },
   fingerprint: {

@@ -11,6 +11,7 @@
 import { readFileSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { performance } from "node:perf_hooks";
 import * as snarkjs from "snarkjs";
 import { circomVersion, compileCircuit } from "../circuits/compile.js";
 import {
@@ -45,6 +46,26 @@ export interface SetupDevOptions {
   /** Folder of the cached ptau files, by power (default: the user cache). */
   readonly ptauDir?: string;
   readonly progress?: ProgressSink;
+  /**
+   * Called when a circuit's release is in place, with its manifest and how long its compile and
+   * its setup took (benchmarks record them); awaited before the next circuit starts.
+   */
+  readonly onCircuitDone?: (
+    circuit: string,
+    manifest: ArtifactManifest,
+    timings: SetupTimings,
+  ) => void | Promise<void>;
+}
+
+/** How long one circuit's development setup took, in milliseconds. */
+export interface SetupTimings {
+  /** The circom compile (`--O2`: r1cs, wasm, sym). */
+  readonly compileMs: number;
+  /**
+   * Phase 2 and the release files: r1cs info, `groth16 setup`, the beacon, the verification key,
+   * the Solidity verifier and the manifest. Not phase 1: the ptau is cached and shared.
+   */
+  readonly setupMs: number;
 }
 
 /** What {@link setupDev} made: per circuit, its manifest. */
@@ -70,12 +91,19 @@ export async function setupDev(options: SetupDevOptions = {}): Promise<SetupDevR
   for (const instance of wanted) {
     const started = Date.now();
     progress(`${instance.name}: compiling (circom --O2)`);
-    const manifest = await setupOne(instance, outDir, options.ptauDir, tools, progress);
+    const { manifest, timings } = await setupOne(
+      instance,
+      outDir,
+      options.ptauDir,
+      tools,
+      progress,
+    );
     progress(
       `${instance.name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s, ` +
         `${manifest.constraints} constraints, zkey ${manifest.files.zkey.sha256.slice(0, 16)}…`,
     );
     results.set(instance.name, manifest);
+    await options.onCircuitDone?.(instance.name, manifest, timings);
   }
   return results;
 }
@@ -86,19 +114,23 @@ async function setupOne(
   ptauDir: string | undefined,
   tools: Record<string, string>,
   progress: ProgressSink,
-): Promise<ArtifactManifest> {
+): Promise<{ manifest: ArtifactManifest; timings: SetupTimings }> {
   // A build folder of this run's own: two setups at once must not read each other's compile.
   await mkdir(join(BUILD_DIR, "setup"), { recursive: true });
   const buildDir = await mkdtemp(join(BUILD_DIR, "setup", `${instance.name}-`));
   try {
-    return await setupCompiled(
+    const started = performance.now();
+    const compiled = await compileCircuit(instance, buildDir);
+    const compileMs = performance.now() - started;
+    const { manifest, setupMs } = await setupCompiled(
       instance,
-      await compileCircuit(instance, buildDir),
+      compiled,
       outDir,
       ptauDir,
       tools,
       progress,
     );
+    return { manifest, timings: { compileMs, setupMs } };
   } finally {
     await rm(buildDir, { recursive: true, force: true });
   }
@@ -111,7 +143,8 @@ async function setupCompiled(
   ptauDir: string | undefined,
   tools: Record<string, string>,
   progress: ProgressSink,
-): Promise<ArtifactManifest> {
+): Promise<{ manifest: ArtifactManifest; setupMs: number }> {
+  const started = performance.now();
   const info = await snarkjs.r1cs.info(compiled.r1cs);
   const nPublic = info.nOutputs + info.nPubInputs;
   if (2 ** instance.ptauPower < info.nConstraints + nPublic + 1) {
@@ -123,7 +156,10 @@ async function setupCompiled(
   }
   const ptauOptions: { path?: string; progress: ProgressSink } = { progress };
   if (ptauDir) ptauOptions.path = join(ptauDir, `crossproof-dev-${instance.ptauPower}.ptau`);
+  // Phase 1 (cached and shared, or made here the first time) is not part of the setup time.
+  const ptauStarted = performance.now();
   const ptau = await ensureDevPtau(instance.ptauPower, ptauOptions);
+  const ptauMs = performance.now() - ptauStarted;
 
   const final = circuitArtifactPaths(instance.name, outDir);
   const staging = circuitArtifactPaths(`.${instance.name}.staging`, outDir);
@@ -199,7 +235,7 @@ async function setupCompiled(
       throw err;
     }
     await rm(previous, { recursive: true, force: true });
-    return manifest;
+    return { manifest, setupMs: performance.now() - started - ptauMs };
   } finally {
     await rm(staging.dir, { recursive: true, force: true });
   }

@@ -3,44 +3,25 @@
  * or as a dishonest prover would, with the witness program's assertions switched off), edit
  * them, and check them against the r1cs with snarkjs's `wtns check`.
  */
-import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { F1Field } from "ffjavascript";
 import { readR1cs } from "r1csfile";
 import * as snarkjs from "snarkjs";
-import { compileCircuit } from "../../circuits/compile.js";
-import { type CircuitInstance, getCircuitInstance, mainSource } from "../../circuits/instances.js";
+import { circuitSourceKey, compileCircuit } from "../../circuits/compile.js";
+import { type CircuitInstance, getCircuitInstance } from "../../circuits/instances.js";
 import { readSymbols } from "../../circuits/symbols.js";
 import { FIELD_ORDER } from "../../core/field.js";
 import { fileExists, temporaryPathFor } from "../../core/files.js";
-import {
-  BUILD_DIR,
-  CIRCUITS_DIR,
-  type CompiledCircuitPaths,
-  compiledCircuitPaths,
-  packageRoot,
-} from "../../core/paths.js";
+import { BUILD_DIR, type CompiledCircuitPaths, compiledCircuitPaths } from "../../core/paths.js";
 import type { CircuitInput } from "../../prover/query-input.js";
 
 const require = createRequire(import.meta.url);
 
-/**
- * The cache key of a compile: sha256 over the circuit sources, the instance's main, and the
- * versions of the compiler and of the circuit libraries it includes.
- */
+/** The cache key of a compile (sources, main, compiler and libraries). */
 function sourceKey(instance: CircuitInstance): string {
-  const hash = createHash("sha256");
-  const src = join(CIRCUITS_DIR, "src");
-  for (const file of readdirSync(src).sort())
-    hash.update(file).update(readFileSync(join(src, file)));
-  hash.update(mainSource(instance));
-  for (const pkg of ["circom2", "circomlib", "@zk-kit/binary-merkle-root.circom"]) {
-    hash.update(readFileSync(join(packageRoot(pkg), "package.json")));
-  }
-  return hash.digest("hex").slice(0, 16);
+  return circuitSourceKey(instance).slice(0, 16);
 }
 
 /**

@@ -12,7 +12,7 @@ import type { CircuitInstance } from "../../circuits/instances.js";
 import { loadCircuitRelease } from "../../core/artifacts.js";
 import { circuitArtifactPaths } from "../../core/paths.js";
 import { releaseSnarkjsCurve } from "../../core/snarkjs-runtime.js";
-import { setupDev } from "../../setup/dev.js";
+import { type SetupTimings, setupDev } from "../../setup/dev.js";
 import { silentProgress } from "../../setup/logger.js";
 
 const SMALL: CircuitInstance = {
@@ -27,6 +27,7 @@ const SMALL: CircuitInstance = {
 };
 
 let work: string;
+const timings: [string, SetupTimings][] = [];
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "crossproof-setup-"));
   for (const run of ["a", "b"]) {
@@ -35,6 +36,10 @@ beforeAll(async () => {
       outDir: join(work, run, "artifacts"),
       ptauDir: join(work, run, "ptau"),
       progress: silentProgress,
+      onCircuitDone: (circuit, manifest, t) => {
+        expect(manifest.circuit).toBe(circuit);
+        timings.push([circuit, t]);
+      },
     });
   }
 });
@@ -88,6 +93,14 @@ describe("development setup", () => {
     expect(
       await snarkjs.groth16.verify(release.verificationKey as never, publicSignals, proof),
     ).toBe(true);
+  });
+
+  it("reports each circuit's compile and setup times once its release is in place", () => {
+    expect(timings.map(([circuit]) => circuit)).toEqual([SMALL.name, SMALL.name]);
+    for (const [, t] of timings) {
+      expect(t.compileMs).toBeGreaterThan(0);
+      expect(t.setupMs).toBeGreaterThan(0);
+    }
   });
 
   it("refuses a ptau too small for the circuit", async () => {
