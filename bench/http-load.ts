@@ -7,10 +7,12 @@
  * distinct statements, re-randomised into 512 distinct valid proofs; the requests cycle through
  * them, so the service checks a different proof each time (it caches no verdict).
  *
- * 1. `POST /v1/circuits/query/verify`, one proof per request, `--single-connections` in flight
- *    (the service batches them: micro-batching);
- * 2. `POST /v1/circuits/query/verify/batch`, `--batch` proofs per request, `--batch-connections`
- *    in flight;
+ * 1. `POST /v1/circuits/query/verify`, one proof per request, with each of `--single-connections`
+ *    requests in flight (the service batches them: micro-batching);
+ * 2. `POST /v1/circuits/query/verify/batch`, `--batch` proofs per request, with each of
+ *    `--batch-connections` in flight. Latency grows with what is in flight (Little's law: at
+ *    700 proofs/s, 64 proofs in flight wait ≈ 90 ms on average), so each endpoint runs at a
+ *    low concurrency, for the latency, and a high one, for the most throughput;
  * 3. `POST /v1/verifications/batch` with genuine presentations (challenge, proof from the prover
  *    service, every check, the challenge consumed, a receipt stored): `--presentations` of them,
  *    proved first (≈ 1.5 s each on 2 cores), sent `--batch` at a time.
@@ -20,8 +22,8 @@
  * own `/metrics` as a cross-check. Writes bench/results/http.json (figures and the latency
  * percentiles that `npm run bench` draws).
  *
- * Options: `--duration S` (default 10), `--single-connections N` (64), `--batch N` (16),
- * `--batch-connections N` (8), `--presentations N` (32), `--genuine N` (8).
+ * Options: `--duration S` (default 10), `--single-connections N,M` (16,64), `--batch N` (16),
+ * `--batch-connections N,M` (2,8), `--presentations N` (32), `--genuine N` (8).
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -46,22 +48,23 @@ import { distinctValidProofs } from "./witnesses.js";
 const { values } = parseArgs({
   options: {
     duration: { type: "string", default: "10" },
-    "single-connections": { type: "string", default: "64" },
+    "single-connections": { type: "string", default: "16,64" },
     batch: { type: "string", default: "16" },
-    "batch-connections": { type: "string", default: "8" },
+    "batch-connections": { type: "string", default: "2,8" },
     presentations: { type: "string", default: "32" },
     genuine: { type: "string", default: "8" },
   },
 });
 const duration = Number(values.duration);
-const singleConnections = Number(values["single-connections"]);
+const counts = (text: string) => text.split(",").map(Number);
+const singleConnections = counts(values["single-connections"]);
 const batchSize = Number(values.batch);
-const batchConnections = Number(values["batch-connections"]);
+const batchConnections = counts(values["batch-connections"]);
 const presentationCount = Number(values.presentations);
 const genuineCount = Number(values.genuine);
 const command =
-  `npm run bench:http -- --duration ${duration} --single-connections ${singleConnections} ` +
-  `--batch ${batchSize} --batch-connections ${batchConnections} ` +
+  `npm run bench:http -- --duration ${duration} --single-connections ${singleConnections.join(",")} ` +
+  `--batch ${batchSize} --batch-connections ${batchConnections.join(",")} ` +
   `--presentations ${presentationCount} --genuine ${genuineCount}`;
 
 /** A free TCP port on the loopback interface. */
@@ -165,24 +168,49 @@ try {
     return { result, requestsPerSecond, checked };
   };
 
-  // 1. One proof per request.
+  // 1. One proof per request; 2. `batchSize` proofs per request.
   const singleBodies = proofs.map((p) => JSON.stringify(p));
-  const single = await load(
-    "single proof check",
-    "/v1/circuits/query/verify",
-    singleBodies,
-    singleConnections,
-  );
-  // 2. `batchSize` proofs per request.
   const batchBodies = Array.from({ length: proofs.length / batchSize }, (_, i) =>
     JSON.stringify({ items: proofs.slice(i * batchSize, (i + 1) * batchSize) }),
   );
-  const batch = await load(
-    `batch proof check (${batchSize} per request)`,
-    "/v1/circuits/query/verify/batch",
-    batchBodies,
-    batchConnections,
-  );
+  const runs: { endpoint: string; connections: number; perRequest: number; path: string }[] = [
+    ...singleConnections.map((connections) => ({
+      endpoint: "single endpoint",
+      connections,
+      perRequest: 1,
+      path: "/v1/circuits/query/verify",
+    })),
+    ...batchConnections.map((connections) => ({
+      endpoint: "batch endpoint",
+      connections,
+      perRequest: batchSize,
+      path: "/v1/circuits/query/verify/batch",
+    })),
+  ];
+  let checked = 0;
+  let answered = 0;
+  for (const run of runs) {
+    const name = `${run.endpoint}, ${run.connections} connections`;
+    const measured = await load(
+      name,
+      run.path,
+      run.perRequest === 1 ? singleBodies : batchBodies,
+      run.connections,
+    );
+    checked += measured.checked;
+    answered += measured.result.requests.total * run.perRequest;
+    const per = run.perRequest === 1 ? "" : ` (${run.perRequest} proofs per request)`;
+    figures.push(
+      figure(
+        `${name}: proof checks${per}`,
+        "verifications/s",
+        measured.requestsPerSecond * run.perRequest,
+        command,
+      ),
+      figure(`${name}: request latency p50`, "ms", measured.result.latency.p50, command),
+      figure(`${name}: request latency p99`, "ms", measured.result.latency.p99, command),
+    );
+  }
   // Spot check: the answers say valid (autocannon does not read bodies).
   const spot = await client.checkProofs("query", proofs.slice(0, batchSize));
   if (!spot.results.every((r) => r.valid)) throw new Error("a valid proof was refused");
@@ -226,34 +254,8 @@ try {
   const presentationsPerSecond = presentations.length / ((performance.now() - started) / 1000);
 
   figures.push(
-    figure(
-      `single endpoint: proof checks, ${singleConnections} connections`,
-      "verifications/s",
-      single.requestsPerSecond,
-      command,
-    ),
-    figure("single endpoint: latency p50", "ms", single.result.latency.p50, command),
-    figure("single endpoint: latency p99", "ms", single.result.latency.p99, command),
-    figure(
-      `batch endpoint: proof checks (${batchSize} per request, ${batchConnections} connections)`,
-      "verifications/s",
-      batch.requestsPerSecond * batchSize,
-      command,
-    ),
-    figure("batch endpoint: request latency p50", "ms", batch.result.latency.p50, command),
-    figure("batch endpoint: request latency p99", "ms", batch.result.latency.p99, command),
-    figure(
-      "proofs checked by the workers during both runs (/metrics)",
-      "proofs",
-      single.checked + batch.checked,
-      command,
-    ),
-    figure(
-      "proofs answered during both runs",
-      "proofs",
-      single.result.requests.total + batch.result.requests.total * batchSize,
-      command,
-    ),
+    figure("proofs checked by the workers during the runs (/metrics)", "proofs", checked, command),
+    figure("proofs answered during the runs", "proofs", answered, command),
     figure(
       `genuine presentations, every check, ${batchSize} per request (${presentationCount} in all)`,
       "verifications/s",

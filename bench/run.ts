@@ -101,8 +101,10 @@ async function targets(): Promise<{ figures: Figure[]; met: boolean[] }> {
   const http = await figuresOf("http");
   const proving = await figuresOf("proving");
   const pool2 = find(throughput, "verifier pool, 2 workers");
-  const batchRate = find(http, "batch endpoint: proof checks");
-  const batchP99 = find(http, "batch endpoint: request latency p99");
+  // The batch endpoint at its first (lowest) concurrency: throughput and p99 of the same run.
+  const batchRate = http.find((f) => f.name.startsWith("batch endpoint,") && f.unit !== "ms");
+  const batchRun = batchRate?.name.split(":")[0];
+  const batchP99 = batchRun ? find(http, `${batchRun}: request latency p99`) : undefined;
   const scaling = find(proving, "prover pool: 2 workers against 1");
   const rows: {
     name: string;
@@ -127,14 +129,14 @@ async function targets(): Promise<{ figures: Figure[]; met: boolean[] }> {
       ...(pool2 ? { command: pool2.command } : {}),
     },
     {
-      name: "HTTP batch endpoint",
+      name: `HTTP ${batchRun ?? "batch endpoint"}`,
       unit: "verifications/s",
       value: batchRate?.value,
       target: 500,
       ...(batchRate ? { command: batchRate.command } : {}),
     },
     {
-      name: "HTTP batch endpoint, p99 latency (at most)",
+      name: `HTTP ${batchRun ?? "batch endpoint"}, p99 latency (at most)`,
       unit: "ms",
       value: batchP99?.value,
       target: 100,
