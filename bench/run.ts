@@ -154,7 +154,13 @@ async function targets(): Promise<{ figures: Figure[]; met: boolean[] }> {
   const measured = rows.filter((r) => r.value !== undefined);
   return {
     figures: measured.map((r) =>
-      figure(r.name, r.unit, r.value as number, r.command ?? "npm run bench", r.target),
+      figure(
+        r.name,
+        r.unit,
+        r.value as number,
+        r.command ?? "npm run bench",
+        Number.isNaN(r.target) ? null : r.target,
+      ),
     ),
     met: measured.map((r) =>
       Number.isNaN(r.target)
