@@ -89,7 +89,7 @@ export class VerifierMetrics {
   });
   readonly queueDepth = new Gauge({
     name: "crossproof_verifier_pool_queue_depth",
-    help: "Proof checks waiting for a verification worker",
+    help: "Batches of proof checks waiting for a verification worker",
     registers: [this.registry],
   });
   readonly batchSize = new Histogram({
