@@ -81,13 +81,14 @@ export async function runChain(args: string[], json: boolean): Promise<void> {
       if (positionals.length > 0) usageError("chain node takes no arguments");
       if (chainConfigFromEnv().mode !== "local")
         usageError("chain node runs the local node: unset CROSSPROOF_RPC_URL");
+      const stopped = untilStopSignal(); // from the start: a signal during start-up stops cleanly
       const chain = await openChain({ log: out });
       const summary = await status(chain);
       if (json) printJson(summary);
       out(
         `RPC ${chain.rpcUrl} (chain ${chain.chainId}); Ctrl-C stops the node and saves its state`,
       );
-      await untilStopSignal();
+      await stopped;
       await chain.close();
       out("chain: stopped, state saved");
       return;

@@ -88,6 +88,9 @@ export async function runStartCommand(args: string[], json: boolean): Promise<vo
   print(
     "crossproof — the cross-boundary flow on this machine (development keys: not for production)\n",
   );
+  // Listen for Ctrl-C / SIGTERM from the start: one during start-up ends it cleanly once the
+  // services are up (Node's default would kill the process and leave the chain node running).
+  const stopped = untilStopSignal();
   const stack = await startStack({
     config,
     env: process.env,
@@ -119,7 +122,7 @@ export async function runStartCommand(args: string[], json: boolean): Promise<vo
     for (const line of walkThrough(stack)) print(line ? `  ${line}` : "");
     print("\nOr let `npx crossproof demo` play the whole scenario. Ctrl-C stops everything.");
   }
-  await untilStopSignal();
+  await stopped;
   print("\nstopping: finishing requests under way…");
   await stack.close();
   print("stopped");
@@ -237,6 +240,7 @@ export async function runVerifierServe(args: string[], json: boolean): Promise<v
       usageError("--port must be a port number");
   }
   const logger = createLogger("verifier");
+  const stopped = untilStopSignal(); // from the start: see runStartCommand
   const chain = await openChain({ env: process.env });
   try {
     const service = await startVerifierService({
@@ -248,7 +252,7 @@ export async function runVerifierServe(args: string[], json: boolean): Promise<v
     });
     if (json) printJson({ url: service.url });
     else process.stdout.write(`verifier service at ${service.url}; Ctrl-C stops it\n`);
-    await untilStopSignal();
+    await stopped;
     await service.close();
   } finally {
     await chain.close();

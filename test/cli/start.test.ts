@@ -196,6 +196,42 @@ describe("crossproof demo and start refusals", () => {
     expect(result.stdout).toContain("Done: the bank learned the policy holds");
   });
 
+  it("stops cleanly on a SIGTERM during start-up: exit code 0, no chain node left behind", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "crossproof-early-stop-"));
+    try {
+      const early = await start(
+        { CROSSPROOF_DATA_DIR: folder, CROSSPROOF_VERIFIER_PORT: "0", CROSSPROOF_PROVER_PORT: "0" },
+        /cross-boundary flow/,
+        "--records",
+        "64",
+      );
+      // Wait for the chain node (anvil, a child of crossproof) to be up, then stop mid-start.
+      let anvil: number | undefined;
+      for (let i = 0; i < 200 && anvil === undefined; i++) {
+        const { stdout } = await promisify(execFile)("ps", ["-eo", "pid=,ppid=,args="]);
+        anvil = stdout
+          .split("\n")
+          .map((line) => line.trim().split(/\s+/))
+          .find(([, ppid, args]) => Number(ppid) === early.child.pid && /anvil/.test(args ?? ""))
+          ?.map(Number)[0];
+        if (anvil === undefined) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(anvil).toBeDefined();
+      expect(await stop(early)).toBe(0);
+      const alive = (pid: number) => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      expect(alive(anvil as number)).toBe(false);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
   it("refuses a bad variable with CONFIG_INVALID naming it, exit code 78", async () => {
     const result = await crossproof(
       { CROSSPROOF_DATA_DIR: dataDir, CROSSPROOF_VERIFIER_PORT: "eighty" },
