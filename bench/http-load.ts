@@ -27,7 +27,6 @@
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -39,6 +38,7 @@ import { pickApplicants, SAMPLE_POLICY_ID } from "../cli/commands/stack.js";
 import { ProverClient, subjectHash, VerifierClient } from "../client/index.js";
 import { loadCircuitRelease } from "../core/artifacts.js";
 import { PROJECT_ROOT, verifierPaths } from "../core/paths.js";
+import { freeLoopbackPort } from "../core/ports.js";
 import type { ProofBundle } from "../core/proof.js";
 import { queryShape } from "../prover/prove-query.js";
 import { parsePolicyDefinition } from "../verifier/policy.js";
@@ -67,26 +67,14 @@ const command =
   `--batch ${batchSize} --batch-connections ${batchConnections.join(",")} ` +
   `--presentations ${presentationCount} --genuine ${genuineCount}`;
 
-/** A free TCP port on the loopback interface. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 // Proofs first, while the machine is otherwise idle.
 const release = await loadCircuitRelease("query");
 const { k } = queryShape(release);
 const proofs = await distinctValidProofs(release, genuineCount, 512);
 
 const dataDir = await mkdtemp(join(tmpdir(), "crossproof-bench-http-"));
-const verifierPort = await freePort();
-const proverPort = await freePort();
+const verifierPort = await freeLoopbackPort();
+const proverPort = await freeLoopbackPort();
 const child = spawn(process.execPath, [join(PROJECT_ROOT, "cli", "bin.js"), "start"], {
   env: {
     ...process.env,

@@ -85,7 +85,11 @@ async function snarkjsLoop(bundles: readonly ProofBundle[]): Promise<boolean[]> 
   return verdicts;
 }
 
-async function pooled(workers: number, bundles: readonly ProofBundle[]): Promise<boolean[]> {
+/** The pool's verdicts and its own time, without starting and warming it. */
+async function pooled(
+  workers: number,
+  bundles: readonly ProofBundle[],
+): Promise<{ verdicts: boolean[]; seconds: number }> {
   const pool = await VerifierPool.start({ workers });
   try {
     const batcher = new MicroBatcher(pool, { maxBatch: 64 });
@@ -100,18 +104,15 @@ async function pooled(workers: number, bundles: readonly ProofBundle[]): Promise
       );
     }
     const verdicts = (await Promise.all(parts)).flat();
-    pooledSeconds = (performance.now() - started) / 1000;
-    return verdicts;
+    return { verdicts, seconds: (performance.now() - started) / 1000 };
   } finally {
     await pool.close();
   }
 }
-/** The pool's own time, without starting and warming it (set by `pooled`). */
-let pooledSeconds = 0;
 async function poolRate(workers: number): Promise<number> {
-  const verdicts = await pooled(workers, proofs);
+  const { verdicts, seconds } = await pooled(workers, proofs);
   if (!verdicts.every(Boolean)) throw new Error("a valid proof was not verified");
-  return proofs.length / pooledSeconds;
+  return proofs.length / seconds;
 }
 
 const modes: { name: string; run: () => Promise<number> }[] = [

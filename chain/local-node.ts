@@ -12,7 +12,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, writeSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { gunzipSync } from "node:zlib";
@@ -20,6 +19,7 @@ import lockfile from "proper-lockfile";
 import { ChainError, ErrorCode } from "../core/errors.js";
 import { fileExists, writeFileAtomic } from "../core/files.js";
 import { type LocalChainPaths, localChainPaths, packageRoot } from "../core/paths.js";
+import { freeLoopbackPort } from "../core/ports.js";
 
 /** The chain id of the local node (anvil's default; FISCO BCOS uses 20200). */
 export const LOCAL_CHAIN_ID = 31337;
@@ -57,21 +57,6 @@ export function anvilBinary(): string {
     throw new ChainError(ErrorCode.CHAIN_NODE, `the anvil binary is missing from ${pkg}`);
   }
   return bin;
-}
-
-/** A port on 127.0.0.1 that was free a moment ago. */
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => {
-        if (address && typeof address === "object") resolve(address.port);
-        else reject(new Error("no port"));
-      });
-    });
-  });
 }
 
 /** Whether a JSON-RPC node answers at `url`. */

@@ -87,7 +87,8 @@ function fp2Pow(base: Fp2Value, exponent: bigint): Fp2Value {
   return result;
 }
 
-function fp2(v: Fp2Value): mcl.Fp2 {
+/** An element c0 + c1·u of Fp2 (c0, c1 below q). */
+export function fp2(v: Fp2Value): mcl.Fp2 {
   const value = new mcl.Fp2();
   value.setStr(`${v[0]} ${v[1]}`, 10);
   return value;

@@ -6,7 +6,7 @@
 import * as snarkjs from "snarkjs";
 import { type CircuitRelease, loadCircuitRelease } from "../../core/artifacts.js";
 import type { Groth16Proof, ProofBundle } from "../../core/proof.js";
-import { initBn254, mcl } from "../../verifier/bn254.js";
+import { fp2, initBn254, mcl } from "../../verifier/bn254.js";
 import { rerandomizeProof } from "../../verifier/rerandomize.js";
 import { commit, queryInput } from "./fixtures.js";
 
@@ -49,7 +49,7 @@ export async function randomG2(): Promise<mcl.G2> {
 /** A random point of the twist E'(Fp2) that is not in G2 (almost every point of it is not). */
 export async function randomTwistPointOutsideG2(): Promise<mcl.G2> {
   await initBn254();
-  const b = mcl.div(fp2(3n, 0n), fp2(9n, 1n)); // the twist: y² = x³ + 3/(9 + u)
+  const b = mcl.div(fp2([3n, 0n]), fp2([9n, 1n])); // the twist: y² = x³ + 3/(9 + u)
   for (;;) {
     const x = new mcl.Fp2();
     const a = new mcl.Fp();
@@ -63,15 +63,9 @@ export async function randomTwistPointOutsideG2(): Promise<mcl.G2> {
     const q = new mcl.G2();
     q.setX(x);
     q.setY(y);
-    q.setZ(fp2(1n, 0n));
+    q.setZ(fp2([1n, 0n]));
     if (q.isValid() && !q.isValidOrder()) return q;
   }
-}
-
-function fp2(a: bigint, b: bigint): mcl.Fp2 {
-  const v = new mcl.Fp2();
-  v.setStr(`${a} ${b}`, 10);
-  return v;
 }
 
 /** Another valid proof of the same statement (see `verifier/rerandomize.ts`). */

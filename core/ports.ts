@@ -1,0 +1,17 @@
+/** Ports for services and child processes that crossproof starts on the loopback interface. */
+import { createServer } from "node:net";
+
+/** A port on 127.0.0.1 that was free a moment ago. */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => {
+        if (address && typeof address === "object") resolve(address.port);
+        else reject(new Error("no port"));
+      });
+    });
+  });
+}
