@@ -24,6 +24,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { CrossproofError, ErrorCode } from "../core/errors.js";
 import { writeChartsAndCsv } from "./charts.js";
 import { machineDescription } from "./machine.js";
 import { type Figure, figure, printTable, RESULTS_DIR, writeResults } from "./report.js";
@@ -185,7 +186,10 @@ export async function runBench(argv: readonly string[]): Promise<void> {
   const names = values.only ? values.only.split(",").map((s) => s.trim()) : Object.keys(SECTIONS);
   for (const name of names) {
     if (!SECTIONS[name]) {
-      throw new Error(`unknown section "${name}": one of ${Object.keys(SECTIONS).join(", ")}`);
+      throw new CrossproofError(
+        ErrorCode.USAGE,
+        `unknown section "${name}": one of ${Object.keys(SECTIONS).join(", ")}`,
+      );
     }
   }
   if (!values.report) {

@@ -38,6 +38,9 @@ describe("crossproof command line", () => {
     const json = await cli("start", "--records", "1", "--json"); // at least 16
     expect(json.code).toBe(64);
     expect(JSON.parse(json.stdout).error.code).toBe("USAGE");
+    const section = await cli("bench", "--only", "speed");
+    expect(section.code).toBe(64);
+    expect(section.stderr).toContain('error USAGE: unknown section "speed"');
   });
 
   it("lists schemas with their schemaIds as JSON", async () => {
