@@ -1,6 +1,7 @@
 /**
  * `npm run bench:breakdown`: where the time of batched verification goes, per proof, in one
- * thread: validation, parsing the points, the G2 subgroup check, the 128-bit weight times A, the
+ * thread: validation (and, for comparison, the zod schema that the fast path of
+ * `parseProofBundle` spares in the common case), parsing the points, the G2 subgroup check, the 128-bit weight times A, the
  * multi-Miller loop, the multi-scalar multiplication over the C's, and the whole batch. The
  * pieces run interleaved over `--rounds` rounds on the same `--batch` distinct valid proofs, and
  * each figure is the median of its rounds (this VM's speed drifts between minutes).
@@ -10,7 +11,7 @@
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { loadCircuitRelease } from "../core/artifacts.js";
-import { type ProofBundle, parseProofBundle } from "../core/proof.js";
+import { type ProofBundle, parseProofBundle, proofBundleSchema } from "../core/proof.js";
 import { PreparedKey, verifyBatch } from "../verifier/batch-verify.js";
 import { g1FromJson, g2FromJson, isInG2Subgroup, mcl, millerLoopVec } from "../verifier/bn254.js";
 import { type Figure, figure, median, printTable, writeResults } from "./report.js";
@@ -41,6 +42,8 @@ const weights = proofs.map(() => {
 
 const pieces: Record<string, () => unknown> = {
   "validation (parseProofBundle)": () => proofs.map((p) => parseProofBundle(p, nPublic)),
+  "validation by the zod schema alone (for comparison)": () =>
+    proofs.map((p) => proofBundleSchema(nPublic).parse(p)),
   "points parsed (A, B, C)": () =>
     proofs.map((p: ProofBundle) => [
       g1FromJson(p.proof.pi_a),
