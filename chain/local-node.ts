@@ -8,10 +8,16 @@
  * leave half a file. Instead the node is started with `--load-state` and this module saves the
  * state itself (`anvil_dumpState`, written to a temporary file and renamed): after every write
  * crossproof makes (`persist()`), every second while blocks are being mined, and on `stop()`.
+ *
+ * A crash of this process: on Linux anvil is started through util-linux's `setpriv --pdeathsig
+ * KILL` (which sets the signal and execs anvil in the same process), so the kernel kills the node
+ * when its parent dies, even by SIGKILL, where no `exit` handler runs. The chain folder's lock
+ * names its holder's pid, so a restart takes over at once the lock of a holder that is dead.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, writeSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, rmdir } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { gunzipSync } from "node:zlib";
@@ -57,6 +63,18 @@ export function anvilBinary(): string {
     throw new ChainError(ErrorCode.CHAIN_NODE, `the anvil binary is missing from ${pkg}`);
   }
   return bin;
+}
+
+/**
+ * How anvil is launched: through `setpriv --pdeathsig KILL` where util-linux's setpriv exists
+ * (Linux), so that anvil dies with this process even when it is SIGKILLed; else directly.
+ */
+export function anvilCommand(args: readonly string[]): { file: string; args: string[] } {
+  const setpriv = "/usr/bin/setpriv";
+  if (process.platform === "linux" && existsSync(setpriv)) {
+    return { file: setpriv, args: ["--pdeathsig", "KILL", "--", anvilBinary(), ...args] };
+  }
+  return { file: anvilBinary(), args: [...args] };
 }
 
 /** Whether a JSON-RPC node answers at `url`. */
@@ -148,7 +166,9 @@ export class LocalNode {
     if (await fileExists(paths.state)) args.push("--load-state", paths.state);
     const log = openSync(paths.log, "a");
     writeSync(log, `--- ${new Date().toISOString()} anvil ${args.join(" ")}\n`);
-    const child = spawn(anvilBinary(), args, { stdio: ["ignore", "ignore", log] });
+    // setpriv execs anvil in its own process: the child's pid is anvil's.
+    const command = anvilCommand(args);
+    const child = spawn(command.file, command.args, { stdio: ["ignore", "ignore", log] });
     closeSync(log);
     child.on("error", () => {
       // Reported through `exit` (or the start-up failure below); never an unhandled error.
@@ -288,13 +308,16 @@ export class LocalNode {
 /**
  * One local node per chain folder: two would load the same state and each save over the
  * other's. The lock (proper-lockfile: a directory created atomically, its time refreshed while
- * held) is taken before anvil starts; a lock not refreshed for 10 s, left by a process that
- * died, is taken over.
+ * held) is taken before anvil starts. Its holder's pid and host name are written beside it, so a
+ * lock left by a process that died (a SIGKILL) is taken over at once; otherwise a lock not
+ * refreshed for 10 s is.
  */
 async function lockChainFolder(paths: LocalChainPaths): Promise<() => Promise<void>> {
-  try {
-    return await lockfile.lock(paths.dir, {
-      lockfilePath: join(paths.dir, "node.lock"),
+  const lockPath = join(paths.dir, "node.lock");
+  const ownerPath = `${lockPath}.owner`;
+  const take = () =>
+    lockfile.lock(paths.dir, {
+      lockfilePath: lockPath,
       realpath: false,
       retries: 0,
       stale: 10_000,
@@ -303,14 +326,79 @@ async function lockChainFolder(paths: LocalChainPaths): Promise<() => Promise<vo
       // running, as it cannot know whether another has started; the next start checks again.
       onCompromised: () => undefined,
     });
+  const refused = (err: unknown): ChainError =>
+    (err as NodeJS.ErrnoException).code === "ELOCKED"
+      ? new ChainError(
+          ErrorCode.CHAIN_NODE,
+          `another crossproof process runs the local chain in ${paths.dir}: stop it, or set CROSSPROOF_DATA_DIR to another folder`,
+          { details: { dir: paths.dir } },
+        )
+      : new ChainError(ErrorCode.CHAIN_NODE, `cannot lock ${paths.dir}`, { cause: err });
+  let release: () => Promise<void>;
+  try {
+    release = await take();
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ELOCKED") {
-      throw new ChainError(
-        ErrorCode.CHAIN_NODE,
-        `another crossproof process runs the local chain in ${paths.dir}: stop it, or set CROSSPROOF_DATA_DIR to another folder`,
-        { details: { dir: paths.dir } },
-      );
+    if (!(await takeOverFromDeadHolder(lockPath, ownerPath))) throw refused(err);
+    try {
+      release = await take();
+    } catch (again) {
+      throw refused(again);
     }
-    throw new ChainError(ErrorCode.CHAIN_NODE, `cannot lock ${paths.dir}`, { cause: err });
   }
+  try {
+    await writeFileAtomic(ownerPath, JSON.stringify({ pid: process.pid, host: hostname() }));
+  } catch {
+    // Without the record the lock still holds; a crash would then be taken over after 10 s.
+  }
+  return async () => {
+    await rm(ownerPath, { force: true });
+    await release();
+  };
+}
+
+/** Whether process `pid` exists on this machine (EPERM: it does, owned by someone else). */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== "ESRCH";
+  }
+}
+
+/**
+ * Removes the chain folder's lock if the holder it names ran on this host and is gone. Of
+ * several processes starting at once only the one that moves the owner record away removes the
+ * lock, and only if the record it moved is still the dead holder's.
+ */
+async function takeOverFromDeadHolder(lockPath: string, ownerPath: string): Promise<boolean> {
+  let text: string;
+  try {
+    text = await readFile(ownerPath, "utf8");
+  } catch {
+    return false;
+  }
+  let owner: { pid?: unknown; host?: unknown };
+  try {
+    owner = JSON.parse(text) as { pid?: unknown; host?: unknown };
+  } catch {
+    return false;
+  }
+  const pid = owner.pid;
+  if (typeof pid !== "number" || !Number.isSafeInteger(pid) || pid <= 0) return false;
+  if (owner.host !== hostname() || processExists(pid)) return false;
+  const claimed = `${ownerPath}.${process.pid}.claimed`;
+  try {
+    await rename(ownerPath, claimed);
+  } catch {
+    return false; // another start moved it first
+  }
+  if ((await readFile(claimed, "utf8").catch(() => "")) !== text) {
+    // A new holder wrote its record in between: put it back and leave its lock alone.
+    await rename(claimed, ownerPath).catch(() => undefined);
+    return false;
+  }
+  await rm(claimed, { force: true });
+  await rmdir(lockPath).catch(() => undefined);
+  return true;
 }
