@@ -11,6 +11,8 @@ export interface ReliabilityCheck {
   readonly passed: boolean;
   /** Counter-examples or numbers behind a failure (never a record field, salt or path). */
   readonly detail?: string;
+  /** Set when the check could not be made here: why (`passed` is then false). */
+  readonly skipped?: string;
 }
 
 /** A suite's result. */
@@ -50,6 +52,11 @@ export class SuiteRecorder {
     this.#checks.push(detail === undefined ? { name, passed } : { name, passed, detail });
   }
 
+  /** Records a check that could not be made here, and why: reported as skipped, never passed. */
+  skip(name: string, why: string): void {
+    this.#checks.push({ name, passed: false, skipped: why });
+  }
+
   /** The report so far. */
   report(): SuiteReport {
     return {
@@ -63,9 +70,9 @@ export class SuiteRecorder {
   }
 }
 
-/** The checks of `report` that failed, one line each (empty when all held). */
+/** The checks of `report` that failed (skipped ones aside), one line each (empty when all held). */
 export function failedChecks(report: SuiteReport): string[] {
   return report.checks
-    .filter((c) => !c.passed)
+    .filter((c) => !c.passed && c.skipped === undefined)
     .map((c) => `${report.suite}: ${c.name}${c.detail ? ` (${c.detail})` : ""}`);
 }

@@ -1,0 +1,485 @@
+/**
+ * The soak: `crossproof start` in a child process under a mixed load for a fixed time —
+ * challenges, genuine presentations (proved by the holder's service, verified, then replayed),
+ * stateless proof checks single and batched (genuine and tampered), bad requests of every kind,
+ * readiness and metrics polls — while the child's resident memory is sampled. Every answer is
+ * compared with what it must be; anything else is an unexpected error.
+ */
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { SAMPLE_POLICY_ID } from "../cli/commands/stack.js";
+import { type ServiceProcess, startServiceProcess } from "../cli/start-process.js";
+import {
+  ApiError,
+  type Presentation,
+  ProverClient,
+  subjectHash,
+  VerifierClient,
+} from "../client/index.js";
+import { FIELD_ORDER } from "../core/field.js";
+import { scanLog } from "../core/log-scan.js";
+import { SuiteRecorder, type SuiteReport } from "./report.js";
+
+/** Options of {@link runSoak}. */
+export interface SoakOptions {
+  /** How long the load runs. */
+  readonly durationMs: number;
+  /** The first part of the run, left out of the memory figures (pools, caches, JIT warm up). */
+  readonly warmupMs: number;
+  /** How often the child's resident memory is read. */
+  readonly sampleEveryMs: number;
+  /** Largest growth of resident memory allowed between the first and last third of the run. */
+  readonly rssGrowthLimitMiB: number;
+  /** Requests per second of each paced loop (challenges, proof checks, bad requests). */
+  readonly ratePerLoop: number;
+  /** Synthetic records the child imports. */
+  readonly records: number;
+}
+
+/** `short` runs in `npm test`; `long` is the published 10-minute soak (`npm run soak`). */
+export const SOAK_PRESETS: Readonly<Record<"short" | "long", SoakOptions>> = {
+  short: {
+    durationMs: 30_000,
+    warmupMs: 8_000,
+    sampleEveryMs: 1_000,
+    rssGrowthLimitMiB: 128,
+    ratePerLoop: 10,
+    records: 64,
+  },
+  long: {
+    durationMs: 600_000,
+    warmupMs: 60_000,
+    sampleEveryMs: 5_000,
+    rssGrowthLimitMiB: 64,
+    ratePerLoop: 15,
+    records: 200,
+  },
+};
+
+/** The kinds of request in the mix. */
+const KINDS = [
+  "challenge",
+  "presentation",
+  "verification",
+  "replay",
+  "ineligible",
+  "proof-check",
+  "proof-batch",
+  "unknown-challenge",
+  "bad-request",
+  "readiness",
+] as const;
+type Kind = (typeof KINDS)[number];
+
+/** What a request ended in: true when it was what it must be, else what it was instead. */
+type Outcome = true | string;
+
+/** Counts and latencies by kind, and the first unexpected answers. */
+class Tally {
+  readonly counts = new Map<Kind, { expected: number; unexpected: number; ms: number[] }>();
+  readonly unexpected: string[] = [];
+
+  async time(kind: Kind, request: () => Promise<Outcome>): Promise<void> {
+    const started = performance.now();
+    let outcome: Outcome;
+    try {
+      outcome = await request();
+    } catch (err) {
+      outcome =
+        err instanceof ApiError ? `${err.status} ${err.code}` : `error ${(err as Error).name}`;
+    }
+    let entry = this.counts.get(kind);
+    if (!entry) {
+      entry = { expected: 0, unexpected: 0, ms: [] };
+      this.counts.set(kind, entry);
+    }
+    entry.ms.push(performance.now() - started);
+    if (outcome === true) entry.expected++;
+    else {
+      entry.unexpected++;
+      if (this.unexpected.length < 20) this.unexpected.push(`${kind}: ${outcome}`);
+    }
+  }
+
+  total(which: "expected" | "unexpected"): number {
+    let n = 0;
+    for (const entry of this.counts.values()) n += entry[which];
+    return n;
+  }
+}
+
+/** A request whose answer must have this status and carry an error code. */
+interface BadRequest {
+  readonly name: string;
+  readonly method: string;
+  readonly path: string;
+  readonly body?: string;
+  readonly contentType?: string;
+  /** The key to send: the client's (default), none, or a made-up one. */
+  readonly key?: "client" | "none" | "unknown";
+  readonly status: number;
+}
+
+/** Bad requests the mix cycles through, each with the status it must get. */
+const BAD_REQUESTS: readonly BadRequest[] = [
+  {
+    name: "truncated JSON",
+    method: "POST",
+    path: "/v1/verifications",
+    body: '{"policyId":',
+    status: 400,
+  },
+  {
+    name: "wrong types",
+    method: "POST",
+    path: "/v1/verifications",
+    body: '{"policyId":5,"presentation":[]}',
+    status: 400,
+  },
+  { name: "no API key", method: "GET", path: "/v1/policies", key: "none", status: 401 },
+  { name: "unknown API key", method: "GET", path: "/v1/policies", key: "unknown", status: 401 },
+  {
+    name: "admin route, client key",
+    method: "POST",
+    path: "/v1/policies",
+    body: "{}",
+    status: 403,
+  },
+  { name: "unknown route", method: "GET", path: "/v1/nothing-here", status: 404 },
+  {
+    name: "unknown policy",
+    method: "POST",
+    path: "/v1/challenges",
+    body: '{"policyId":"no-such-policy"}',
+    status: 404,
+  },
+  { name: "unknown receipt", method: "GET", path: "/v1/receipts/rc_unknown", status: 404 },
+  {
+    name: "not JSON",
+    method: "POST",
+    path: "/v1/challenges",
+    body: "policyId=x",
+    contentType: "text/plain",
+    status: 415,
+  },
+  {
+    name: "body over the limit",
+    method: "POST",
+    path: "/v1/challenges",
+    body: `{"pad":"${"x".repeat(300 * 1024)}"}`,
+    status: 413,
+  },
+  {
+    name: "subject hash of r",
+    method: "POST",
+    path: "/v1/challenges",
+    body: `{"policyId":"${SAMPLE_POLICY_ID}","subjectHash":"${FIELD_ORDER}"}`,
+    status: 400,
+  },
+];
+
+/** Runs `body` again and again until `until`, at most `perSecond` times a second. */
+async function paced(until: number, perSecond: number, body: () => Promise<void>): Promise<void> {
+  const interval = 1_000 / perSecond;
+  while (Date.now() < until) {
+    const started = Date.now();
+    await body();
+    const rest = interval - (Date.now() - started);
+    if (rest > 0) await sleep(rest);
+  }
+}
+
+/** A random field element below 2^248, as a subject hash nobody has. */
+function randomSubjectHash(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(31));
+  return BigInt(`0x${Buffer.from(bytes).toString("hex")}`).toString();
+}
+
+const MIB = 2 ** 20;
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+};
+const percentile = (xs: readonly number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
+};
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/** Least-squares slope of `ys` over `xs`. */
+function slope(xs: readonly number[], ys: readonly number[]): number {
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  xs.forEach((x, i) => {
+    num += (x - mx) * ((ys[i] as number) - my);
+    den += (x - mx) ** 2;
+  });
+  return den === 0 ? 0 : num / den;
+}
+
+/** Runs the soak on a fresh data folder and reports what it saw. */
+export async function runSoak(options: SoakOptions): Promise<SuiteReport> {
+  const recorder = new SuiteRecorder("soak");
+  const dataDir = await mkdtemp(join(tmpdir(), "crossproof-soak-"));
+  let service: ServiceProcess | undefined;
+  try {
+    service = await startServiceProcess({ dataDir, records: options.records });
+    const report = await soak(service, options, recorder);
+    return report;
+  } finally {
+    await service?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function soak(
+  service: ServiceProcess,
+  options: SoakOptions,
+  recorder: SuiteRecorder,
+): Promise<SuiteReport> {
+  const client = new VerifierClient({ url: service.verifierUrl, apiKey: service.clientKey });
+  const prover = new ProverClient({ url: service.proverUrl });
+  const { eligible, ineligible } = service.applicants;
+  const eligibleHash = subjectHash("credit-report-v1", "subjectId", eligible.subjectId);
+  const ineligibleHash = subjectHash("credit-report-v1", "subjectId", ineligible.subjectId);
+  const tally = new Tally();
+  /** Genuine presentations made so far (already consumed): their proofs for stateless checks. */
+  const proofs: Presentation[] = [];
+  const started = Date.now();
+  const until = started + options.durationMs;
+  const samples: { atMs: number; rss: number }[] = [];
+  const badSeen = new Map<string, number>();
+
+  const presentations = async () => {
+    let round = 0;
+    while (Date.now() < until) {
+      round++;
+      if (round % 5 === 0) {
+        // An applicant whose report does not meet the policy: the holder refuses to prove.
+        await tally.time("ineligible", async () => {
+          const challenge = await client.issueChallenge(SAMPLE_POLICY_ID, ineligibleHash);
+          try {
+            await prover.present(ineligible.recordId, challenge);
+            return "a presentation for an ineligible applicant";
+          } catch (err) {
+            return err instanceof ApiError && err.status === 422 ? true : `${err}`;
+          }
+        });
+        continue;
+      }
+      let presentation: Presentation | undefined;
+      await tally.time("presentation", async () => {
+        const challenge = await client.issueChallenge(SAMPLE_POLICY_ID, eligibleHash);
+        presentation = await prover.present(eligible.recordId, challenge);
+        return true;
+      });
+      if (!presentation) continue;
+      const genuine = presentation;
+      await tally.time("verification", async () => {
+        const v = await client.verify(SAMPLE_POLICY_ID, genuine);
+        return v.verified ? true : `refused: ${v.reasons.map((r) => r.code).join(",")}`;
+      });
+      await tally.time("replay", async () => {
+        const v = await client.verify(SAMPLE_POLICY_ID, genuine);
+        const codes = v.reasons.map((r) => r.code);
+        return !v.verified && codes.includes("CHALLENGE_CONSUMED")
+          ? true
+          : `replay answered verified=${v.verified} ${codes.join(",")}`;
+      });
+      proofs.push(genuine);
+      if (proofs.length > 32) proofs.shift();
+    }
+  };
+
+  const tamper = (p: Presentation) => {
+    const signals = [...p.publicSignals];
+    signals[0] = ((BigInt(signals[0] as string) + 1n) % FIELD_ORDER).toString();
+    return { proof: p.proof, publicSignals: signals };
+  };
+  const pick = () => proofs[Math.floor(Math.random() * proofs.length)] as Presentation;
+
+  const proofChecks = async () => {
+    let n = 0;
+    await paced(until, options.ratePerLoop, async () => {
+      if (proofs.length === 0) return;
+      n++;
+      if (n % 10 === 0) {
+        const items = Array.from({ length: 16 }, (_, i) => ({ genuine: i % 4 !== 0, p: pick() }));
+        await tally.time("proof-batch", async () => {
+          const answer = await client.checkProofs(
+            "query",
+            items.map(({ genuine, p }) =>
+              genuine ? { proof: p.proof, publicSignals: p.publicSignals } : tamper(p),
+            ),
+          );
+          const wrong = answer.results.filter((r, i) => r.valid !== items[i]?.genuine).length;
+          return answer.results.length === items.length && wrong === 0
+            ? true
+            : `${wrong} of ${items.length} batch results wrong`;
+        });
+        return;
+      }
+      const genuine = n % 4 !== 0;
+      const p = pick();
+      await tally.time("proof-check", async () => {
+        const answer = await client.checkProof(
+          "query",
+          genuine ? { proof: p.proof, publicSignals: p.publicSignals } : tamper(p),
+        );
+        return answer.valid === genuine ? true : `valid=${answer.valid} for genuine=${genuine}`;
+      });
+    });
+  };
+
+  const challenges = () =>
+    paced(until, options.ratePerLoop, async () => {
+      await tally.time("challenge", async () => {
+        const c = await client.issueChallenge(SAMPLE_POLICY_ID, randomSubjectHash());
+        const again = await client.challenge(c.challengeId);
+        return again.challengeId === c.challengeId ? true : "the challenge read back differs";
+      });
+    });
+
+  const unknownChallenges = () =>
+    paced(until, options.ratePerLoop / 5, async () => {
+      if (proofs.length === 0) return;
+      await tally.time("unknown-challenge", async () => {
+        const v = await client.verify(SAMPLE_POLICY_ID, {
+          ...pick(),
+          challengeId: `ch_${randomSubjectHash().slice(0, 20)}`,
+        });
+        const codes = v.reasons.map((r) => r.code);
+        return !v.verified && codes.length > 0 ? true : `verified=${v.verified}`;
+      });
+    });
+
+  const badRequests = async () => {
+    let i = 0;
+    await paced(until, options.ratePerLoop, async () => {
+      const bad = BAD_REQUESTS[i++ % BAD_REQUESTS.length] as BadRequest;
+      await tally.time("bad-request", async () => {
+        const headers: Record<string, string> = {};
+        if (bad.key !== "none")
+          headers.authorization = `Bearer ${bad.key === "unknown" ? "cpk.nobody.0000" : service.clientKey}`;
+        if (bad.body !== undefined) headers["content-type"] = bad.contentType ?? "application/json";
+        const response = await fetch(`${service.verifierUrl}${bad.path}`, {
+          method: bad.method,
+          headers,
+          ...(bad.body === undefined ? {} : { body: bad.body }),
+          signal: AbortSignal.timeout(30_000),
+        });
+        const body = (await response.json().catch(() => undefined)) as
+          | { error?: { code?: unknown } }
+          | undefined;
+        const code = typeof body?.error?.code === "string" ? body.error.code : "no code";
+        const seen = `${response.status} ${code}`;
+        badSeen.set(seen, (badSeen.get(seen) ?? 0) + 1);
+        return response.status === bad.status && code !== "no code"
+          ? true
+          : `${bad.name}: ${response.status} ${code}`;
+      });
+    });
+  };
+
+  const readiness = () =>
+    paced(until, 1, async () => {
+      await tally.time("readiness", async () => {
+        const ready = await client.ready();
+        const metrics = await fetch(`${service.verifierUrl}/metrics`, {
+          signal: AbortSignal.timeout(30_000),
+        });
+        return ready.ready && metrics.ok ? true : `ready=${ready.ready} metrics=${metrics.status}`;
+      });
+    });
+
+  const memory = () =>
+    paced(until, 1_000 / options.sampleEveryMs, async () => {
+      samples.push({ atMs: Date.now() - started, rss: await service.rssBytes() });
+    });
+
+  await Promise.all([
+    presentations(),
+    proofChecks(),
+    challenges(),
+    unknownChallenges(),
+    badRequests(),
+    readiness(),
+    memory(),
+  ]);
+  const elapsedS = (Date.now() - started) / 1_000;
+
+  // Figures: load, outcomes, latencies by kind.
+  const requests = tally.total("expected") + tally.total("unexpected");
+  recorder.figure("durationS", round1(elapsedS));
+  recorder.figure("requests", requests);
+  recorder.figure("requestsPerSecond", round1(requests / elapsedS));
+  recorder.figure("unexpectedErrors", tally.total("unexpected"));
+  for (const kind of KINDS) {
+    const entry = tally.counts.get(kind);
+    if (!entry) continue;
+    recorder.figure(`${kind}.count`, entry.expected + entry.unexpected);
+    recorder.figure(`${kind}.p50Ms`, round1(percentile(entry.ms, 50)));
+    recorder.figure(`${kind}.p99Ms`, round1(percentile(entry.ms, 99)));
+  }
+  recorder.figure("badRequestKinds", BAD_REQUESTS.length);
+  recorder.figure(
+    "badRequestAnswers",
+    [...badSeen].map(([answer, n]) => `${answer} ×${n}`).join(", "),
+  );
+
+  // Memory: the run after warm-up, first third against last third.
+  const steady = samples.filter((s) => s.atMs >= options.warmupMs);
+  const third = Math.max(1, Math.floor(steady.length / 3));
+  const first = median(steady.slice(0, third).map((s) => s.rss)) / MIB;
+  const last = median(steady.slice(-third).map((s) => s.rss)) / MIB;
+  const growth = last - first;
+  const perMinute =
+    slope(
+      steady.map((s) => s.atMs / 60_000),
+      steady.map((s) => s.rss / MIB),
+    ) || 0;
+  recorder.figure("rssSamples", samples.length);
+  recorder.figure("rssAfterWarmupMiB", round1(first));
+  recorder.figure("rssEndMiB", round1(last));
+  recorder.figure("rssMaxMiB", round1(Math.max(...samples.map((s) => s.rss)) / MIB));
+  recorder.figure("rssGrowthMiB", round1(growth));
+  recorder.figure("rssSlopeMiBPerMin", round1(perMinute));
+
+  // Invariants.
+  recorder.check(
+    "every answer was the one it must be (zero unexpected errors)",
+    tally.total("unexpected") === 0,
+    tally.unexpected.join("; "),
+  );
+  for (const kind of [
+    "verification",
+    "replay",
+    "proof-check",
+    "challenge",
+    "bad-request",
+  ] as const) {
+    recorder.check(
+      `the mix included ${kind} requests`,
+      (tally.counts.get(kind)?.expected ?? 0) > 0,
+    );
+  }
+  recorder.check(
+    `resident memory stable: grew ${round1(growth)} MiB after warm-up (limit ${options.rssGrowthLimitMiB})`,
+    steady.length >= 3 && growth <= options.rssGrowthLimitMiB,
+    `${steady.length} samples after warm-up`,
+  );
+  const ready = await client.ready();
+  recorder.check("the service is ready at the end", ready.ready === true);
+  const logProblems = scanLog(await readFile(service.logFile, "utf8").catch(() => ""));
+  recorder.check(
+    "no record data, salt, path or body in the service's log",
+    logProblems.length === 0,
+    logProblems.slice(0, 5).join("; "),
+  );
+  return recorder.report();
+}
