@@ -17,6 +17,26 @@ export interface SqliteOptions {
   readonly version: number;
   /** The error to throw: a message naming the problem, and what caused it. */
   readonly fail: (message: string, cause?: unknown) => Error;
+  /**
+   * How long one statement waits for another connection's lock (default 5,000 ms). better-sqlite3
+   * waits synchronously, blocking the event loop meanwhile: a service keeps it short and retries.
+   */
+  readonly busyTimeoutMs?: number;
+}
+
+/**
+ * SQLite's result code of a failed call (`SQLITE_BUSY`, `SQLITE_FULL`, `SQLITE_IOERR_WRITE`, …),
+ * or undefined if `err` is not SQLite's.
+ */
+export function sqliteCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("SQLITE_") ? code : undefined;
+}
+
+/** Whether `err` is another connection holding a lock: the same call may succeed later. */
+export function isSqliteBusy(err: unknown): boolean {
+  const code = sqliteCode(err);
+  return code !== undefined && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
 }
 
 /** Opens (or creates) the database at `path`. */
@@ -24,7 +44,7 @@ export function openSqlite(path: string, options: SqliteOptions): Database.Datab
   let db: Database.Database | undefined;
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    db = new Database(path, { timeout: 5_000 });
+    db = new Database(path, { timeout: options.busyTimeoutMs ?? 5_000 });
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = FULL");
     db.pragma("foreign_keys = ON");

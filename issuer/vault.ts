@@ -19,7 +19,7 @@ import { vaultPath } from "../core/paths.js";
 import { loadFastPoseidon } from "../core/poseidon.js";
 import type { Slots } from "../core/record.js";
 import type { Schema } from "../core/schema.js";
-import { openSqlite } from "../core/sqlite.js";
+import { openSqlite, sqliteCode } from "../core/sqlite.js";
 import { CommitmentTree, MAX_TREE_DEPTH } from "../core/tree.js";
 import type { ImportedRow } from "./import-file.js";
 
@@ -150,6 +150,24 @@ function vaultError(message: string, cause?: unknown): CrossproofError {
   return new CrossproofError(ErrorCode.VAULT_UNAVAILABLE, message, { cause });
 }
 
+/**
+ * Runs one write of the vault (a statement or a transaction, which rolls back when it fails): a
+ * failure of SQLite's (disk full, I/O error, locked) becomes `VAULT_UNAVAILABLE` naming its code.
+ */
+function write<T>(action: string, work: () => T): T {
+  try {
+    return work();
+  } catch (err) {
+    const code = sqliteCode(err);
+    if (code === undefined) throw err;
+    throw new CrossproofError(
+      ErrorCode.VAULT_UNAVAILABLE,
+      `the vault cannot ${action} (${code}); nothing was changed`,
+      { cause: err, details: { sqlite: code } },
+    );
+  }
+}
+
 /** The record vault. Open with `await Vault.open(path)`, close with `close()`. */
 export class Vault {
   readonly path: string;
@@ -249,7 +267,7 @@ export class Vault {
         );
       }
     });
-    run();
+    write(`import ${source}`, run);
     return { imported: rows.length };
   }
 
@@ -373,7 +391,7 @@ export class Vault {
     }
     const mark = this.#db.prepare("UPDATE records SET revoked_at = ? WHERE id = ?");
     if (record.leafIndex === null) {
-      mark.run(new Date().toISOString(), recordId);
+      write("revoke the record", () => mark.run(new Date().toISOString(), recordId));
       return null;
     }
     const tree = this.tree(record.schema);
@@ -389,7 +407,7 @@ export class Vault {
   /** Runs the transaction that records a tree change; the cached tree follows it or is dropped. */
   #commitTreeChange(schema: string, tree: CommitmentTree, stage: () => void): void {
     try {
-      stage();
+      write("record the new root", stage);
     } catch (err) {
       this.#trees.delete(schema);
       throw err;
@@ -413,16 +431,18 @@ export class Vault {
     root: bigint,
     at: { anchoredAt: Date; blockNumber: bigint | null; transactionHash: string | null },
   ): void {
-    const changed = this.#db
-      .prepare(
-        "UPDATE roots SET state = 'anchored', anchored_at = ?, block_number = ?, transaction_hash = ? WHERE root = ? AND state = 'pending'",
-      )
-      .run(
-        at.anchoredAt.toISOString(),
-        at.blockNumber?.toString() ?? null,
-        at.transactionHash,
-        root.toString(),
-      );
+    const changed = write("mark the root anchored", () =>
+      this.#db
+        .prepare(
+          "UPDATE roots SET state = 'anchored', anchored_at = ?, block_number = ?, transaction_hash = ? WHERE root = ? AND state = 'pending'",
+        )
+        .run(
+          at.anchoredAt.toISOString(),
+          at.blockNumber?.toString() ?? null,
+          at.transactionHash,
+          root.toString(),
+        ),
+    );
     if (changed.changes !== 1) {
       throw vaultError(`root ${root} is not pending in the vault`);
     }

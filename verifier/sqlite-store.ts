@@ -8,7 +8,7 @@
 import type Database from "better-sqlite3";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import type { OpCode } from "../core/query.js";
-import { openSqlite } from "../core/sqlite.js";
+import { isSqliteBusy, openSqlite, sqliteCode } from "../core/sqlite.js";
 import type { PolicyDefinition, ResolvedPredicate, StoredPolicy } from "./policy.js";
 import type {
   ApiKeyRecord,
@@ -21,6 +21,15 @@ import type {
 
 /** The store's schema version; a database from another version is refused. */
 const VERSION = 1;
+
+/**
+ * How long one statement waits, synchronously, for another connection's lock. better-sqlite3
+ * blocks the event loop while it waits, so this stays short: longer waits are the retries below.
+ */
+const BUSY_TIMEOUT_MS = 20;
+
+/** Default time a call keeps retrying a locked database, without blocking, before it gives up. */
+export const DEFAULT_LOCK_WAIT_MS = 2_000;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
@@ -160,13 +169,25 @@ function toPolicy(row: { definition: string; created_at: string }): StoredPolicy
 }
 
 function unavailable(action: string, err: unknown): CrossproofError {
-  // SQLite's message names the condition (busy, full, corrupt, read-only); never any data.
-  const code = (err as { code?: unknown }).code;
+  // SQLite's code names the condition (busy, full, I/O error, corrupt, read-only); never any data.
+  const code = sqliteCode(err);
   return new CrossproofError(
     ErrorCode.STORE_UNAVAILABLE,
-    `the verifier database cannot ${action}${typeof code === "string" ? ` (${code})` : ""}`,
-    { cause: err },
+    `the verifier database cannot ${action}${code === undefined ? "" : ` (${code})`}; nothing was changed`,
+    {
+      cause: err,
+      details: { retryAfterSeconds: 1, ...(code === undefined ? {} : { sqlite: code }) },
+    },
   );
+}
+
+/** Options of {@link SqliteVerifierStore.open}. */
+export interface SqliteStoreOptions {
+  /**
+   * How long a call retries while another connection holds a lock, in ms (default
+   * {@link DEFAULT_LOCK_WAIT_MS}); then `STORE_UNAVAILABLE`. The event loop runs meanwhile.
+   */
+  readonly lockWaitMs?: number;
 }
 
 /** The SQLite verifier store. Open with `SqliteVerifierStore.open(path)`. */
@@ -174,32 +195,49 @@ export class SqliteVerifierStore implements VerifierStore {
   readonly path: string;
   readonly #db: Database.Database;
   readonly #statements: ReturnType<typeof prepare>;
+  readonly #lockWaitMs: number;
 
-  private constructor(path: string, db: Database.Database) {
+  private constructor(path: string, db: Database.Database, lockWaitMs: number) {
     this.path = path;
     this.#db = db;
     this.#statements = prepare(db);
+    this.#lockWaitMs = lockWaitMs;
   }
 
   /** Opens (or creates, mode 0600) the store at `path`. `STORE_UNAVAILABLE` if it cannot. */
-  static open(path: string): SqliteVerifierStore {
+  static open(path: string, options: SqliteStoreOptions = {}): SqliteVerifierStore {
+    const lockWaitMs = options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
+    if (!Number.isInteger(lockWaitMs) || lockWaitMs < 0) {
+      throw new RangeError(`lockWaitMs must be a non-negative integer, not ${lockWaitMs}`);
+    }
     const db = openSqlite(path, {
       ddl: DDL,
       version: VERSION,
+      busyTimeoutMs: BUSY_TIMEOUT_MS,
       fail: (message, cause) =>
         new CrossproofError(ErrorCode.STORE_UNAVAILABLE, `the verifier database: ${message}`, {
           cause,
         }),
     });
-    return new SqliteVerifierStore(path, db);
+    return new SqliteVerifierStore(path, db, lockWaitMs);
   }
 
-  #run<T>(action: string, work: () => T): Promise<T> {
-    try {
-      return Promise.resolve(work());
-    } catch (err) {
-      if (err instanceof CrossproofError) return Promise.reject(err);
-      return Promise.reject(unavailable(action, err));
+  /**
+   * Runs one statement or transaction. A failure changed nothing (a transaction rolls back), so
+   * a locked database is retried, with the event loop free between attempts, for up to the
+   * lock wait; any SQLite failure then is `STORE_UNAVAILABLE`.
+   */
+  async #run<T>(action: string, work: () => T): Promise<T> {
+    const deadline = performance.now() + this.#lockWaitMs;
+    for (let pause = 5; ; pause = Math.min(2 * pause, 200)) {
+      try {
+        return work();
+      } catch (err) {
+        if (err instanceof CrossproofError) throw err;
+        const left = deadline - performance.now();
+        if (!isSqliteBusy(err) || left <= 0 || !this.#db.open) throw unavailable(action, err);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
+      }
     }
   }
 
@@ -354,8 +392,11 @@ export class SqliteVerifierStore implements VerifierStore {
   }
 
   ping(): Promise<void> {
+    // Reads the file (an exclusive lock or a damaged file fails) and takes the write lock for a
+    // moment (a writer holding it too long fails), writing nothing.
     return this.#run("answer", () => {
       this.#statements.ping.get();
+      this.#db.transaction(() => undefined).immediate();
     });
   }
 
@@ -398,6 +439,6 @@ function prepare(db: Database.Database) {
     revokeApiKey: db.prepare(
       "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
     ),
-    ping: db.prepare("SELECT 1"),
+    ping: db.prepare("SELECT value FROM meta WHERE key = 'version'"),
   };
 }

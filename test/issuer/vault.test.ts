@@ -9,6 +9,8 @@ import { getSchema } from "../../core/schema.js";
 import { syntheticCreditReports } from "../../core/synthetic.js";
 import { CommitmentTree } from "../../core/tree.js";
 import { Vault } from "../../issuer/vault.js";
+import { mountTmpfs, type Tmpfs } from "../../reliability/tmpfs.js";
+import { caught } from "../helpers/errors.js";
 
 const schema = getSchema("credit-report-v1");
 const rows = syntheticCreditReports({
@@ -88,5 +90,62 @@ describe("the record vault", () => {
       reader.close();
       writer.close();
     }
+  });
+
+  describe("on a full disk (a real one: a small tmpfs filled to ENOSPC)", () => {
+    let fs: Tmpfs | undefined;
+    let refused = "";
+    beforeAll(async () => {
+      const mount = await mountTmpfs(join(dir, "full"), 4 << 20);
+      if ("dir" in mount) fs = mount;
+      else refused = mount.reason;
+    });
+    afterAll(async () => {
+      await fs?.unmount();
+    });
+
+    it("refuses an import or a staging with VAULT_UNAVAILABLE and changes nothing", async (ctx) => {
+      if (fs === undefined) {
+        // Mounting needs root and a container that allows it: say why, do not pass silently.
+        console.warn(`skipped: ${refused}`);
+        ctx.skip();
+      }
+      const full = fs as Tmpfs;
+      const path = join(full.dir, "vault.sqlite");
+      const vault = await Vault.open(path);
+      try {
+        await vault.importRecords(schema, rows.slice(0, 3), "a");
+        const before = JSON.stringify(vault.status(), (_k, v) =>
+          typeof v === "bigint" ? v.toString() : v,
+        );
+        vault.close();
+        // Empty the WAL into the database, so the next write must grow a file.
+        const reopened = await Vault.open(path);
+        await full.fill();
+        try {
+          const err = await caught(reopened.importRecords(schema, rows.slice(3), "b"));
+          expect(err.code).toBe("VAULT_UNAVAILABLE");
+          expect(err.message).toMatchInlineSnapshot(
+            `"the vault cannot import b (SQLITE_FULL); nothing was changed"`,
+          );
+          expect((await caught(() => reopened.stageNewRecords(schema.id))).code).toBe(
+            "VAULT_UNAVAILABLE",
+          );
+          const after = JSON.stringify(reopened.status(), (_k, v) =>
+            typeof v === "bigint" ? v.toString() : v,
+          );
+          expect(after).toBe(before);
+          expect(reopened.pendingRoots()).toEqual([]);
+          expect(reopened.integrityCheck()).toBe("ok");
+        } finally {
+          await full.free();
+        }
+        await reopened.importRecords(schema, rows.slice(3), "b");
+        expect(reopened.stageNewRecords(schema.id)?.size).toBe(rows.length);
+        reopened.close();
+      } finally {
+        vault.close();
+      }
+    });
   });
 });

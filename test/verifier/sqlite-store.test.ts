@@ -314,6 +314,85 @@ describe("the SQLite verifier store", () => {
     );
   });
 
+  describe("another connection holding the write lock", () => {
+    /** A second connection on the store's file that holds the write lock until released. */
+    const lock = (lockPath: string) => {
+      const other = new Database(lockPath);
+      other.exec("BEGIN IMMEDIATE");
+      return () => {
+        other.exec("ROLLBACK");
+        other.close();
+      };
+    };
+
+    it("waits for a lock shorter than its wait without blocking the event loop, then writes", async () => {
+      const release = lock(path);
+      let released = false;
+      setTimeout(() => {
+        release();
+        released = true;
+      }, 150);
+      // With a synchronous busy wait, the timer above could not run until the wait had failed.
+      await store.insertChallenge(challenge("c-locked-briefly"));
+      expect(released).toBe(true);
+      expect((await store.getChallenge("c-locked-briefly"))?.id).toBe("c-locked-briefly");
+    });
+
+    it("gives up with STORE_UNAVAILABLE (Retry-After) and writes nothing while the lock outlasts its wait", async () => {
+      const impatient = SqliteVerifierStore.open(path, { lockWaitMs: 200 });
+      const release = lock(path);
+      try {
+        let yielded = false;
+        setImmediate(() => {
+          yielded = true;
+        });
+        const err = await caught(impatient.insertChallenge(challenge("c-locked")));
+        expect(yielded).toBe(true);
+        expect(err.code).toBe(ErrorCode.STORE_UNAVAILABLE);
+        expect(err.message).toMatchInlineSnapshot(
+          `"the verifier database cannot store the challenge (SQLITE_BUSY); nothing was changed"`,
+        );
+        expect(err.details).toEqual({ retryAfterSeconds: 1, sqlite: "SQLITE_BUSY" });
+        // Readiness sees it: the ping takes the write lock for a moment.
+        expect((await caught(impatient.ping())).code).toBe(ErrorCode.STORE_UNAVAILABLE);
+        // Reads go on (WAL).
+        expect((await impatient.getPolicy("p-main"))?.definition.id).toBe("p-main");
+      } finally {
+        release();
+      }
+      expect(await impatient.getChallenge("c-locked")).toBeNull();
+      await impatient.insertChallenge(challenge("c-locked"));
+      await expect(impatient.ping()).resolves.toBeUndefined();
+      await impatient.close();
+    });
+
+    it("consumes nothing and stores no receipt while locked; afterwards consumes once", async () => {
+      await store.insertChallenge(challenge("c-consume-locked"));
+      const impatient = SqliteVerifierStore.open(path, { lockWaitMs: 100 });
+      const release = lock(path);
+      try {
+        const err = await caught(
+          impatient.consumeChallenge(
+            "c-consume-locked",
+            receipt("r-locked", "c-consume-locked", T0 + 1),
+          ),
+        );
+        expect(err.code).toBe(ErrorCode.STORE_UNAVAILABLE);
+      } finally {
+        release();
+      }
+      expect((await store.getChallenge("c-consume-locked"))?.consumedAt).toBeNull();
+      expect(await store.getReceipt("r-locked")).toBeNull();
+      expect(
+        await impatient.consumeChallenge(
+          "c-consume-locked",
+          receipt("r-locked", "c-consume-locked", T0 + 1),
+        ),
+      ).toBe("consumed");
+      await impatient.close();
+    });
+  });
+
   it("answers STORE_UNAVAILABLE once closed", async () => {
     const closed = SqliteVerifierStore.open(join(dir, "closed", "verifier.sqlite"));
     await closed.close();
