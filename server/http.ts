@@ -70,7 +70,9 @@ export function requestLog(logger: CrossproofLogger): Koa.Middleware {
       const fields = {
         requestId,
         method: ctx.method,
-        route: (ctx as { _matchedRoute?: string })._matchedRoute ?? ctx.path,
+        // The route's pattern, never the path itself: a path is the caller's text, of any
+        // length and content (an identifier put in a URL would otherwise reach the log).
+        route: (ctx as { _matchedRoute?: string })._matchedRoute ?? "unmatched",
         status: ctx.status,
         durationMs: Math.round((performance.now() - started) * 10) / 10,
         ...(ctx.state.errorCode ? { code: ctx.state.errorCode as string } : {}),

@@ -5,13 +5,14 @@
 import Koa from "koa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CrossproofError, ErrorCode } from "../../core/errors.js";
-import { createLogger } from "../../core/log.js";
+import { type CrossproofLogger, createLogger, type LogFields } from "../../core/log.js";
 import {
   jsonBody,
   jsonErrors,
   listen,
   RateLimit,
   type RunningService,
+  requestLog,
   requestTimeout,
 } from "../../server/http.js";
 import { caught } from "../helpers/errors.js";
@@ -215,5 +216,31 @@ describe("jsonBody", () => {
     const answer = await call(service);
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({ received: null });
+  });
+});
+
+describe("requestLog", () => {
+  it("logs an unmatched request as `unmatched`, never its path (the caller's text, found by the fuzz suite)", async () => {
+    const lines: LogFields[] = [];
+    const recording: CrossproofLogger = {
+      info: (fields) => lines.push(fields),
+      warn: (fields) => lines.push(fields),
+      error: (fields) => lines.push(fields),
+      pino: logger.pino,
+    };
+    const app = new Koa();
+    app.use(requestLog(recording));
+    app.use(jsonErrors(logger));
+    const service = await listen(app, { port: 0 });
+    try {
+      const path = `/v1/${"1".repeat(77)}/HK-A1234567`;
+      const response = await fetch(`${service.url}${path}`);
+      expect(response.status).toBe(404);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({ method: "GET", route: "unmatched", status: 404 });
+      expect(JSON.stringify(lines)).not.toContain("HK-A1234567");
+    } finally {
+      await service.close();
+    }
   });
 });
