@@ -1,0 +1,506 @@
+/**
+ * Suite `crash-restart`: `crossproof start` run as a child process on a temporary data folder,
+ * loaded with genuine presentations (made first by its prover, then verified many at once) and
+ * SIGKILLed mid-load, then restarted on the same folder. It shows that the restart succeeds
+ * with its chain node (the killed process's anvil died with it), that no consumed challenge
+ * becomes usable again, that each presentation in flight at the kill was decided at most once,
+ * and that the audit log (receipts) is intact: SQLite's integrity check, one deciding receipt
+ * per consumed challenge and no deciding receipt without its consumed challenge, receipts read
+ * before the kill unchanged, and no record data in the services' log.
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
+import { promisify } from "node:util";
+import Database from "better-sqlite3";
+import { pickApplicants, SAMPLE_POLICY_ID } from "../cli/commands/stack.js";
+import {
+  ApiError,
+  type Challenge,
+  type Presentation,
+  ProverClient,
+  type ReceiptView,
+  subjectHash,
+  VerifierClient,
+} from "../client/index.js";
+import { scanLog } from "../core/log-scan.js";
+import { PROJECT_ROOT, verifierPaths } from "../core/paths.js";
+import { parsePolicyDefinition } from "../verifier/policy.js";
+import { SuiteRecorder, type SuiteReport } from "./report.js";
+
+/** Options of {@link runCrashRestart}. */
+export interface CrashRestartOptions {
+  /** Kill/restart cycles. */
+  readonly cycles: number;
+  /** Presentations verified one by one before each load (their receipts are read then). */
+  readonly answeredFirst: number;
+  /** Presentations sent at once in each load, during which the process is killed. */
+  readonly load: number;
+  /** Synthetic records the issuer imports on first start. */
+  readonly records: number;
+  /** Longest a start or restart may take, until `/readyz` answers 200. */
+  readonly startTimeoutMs: number;
+}
+
+/** The preset `npm test` runs: one kill mid-load and one restart. */
+export const short: CrashRestartOptions = {
+  cycles: 1,
+  answeredFirst: 2,
+  load: 12,
+  records: 64,
+  startTimeoutMs: 60_000,
+};
+
+/** The preset `npm run soak` runs: several kill/restart cycles under larger loads. */
+export const long: CrashRestartOptions = {
+  cycles: 3,
+  answeredFirst: 4,
+  load: 32,
+  records: 200,
+  startTimeoutMs: 60_000,
+};
+
+const BIN = join(PROJECT_ROOT, "cli", "bin.js");
+
+/** What `crossproof start --json` prints once it serves. */
+interface StartInfo {
+  readonly verifier: string;
+  readonly prover: string;
+  readonly rpcUrl: string;
+  readonly clientKeyFile: string;
+}
+
+/** A running `crossproof start`. */
+interface Running {
+  readonly child: ChildProcess;
+  readonly info: StartInfo;
+  readonly client: VerifierClient;
+  readonly prover: ProverClient;
+  /** Milliseconds from the spawn to `/readyz` answering 200. */
+  readonly startMs: number;
+}
+
+/** One presentation of the load and what became of it. */
+interface Item {
+  readonly challenge: Challenge;
+  readonly presentation: Presentation;
+}
+
+/** Starts `crossproof start --json` on `dataDir`; resolves once it is ready. */
+async function startProcess(
+  dataDir: string,
+  logPath: string,
+  options: CrashRestartOptions,
+): Promise<Running> {
+  const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    [BIN, "start", "--json", "--records", String(options.records), "--seed", "7"],
+    {
+      cwd: PROJECT_ROOT,
+      env: {
+        PATH: process.env.PATH,
+        CROSSPROOF_DATA_DIR: dataDir,
+        CROSSPROOF_HOST: "127.0.0.1",
+        CROSSPROOF_VERIFIER_PORT: "0",
+        CROSSPROOF_PROVER_PORT: "0",
+        CROSSPROOF_RATE_LIMIT: "0",
+        CROSSPROOF_LOG_FILE: logPath,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let out = "";
+  let err = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    err += d.toString();
+  });
+  try {
+    const info = await new Promise<StartInfo>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`crossproof start did not print its URLs within the limit`)),
+        options.startTimeoutMs,
+      );
+      child.stdout?.on("data", (d: Buffer) => {
+        out += d.toString();
+        try {
+          const parsed = JSON.parse(out) as StartInfo;
+          clearTimeout(timer);
+          resolve(parsed);
+        } catch {
+          // not complete yet
+        }
+      });
+      child.once("exit", (code, signal) => {
+        clearTimeout(timer);
+        reject(
+          new Error(`crossproof start exited (${code ?? signal}): ${(out + err).slice(-1500)}`),
+        );
+      });
+    });
+    const apiKey = (await readFile(info.clientKeyFile, "utf8")).trim();
+    const client = new VerifierClient({ url: info.verifier, apiKey, timeoutMs: 30_000 });
+    const deadline = started + options.startTimeoutMs;
+    while (!(await client.ready()).ready) {
+      if (performance.now() > deadline) throw new Error("/readyz did not answer 200 in time");
+      await delay(100);
+    }
+    return {
+      child,
+      info,
+      client,
+      prover: new ProverClient({ url: info.prover, timeoutMs: 60_000 }),
+      startMs: Math.round(performance.now() - started),
+    };
+  } catch (e) {
+    await killProcess(child);
+    throw e;
+  }
+}
+
+/** SIGKILLs `child` (if it still runs) and waits for its end. */
+async function killProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit");
+  child.kill("SIGKILL");
+  await exited;
+}
+
+/** SIGTERMs `child` and resolves with its exit code (SIGKILL after 30 s). */
+async function stopProcess(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  const exited = once(child, "exit") as Promise<[number | null]>;
+  child.kill("SIGTERM");
+  const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const [code] = await exited;
+  clearTimeout(killer);
+  return code;
+}
+
+/** The pids of the children of `pid` whose command line names anvil. */
+async function anvilChildren(pid: number): Promise<number[]> {
+  const { stdout } = await promisify(execFile)("ps", ["-eo", "pid=,ppid=,args="]);
+  return stdout
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, ppid, args]) => Number(ppid) === pid && /anvil/.test(args ?? ""))
+    .map(([p]) => Number(p));
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== "ESRCH";
+  }
+}
+
+const reasonCodes = (v: { reasons: readonly { code: string }[] }): string =>
+  v.reasons.map((r) => r.code).join(",");
+
+/** Runs `tasks` with at most `limit` at a time; results in order. */
+async function pooled<T>(count: number, limit: number, task: (i: number) => Promise<T>) {
+  const results: T[] = new Array(count);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, count) }, async () => {
+      for (let i = next++; i < count; i = next++) results[i] = await task(i);
+    }),
+  );
+  return results;
+}
+
+/** Runs the suite (see the file header) and returns its report. */
+export async function runCrashRestart(options: CrashRestartOptions): Promise<SuiteReport> {
+  const rec = new SuiteRecorder("crash-restart");
+  const dataDir = await mkdtemp(join(tmpdir(), "crossproof-crash-restart-"));
+  const logPath = join(dataDir, "services.log");
+  const children: ChildProcess[] = [];
+  const problems = {
+    answeredNotVerified: [] as string[],
+    replayedAfterRestart: [] as string[],
+    inFlightTwice: [] as string[],
+    receiptsChanged: [] as string[],
+    anvilLeft: [] as string[],
+    restart: [] as string[],
+  };
+  const totals = {
+    presentations: 0,
+    answeredBeforeKill: 0,
+    inFlightAtKill: 0,
+    consumedWithoutAnswer: 0,
+    reverifiedAfterRestart: 0,
+    receiptsReadBeforeKill: 0,
+  };
+  const restartMs: number[] = [];
+  const allChallenges: string[] = [];
+  try {
+    let running = await startProcess(dataDir, logPath, options);
+    children.push(running.child);
+    rec.figure("firstStartMs", running.startMs);
+    const { createdAt: _, ...definition } = await running.client.policy(SAMPLE_POLICY_ID);
+    const k = (await running.client.circuit("query")).publicSignals.length - 4;
+    const applicants = await pickApplicants(dataDir, parsePolicyDefinition(definition, k), k);
+    const hash = subjectHash("credit-report-v1", "subjectId", applicants.eligible.subjectId);
+
+    for (let cycle = 0; cycle < options.cycles; cycle++) {
+      const current = running;
+      // The presentations first (the prover is in the same process), then the load.
+      const count = options.answeredFirst + options.load;
+      const items = await pooled(count, 2, async (): Promise<Item> => {
+        const challenge = await current.client.issueChallenge(SAMPLE_POLICY_ID, hash);
+        const presentation = await current.prover.present(applicants.eligible.recordId, challenge);
+        return { challenge, presentation };
+      });
+      totals.presentations += items.length;
+      allChallenges.push(...items.map((i) => i.challenge.challengeId));
+      const first = items.slice(0, options.answeredFirst);
+      const load = items.slice(options.answeredFirst);
+
+      // Verified, one by one, before the load: their receipts are read and kept.
+      const receiptsBefore = new Map<string, ReceiptView>();
+      const answered = new Set<Item>();
+      for (const item of first) {
+        const verdict = await current.client.verify(SAMPLE_POLICY_ID, item.presentation);
+        answered.add(item);
+        if (!verdict.verified) problems.answeredNotVerified.push(reasonCodes(verdict));
+        receiptsBefore.set(verdict.receiptId, await current.client.receipt(verdict.receiptId));
+      }
+
+      // The load, all at once; the process is SIGKILLed as soon as the first answer arrives.
+      const anvils = await anvilChildren(current.child.pid as number);
+      let killed = false;
+      let kill: () => void = () => undefined;
+      const killedNow = new Promise<void>((resolve) => {
+        kill = resolve;
+      });
+      const requests = load.map(async (item) => {
+        try {
+          const verdict = await current.client.verify(SAMPLE_POLICY_ID, item.presentation);
+          if (!killed) {
+            answered.add(item);
+            if (!verdict.verified) problems.answeredNotVerified.push(reasonCodes(verdict));
+          }
+          kill();
+        } catch (err) {
+          if (err instanceof ApiError && !killed) {
+            answered.add(item);
+            problems.answeredNotVerified.push(`${err.status} ${err.code}`);
+          }
+        }
+      });
+      await Promise.race([killedNow, delay(20_000)]);
+      killed = true;
+      await killProcess(current.child);
+      await Promise.all(requests);
+      const inFlight = load.filter((item) => !answered.has(item));
+      totals.answeredBeforeKill += answered.size;
+      totals.inFlightAtKill += inFlight.length;
+      totals.receiptsReadBeforeKill += receiptsBefore.size;
+
+      // The killed process's chain node died with it.
+      for (let i = 0; i < 100 && anvils.some(processExists); i++) await delay(20);
+      for (const pid of anvils.filter(processExists)) {
+        problems.anvilLeft.push(`cycle ${cycle}: anvil ${pid}`);
+        process.kill(pid, "SIGKILL");
+      }
+      if (anvils.length === 0) problems.anvilLeft.push(`cycle ${cycle}: no anvil child found`);
+
+      // The restart, on the same folder.
+      try {
+        running = await startProcess(dataDir, logPath, options);
+      } catch (err) {
+        problems.restart.push(`cycle ${cycle}: ${(err as Error).message}`);
+        break;
+      }
+      children.push(running.child);
+      restartMs.push(running.startMs);
+      const after = running.client;
+
+      // Answered before the kill: consumed for good.
+      for (const item of answered) {
+        const again = await after.verify(SAMPLE_POLICY_ID, item.presentation);
+        if (again.verified || reasonCodes(again) !== "CHALLENGE_CONSUMED") {
+          problems.replayedAfterRestart.push(
+            `${item.challenge.challengeId}: ${reasonCodes(again) || "verified"}`,
+          );
+        }
+      }
+      // In flight: consumed with its receipt, or verifies now, exactly once.
+      for (const item of inFlight) {
+        const id = item.challenge.challengeId;
+        const state = await after.challenge(id);
+        if (state.consumedAt) {
+          totals.consumedWithoutAnswer++;
+          const receipt = state.receiptId ? await after.receipt(state.receiptId) : undefined;
+          if (!receipt?.verified || receipt.challengeId !== id) {
+            problems.inFlightTwice.push(`${id}: consumed without its verified receipt`);
+          }
+          const again = await after.verify(SAMPLE_POLICY_ID, item.presentation);
+          if (reasonCodes(again) !== "CHALLENGE_CONSUMED")
+            problems.inFlightTwice.push(
+              `${id}: consumed, then ${reasonCodes(again) || "verified"}`,
+            );
+        } else {
+          const now = await after.verify(SAMPLE_POLICY_ID, item.presentation);
+          if (now.verified) totals.reverifiedAfterRestart++;
+          else problems.inFlightTwice.push(`${id}: not consumed, then ${reasonCodes(now)}`);
+          const again = await after.verify(SAMPLE_POLICY_ID, item.presentation);
+          if (reasonCodes(again) !== "CHALLENGE_CONSUMED")
+            problems.inFlightTwice.push(`${id}: verified twice`);
+        }
+      }
+      // Receipts read before the kill are still there, unchanged.
+      for (const [id, before] of receiptsBefore) {
+        const now = await after.receipt(id).catch((e: unknown) => e);
+        if (JSON.stringify(now) !== JSON.stringify(before)) problems.receiptsChanged.push(id);
+      }
+    }
+    const code = await stopProcess(running.child);
+    rec.check("the last process stops on SIGTERM with exit code 0", code === 0, `exit ${code}`);
+  } finally {
+    for (const child of children) await killProcess(child);
+  }
+  try {
+    rec.check(
+      "every restart succeeds on the same folder and /readyz answers 200",
+      problems.restart.length === 0 && restartMs.length === options.cycles,
+      problems.restart.join("; "),
+    );
+    rec.check(
+      "the killed process's chain node (anvil) dies with it",
+      problems.anvilLeft.length === 0,
+      problems.anvilLeft.join("; "),
+    );
+    rec.check(
+      "every genuine presentation answered before the kill was verified",
+      problems.answeredNotVerified.length === 0,
+      problems.answeredNotVerified.slice(0, 5).join("; "),
+    );
+    rec.check(
+      "every presentation answered before the kill is refused CHALLENGE_CONSUMED after the restart",
+      problems.replayedAfterRestart.length === 0,
+      problems.replayedAfterRestart.slice(0, 5).join("; "),
+    );
+    rec.check(
+      "each presentation in flight at the kill was consumed with its receipt or verifies now, never twice",
+      problems.inFlightTwice.length === 0,
+      problems.inFlightTwice.slice(0, 5).join("; "),
+    );
+    rec.check(
+      "receipts read before the kill are unchanged after the restart",
+      problems.receiptsChanged.length === 0,
+      problems.receiptsChanged.slice(0, 5).join("; "),
+    );
+    const audit = auditDatabase(verifierPaths(dataDir).database, allChallenges);
+    rec.check(
+      "PRAGMA integrity_check of the verifier database is ok",
+      audit.integrity === "ok",
+      audit.integrity,
+    );
+    rec.check(
+      "every consumed challenge has exactly one deciding receipt, the one it names",
+      audit.consumedWithoutReceipt.length === 0,
+      audit.consumedWithoutReceipt.slice(0, 5).join("; "),
+    );
+    rec.check(
+      "every deciding receipt's challenge is consumed and names it",
+      audit.receiptWithoutConsumed.length === 0,
+      audit.receiptWithoutConsumed.slice(0, 5).join("; "),
+    );
+    rec.check(
+      "every challenge of the run ends consumed (each presentation decided once)",
+      audit.unconsumed.length === 0,
+      audit.unconsumed.slice(0, 5).join("; "),
+    );
+    const leaks = scanLog(await readFile(logPath, "utf8").catch(() => ""));
+    rec.check(
+      "the services' log holds no record data",
+      leaks.length === 0,
+      leaks.slice(0, 5).join("; "),
+    );
+    rec.figure("cycles", options.cycles);
+    rec.figure("presentations", totals.presentations);
+    rec.figure("answeredBeforeKill", totals.answeredBeforeKill);
+    rec.figure("inFlightAtKill", totals.inFlightAtKill);
+    rec.figure("consumedWithoutAnswer", totals.consumedWithoutAnswer);
+    rec.figure("reverifiedAfterRestart", totals.reverifiedAfterRestart);
+    rec.figure("receiptsReadBeforeKill", totals.receiptsReadBeforeKill);
+    rec.figure("receiptsAudited", audit.receipts);
+    rec.figure("consumedChallengesAudited", audit.consumed);
+    rec.figure("restartMsMax", restartMs.length ? Math.max(...restartMs) : 0);
+    rec.figure(
+      "restartMsMean",
+      restartMs.length ? Math.round(restartMs.reduce((a, b) => a + b, 0) / restartMs.length) : 0,
+    );
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+  return rec.report();
+}
+
+/** Step 1–2 refusals: they decide nothing and consume nothing (`verifier/verifier.ts`). */
+const NOT_DECIDING = new Set([
+  "CHALLENGE_CONSUMED",
+  "CHALLENGE_EXPIRED",
+  "CHALLENGE_UNKNOWN",
+  "CHALLENGE_POLICY_MISMATCH",
+  "MALFORMED",
+]);
+
+/** Reads the verifier's database read-only (after the last process stopped) and audits it. */
+function auditDatabase(path: string, challengeIds: readonly string[]) {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const integrity = (db.pragma("integrity_check", { simple: true }) as string) ?? "";
+    const challenges = db.prepare("SELECT id, consumed_at, receipt_id FROM challenges").all() as {
+      id: string;
+      consumed_at: number | null;
+      receipt_id: string | null;
+    }[];
+    const receipts = db
+      .prepare("SELECT id, challenge_id, verified, reasons FROM receipts")
+      .all() as { id: string; challenge_id: string | null; verified: number; reasons: string }[];
+    const deciding = receipts.filter((r) => {
+      if (r.challenge_id === null) return false;
+      const codes = JSON.parse(r.reasons) as string[];
+      return r.verified === 1 || codes.length === 0 || codes.some((c) => !NOT_DECIDING.has(c));
+    });
+    const byChallenge = new Map<string, string[]>();
+    for (const r of deciding) {
+      const list = byChallenge.get(r.challenge_id as string) ?? [];
+      list.push(r.id);
+      byChallenge.set(r.challenge_id as string, list);
+    }
+    const state = new Map(challenges.map((c) => [c.id, c]));
+    const consumedWithoutReceipt: string[] = [];
+    for (const c of challenges) {
+      if (c.consumed_at === null) continue;
+      const decided = byChallenge.get(c.id) ?? [];
+      if (decided.length !== 1 || decided[0] !== c.receipt_id) {
+        consumedWithoutReceipt.push(`${c.id}: ${decided.length} deciding receipts`);
+      }
+    }
+    const receiptWithoutConsumed = deciding
+      .filter((r) => {
+        const c = state.get(r.challenge_id as string);
+        return !c || c.consumed_at === null || c.receipt_id !== r.id;
+      })
+      .map((r) => r.id);
+    const unconsumed = challengeIds.filter((id) => state.get(id)?.consumed_at == null);
+    return {
+      integrity,
+      receipts: receipts.length,
+      consumed: challenges.filter((c) => c.consumed_at !== null).length,
+      consumedWithoutReceipt,
+      receiptWithoutConsumed,
+      unconsumed,
+    };
+  } finally {
+    db.close();
+  }
+}
