@@ -19,8 +19,16 @@ export interface ArtifactFile {
   readonly sha256: string;
 }
 
-/** A failure a test can ask a worker for, to see how the pool handles it. */
-export type WorkerFault = "exit" | "throw";
+/**
+ * A failure a test can ask a worker for, to see how the pool handles it: `exit` (a crash) or
+ * `throw` before the proof starts; `exit-mid-proof` (`process.exit`) or `uncaught-mid-proof` (an
+ * uncaught error, which ends the thread) halfway through the proof, once the witness, the FFTs
+ * and the A and B1 multi-exponentiations are done (at snarkjs's "Reading B2 Points" step).
+ */
+export type WorkerFault = "exit" | "throw" | "exit-mid-proof" | "uncaught-mid-proof";
+
+/** The step of snarkjs's `groth16.prove` at which a mid-proof fault strikes. */
+const MID_PROOF_STEP = "Reading B2 Points";
 
 /** What the worker is given per job. */
 export interface ProveTask {
@@ -83,14 +91,37 @@ export default async function proveTask(task: ProveTask): Promise<ProofBundle> {
     artifactBytes(task.wasm),
     artifactBytes(task.zkey),
   ]);
-  if (task.fault !== undefined) failOnPurpose(task.fault);
+  const fault = task.fault;
+  if (fault === "exit" || fault === "throw") failOnPurpose(fault);
+  const logger = fault === undefined ? undefined : midProofFault(fault);
   // No `singleThread` option: it would build a new curve per call. snarkjs takes the cached one.
-  const { proof, publicSignals } = await snarkjs.groth16.fullProve(task.input, wasm, zkey);
+  const { proof, publicSignals } = await snarkjs.groth16.fullProve(task.input, wasm, zkey, logger);
   return { proof: proof as unknown as Groth16Proof, publicSignals };
 }
 
 function failOnPurpose(fault: WorkerFault): void {
   if (!faultInjection) throw new Error("fault injection is off in this worker");
-  if (fault === "exit") process.exit(FAULT_EXIT_CODE);
+  if (fault === "exit" || fault === "exit-mid-proof") process.exit(FAULT_EXIT_CODE);
+  if (fault === "uncaught-mid-proof") {
+    // Thrown outside the proof's promise chain: nothing catches it, and the thread ends.
+    queueMicrotask(() => {
+      throw new Error("this worker failed mid-proof, uncaught");
+    });
+    return;
+  }
   throw new Error("this worker was asked to fail");
+}
+
+/** A snarkjs logger that strikes `fault` when the proof reaches {@link MID_PROOF_STEP}. */
+function midProofFault(fault: WorkerFault) {
+  if (!faultInjection) throw new Error("fault injection is off in this worker");
+  const ignore = () => undefined;
+  return {
+    debug: (message: string) => {
+      if (message === MID_PROOF_STEP) failOnPurpose(fault);
+    },
+    info: ignore,
+    warn: ignore,
+    error: ignore,
+  };
 }

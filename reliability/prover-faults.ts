@@ -1,0 +1,327 @@
+/**
+ * Prover faults (issue 7, item 4): a proving worker that dies halfway through a proof, under a
+ * load of concurrent presentation requests over the prover service's HTTP API.
+ *
+ * The prover service runs here on a fault-injecting pool (`FAULT_INJECTION`, test-only: the
+ * backend below, not the service, decides which job fails), beside the stack `npm start` runs.
+ * Each round sends several requests at once, some on the workers and some queued; one of them
+ * (chosen by its challenge) has its worker end mid-proof, by `process.exit` or by an uncaught
+ * error, alternately. Checks: exactly that request fails, 500 `PROVER_FAILED` without
+ * internals; every other one gets a presentation that the verifier verifies; the pool is back
+ * to its size; and after all rounds the process has no more threads than before.
+ */
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SAMPLE_POLICY_ID, type Stack, startStack } from "../cli/commands/stack.js";
+import { type Challenge, subjectHash, VerifierClient } from "../client/index.js";
+import { ErrorCode } from "../core/errors.js";
+import { createLogger } from "../core/log.js";
+import { FAULT_INJECTION, ProverPool } from "../prover/pool.js";
+import type { WorkerFault } from "../prover/prove-worker.js";
+import { serviceConfigFromEnv } from "../server/config.js";
+import { listen } from "../server/http.js";
+import { createProverApp, ProverMetrics, poolBackend } from "../server/prover-service.js";
+import { SuiteRecorder, type SuiteReport } from "./report.js";
+
+/** Options of {@link runProverFaults}. */
+export interface ProverFaultsOptions {
+  /** Proving workers of the faulty pool. */
+  readonly workers: number;
+  /** Rounds; each has one crash. */
+  readonly rounds: number;
+  /** Requests sent at once per round (more than `workers`, so some wait in the queue). */
+  readonly perRound: number;
+}
+
+/** What `npm test` runs: 3 crashes among 12 jobs. */
+export const short: ProverFaultsOptions = { workers: 2, rounds: 3, perRound: 4 };
+
+/** What `npm run soak` runs: 8 crashes among 48 jobs. */
+export const long: ProverFaultsOptions = { workers: 2, rounds: 8, perRound: 6 };
+
+const FAULTS: readonly WorkerFault[] = ["exit-mid-proof", "uncaught-mid-proof"];
+
+/** What the cause of each fault's failure says (the worker really ended). */
+const CAUSE: Record<string, RegExp> = {
+  "exit-mid-proof": /exited with code: 70/,
+  "uncaught-mid-proof": /failed mid-proof, uncaught/,
+};
+
+/**
+ * Threads Node may start on its own over a run (seen: +2 once, not growing with crashes); a
+ * thread kept per crashed worker would exceed it after three crashes.
+ */
+const THREAD_MARGIN = 2;
+
+/** Threads of this process, from the kernel (Linux); undefined elsewhere. */
+async function threadCount(): Promise<number | undefined> {
+  try {
+    const status = await readFile("/proc/self/status", "utf8");
+    const match = /^Threads:\s+(\d+)$/m.exec(status);
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function until(condition: () => boolean, ms: number): Promise<boolean> {
+  const deadline = performance.now() + ms;
+  while (!condition()) {
+    if (performance.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return true;
+}
+
+/** Runs the prover fault rounds and reports what held. */
+export async function runProverFaults(options: ProverFaultsOptions): Promise<SuiteReport> {
+  const rec = new SuiteRecorder("prover-faults");
+  const dataDir = await mkdtemp(join(tmpdir(), "crossproof-prover-faults-"));
+  let stack: Stack | undefined;
+  let pool: ProverPool | undefined;
+  let service: { close(): Promise<void> } | undefined;
+  try {
+    const env: NodeJS.ProcessEnv = {
+      CROSSPROOF_DATA_DIR: dataDir,
+      CROSSPROOF_ROOT_POLL_MS: "100",
+      CROSSPROOF_VERIFY_WORKERS: "1",
+      CROSSPROOF_PROVER_WORKERS: "1",
+      CROSSPROOF_LOG_FILE: join(dataDir, "services.log"),
+    };
+    const config = serviceConfigFromEnv(env);
+    const logger = createLogger("crossproof", env);
+    stack = await startStack({
+      config,
+      env,
+      logger,
+      records: 40,
+      seed: 23,
+      print: () => {},
+      verifierPort: 0,
+      proverPort: 0,
+    });
+    const running = stack;
+    const verifier = new VerifierClient({
+      url: running.verifier.url,
+      apiKey: (await readFile(running.clientKeyPath, "utf8")).trim(),
+    });
+
+    // The faulty prover service: the real app and pool, with a backend that asks for a fault
+    // on the jobs of chosen challenges.
+    const metrics = new ProverMetrics();
+    const faulty = await ProverPool.start({
+      workers: options.workers,
+      onJob: metrics.observeJob,
+      [FAULT_INJECTION]: true,
+    });
+    pool = faulty;
+    const doomed = new Map<string, WorkerFault>();
+    const causes: { fault: WorkerFault; cause: string; afterMs: number }[] = [];
+    const base = poolBackend(faulty);
+    const backend = {
+      ...base,
+      get stats() {
+        return faulty.stats;
+      },
+      prove: (witness: Parameters<typeof base.prove>[0]) => {
+        const fault = doomed.get(witness.challenge.toString());
+        if (fault === undefined) return faulty.prove(witness);
+        const started = performance.now();
+        return faulty.proveWithFault(witness, fault).catch((err: unknown) => {
+          causes.push({
+            fault,
+            cause: String((err as { cause?: unknown }).cause),
+            afterMs: performance.now() - started,
+          });
+          throw err;
+        });
+      },
+    };
+    const http = await listen(createProverApp({ vault: running.vault, backend, metrics, logger }), {
+      host: "127.0.0.1",
+      port: 0,
+      requestTimeoutMs: 120_000,
+    });
+    service = http;
+
+    const subject = subjectHash(
+      "credit-report-v1",
+      "subjectId",
+      running.applicants.eligible.subjectId,
+    );
+    const present = async (challenge: Challenge) => {
+      const started = performance.now();
+      const response = await fetch(`${http.url}/v1/presentations`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ recordId: running.applicants.eligible.recordId, challenge }),
+      });
+      return {
+        status: response.status,
+        body: (await response.json()) as Record<string, unknown>,
+        ms: performance.now() - started,
+      };
+    };
+
+    // One round without faults first: it warms what the measurements should not count.
+    const warm = await verifier.issueChallenge(SAMPLE_POLICY_ID, subject);
+    const warmed = await present(warm);
+    rec.check("a proof before any fault verifies", warmed.status === 200, String(warmed.status));
+    const threadsBefore = await threadCount();
+    const rssBefore = process.memoryUsage().rss;
+
+    let jobs = 0;
+    let failed = 0;
+    let succeeded = 0;
+    let verified = 0;
+    let replaced = 0;
+    const wrong: string[] = [];
+    const proofMs: number[] = [];
+    for (let round = 0; round < options.rounds; round++) {
+      const before = faulty.stats;
+      const challenges = await Promise.all(
+        Array.from({ length: options.perRound }, () =>
+          verifier.issueChallenge(SAMPLE_POLICY_ID, subject),
+        ),
+      );
+      // The second request: on a worker at once, beside the first, with the rest queued.
+      const fault = FAULTS[round % FAULTS.length] as WorkerFault;
+      const victim = challenges[1] as Challenge;
+      doomed.set(victim.nonce, fault);
+      const answers = await Promise.all(challenges.map((c) => present(c)));
+      jobs += answers.length;
+      for (const [i, answer] of answers.entries()) {
+        const challenge = challenges[i] as Challenge;
+        if (challenge === victim) {
+          const error = answer.body.error as
+            | { code?: string; message?: string; details?: unknown }
+            | undefined;
+          const clean =
+            answer.status === 500 &&
+            error?.code === ErrorCode.PROVER_FAILED &&
+            error.message === "a proving worker failed" &&
+            JSON.stringify(error.details) === "{}";
+          if (clean) failed++;
+          else
+            wrong.push(
+              `round ${round}: the crashed job answered ${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}`,
+            );
+          continue;
+        }
+        if (answer.status !== 200) {
+          wrong.push(
+            `round ${round}: job ${i} answered ${answer.status} ${JSON.stringify(answer.body.error)}`,
+          );
+          continue;
+        }
+        succeeded++;
+        proofMs.push(answer.ms);
+        const verdict = await verifier.verify(SAMPLE_POLICY_ID, answer.body);
+        if (verdict.verified) verified++;
+        else
+          wrong.push(
+            `round ${round}: job ${i} did not verify: ${verdict.reasons.map((r) => r.code).join()}`,
+          );
+      }
+      if (await until(() => faulty.stats.workers === options.workers, 10_000)) replaced++;
+      const after = faulty.stats;
+      if (
+        after.failed - before.failed !== 1 ||
+        after.completed - before.completed !== options.perRound - 1
+      ) {
+        wrong.push(
+          `round ${round}: the pool counted ${after.failed - before.failed} failed, ${after.completed - before.completed} completed`,
+        );
+      }
+    }
+    const cause = causes.filter((c) => CAUSE[c.fault]?.test(c.cause) === true);
+    rec.check(
+      "each crash was the worker ending mid-proof (exit code 70, or the uncaught error)",
+      causes.length === options.rounds && cause.length === options.rounds,
+      causes.map((c) => `${c.fault}: ${c.cause.slice(0, 120)}`).join("; "),
+    );
+    rec.check(
+      "only the crashed job fails, with 500 PROVER_FAILED and no internals; the others, running or queued, succeed",
+      wrong.length === 0,
+      wrong.join("; "),
+    );
+    rec.check(
+      "jobs failed = crashes injected",
+      failed === options.rounds,
+      `${failed} of ${options.rounds}`,
+    );
+    rec.check(
+      "every presentation made verifies",
+      verified === succeeded,
+      `${verified} of ${succeeded}`,
+    );
+    rec.check(
+      "the pool is back to its size after each crash",
+      replaced === options.rounds,
+      `${replaced} of ${options.rounds}`,
+    );
+
+    // Later jobs, after all crashes, on every worker.
+    const later = await Promise.all(
+      Array.from({ length: options.workers }, async () => {
+        const answer = await present(await verifier.issueChallenge(SAMPLE_POLICY_ID, subject));
+        return (
+          answer.status === 200 && (await verifier.verify(SAMPLE_POLICY_ID, answer.body)).verified
+        );
+      }),
+    );
+    rec.check("later jobs succeed and verify", later.every(Boolean), later.join());
+    const health = await fetch(`${http.url}/healthz`);
+    const healthBody = (await health.json()) as { pool?: { workers?: number } };
+    rec.check(
+      "/healthz shows the full pool",
+      health.status === 200 && healthBody.pool?.workers === options.workers,
+      JSON.stringify(healthBody),
+    );
+
+    await until(
+      () => faulty.stats.running === 0 && faulty.stats.workers === options.workers,
+      5_000,
+    );
+    let threadsAfter = await threadCount();
+    // A terminated thread leaves the kernel's list a moment after its Worker's exit event.
+    for (
+      let n = 0;
+      n < 50 && threadsBefore !== undefined && (threadsAfter ?? 0) > threadsBefore + THREAD_MARGIN;
+      n++
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      threadsAfter = await threadCount();
+    }
+    if (threadsBefore !== undefined && threadsAfter !== undefined) {
+      rec.figure("threadsBefore", threadsBefore);
+      rec.figure("threadsAfter", threadsAfter);
+      rec.check(
+        `no thread is left behind by a crashed worker (at most ${THREAD_MARGIN} more than before the crashes)`,
+        threadsAfter <= threadsBefore + THREAD_MARGIN,
+        `${threadsBefore} → ${threadsAfter}`,
+      );
+    }
+    rec.figure(
+      "rssGrowthMiB",
+      Math.round(((process.memoryUsage().rss - rssBefore) / 2 ** 20) * 10) / 10,
+    );
+    rec.figure("jobs", jobs);
+    rec.figure("crashesInjected", options.rounds);
+    rec.figure("jobsFailed", failed);
+    rec.figure("jobsSucceeded", succeeded);
+    rec.figure("workersReplaced", replaced);
+    rec.figure("presentationsVerified", verified);
+    const sorted = [...proofMs].sort((a, b) => a - b);
+    rec.figure("presentationMsP50", Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0));
+    const crashMs = causes.map((c) => c.afterMs).sort((a, b) => a - b);
+    rec.figure("crashAfterMsP50", Math.round(crashMs[Math.floor(crashMs.length / 2)] ?? 0));
+  } finally {
+    await service?.close();
+    await pool?.close();
+    await stack?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+  return rec.report();
+}
