@@ -42,7 +42,7 @@ export interface RawAnswer {
 export interface RawRequest {
   readonly method: string;
   readonly path: string;
-  readonly body?: string | undefined;
+  readonly body?: string | Uint8Array | undefined;
   /** Defaults to `application/json` when there is a body; `null` sends none. */
   readonly contentType?: string | null | undefined;
   /** `authorization: Bearer <key>`; none when undefined. */
