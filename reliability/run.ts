@@ -36,15 +36,57 @@ const SUITES: Readonly<Record<string, Suite>> = {
   security: {
     what: "security review: keys hashed, admin separate, headers, files, logs, npm audit",
     async run(preset) {
-      const { runSecurityReview, SECURITY_PRESETS } = await import("./security.js");
-      return runSecurityReview(SECURITY_PRESETS[preset]);
+      const suite = await import("./security.js");
+      return suite.runSecurityReview(suite[preset]);
+    },
+  },
+  fuzz: {
+    what: "seeded random and mutated requests to every endpoint (fast-check)",
+    async run(preset, seed) {
+      const suite = await import("./fuzz.js");
+      return suite.runFuzz({ ...suite[preset], ...(seed === undefined ? {} : { seed }) });
+    },
+  },
+  replay: {
+    what: "re-randomised replays, 50 concurrent attempts on one challenge",
+    async run(preset) {
+      const suite = await import("./replay.js");
+      return suite.runReplay(suite[preset]);
+    },
+  },
+  "chain-outage": {
+    what: "the chain node SIGKILLed under load, then started again",
+    async run(preset) {
+      const suite = await import("./chain-outage.js");
+      return suite.runChainOutage(suite[preset]);
+    },
+  },
+  "crash-restart": {
+    what: "crossproof start SIGKILLed under load, then restarted on its data folder",
+    async run(preset) {
+      const suite = await import("./crash-restart.js");
+      return suite.runCrashRestart(suite[preset]);
+    },
+  },
+  "storage-faults": {
+    what: "the verifier's database locked, the disk full under the verifier and the vault",
+    async run(preset) {
+      const suite = await import("./storage-faults.js");
+      return suite.runStorageFaults(suite[preset]);
+    },
+  },
+  "prover-faults": {
+    what: "prover workers dying mid-proof under concurrent presentation requests",
+    async run(preset) {
+      const suite = await import("./prover-faults.js");
+      return suite.runProverFaults(suite[preset]);
     },
   },
   soak: {
     what: "mixed load on `crossproof start` for 10 minutes; resident memory sampled",
     async run(preset) {
-      const { runSoak, SOAK_PRESETS } = await import("./soak.js");
-      return runSoak(SOAK_PRESETS[preset]);
+      const suite = await import("./soak.js");
+      return suite.runSoak(suite[preset]);
     },
   },
 };

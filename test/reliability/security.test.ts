@@ -5,11 +5,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { failedChecks } from "../../reliability/report.js";
-import { runSecurityReview, SECURITY_PRESETS } from "../../reliability/security.js";
+import { runSecurityReview, short } from "../../reliability/security.js";
 
 describe("the security review (short)", () => {
   it("finds every check holding on a fresh npm start stack", { timeout: 240_000 }, async () => {
-    const report = await runSecurityReview(SECURITY_PRESETS.short);
+    const report = await runSecurityReview(short);
     expect(failedChecks(report)).toEqual([]);
     expect(report.figures.adminOperations).toBeGreaterThanOrEqual(4);
     expect(report.checks.filter((c) => c.skipped !== undefined).map((c) => c.name)).toEqual([

@@ -5,13 +5,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { failedChecks } from "../../reliability/report.js";
-import { runSoak, SOAK_PRESETS } from "../../reliability/soak.js";
+import { runSoak, short } from "../../reliability/soak.js";
 
 describe("the soak (short)", () => {
   it("holds a mixed load with zero unexpected answers and stable memory", {
     timeout: 240_000,
   }, async () => {
-    const report = await runSoak(SOAK_PRESETS.short);
+    const report = await runSoak(short);
     expect(failedChecks(report)).toEqual([]);
     expect(report.figures.unexpectedErrors).toBe(0);
     expect(report.figures["verification.count"]).toBeGreaterThan(0);
