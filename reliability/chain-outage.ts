@@ -143,19 +143,23 @@ export async function runChainOutage(options: ChainOutageOptions): Promise<Suite
       if (!ok) wrong.push(`expected ${item.expected}, got ${v.verified ? "verified" : codes}`);
     };
 
+    /** `n` presentations for fresh challenges, two proved at a time (the prover has two workers). */
+    const presentations = async (n: number, expected: Item["expected"]): Promise<Item[]> => {
+      const made: Item[] = [];
+      for (let i = 0; i < n; i += 2) {
+        const pair = await Promise.all(
+          Array.from({ length: Math.min(2, n - i) }, () => api.freshPresentation()),
+        );
+        for (const { presentation } of pair) {
+          made.push({ presentation, expected, refused503: 0, decided: 0, verified: 0 });
+        }
+      }
+      return made;
+    };
+
     for (let cycle = 0; cycle < options.cycles; cycle++) {
       // Presentations against the current root, then a new root, then presentations against it.
-      const revoked: Item[] = [];
-      for (let i = 0; i < options.revoked; i++) {
-        const { presentation } = await api.freshPresentation();
-        revoked.push({
-          presentation,
-          expected: "ROOT_REVOKED",
-          refused503: 0,
-          decided: 0,
-          verified: 0,
-        });
-      }
+      const revoked = await presentations(options.revoked, "ROOT_REVOKED");
       const oldRoot = stack.vault.latestRoot(schema.id)?.root as bigint;
       const name = `more-${cycle}.jsonl`;
       const file = join(dataFolder, name);
@@ -167,18 +171,13 @@ export async function runChainOutage(options: ChainOutageOptions): Promise<Suite
       );
       await stack.vault.importRecords(schema, await readImportFile(file, schema), name);
       await anchorNewRecords(stack.vault, stack.chain.registry);
-      const genuine: Item[] = [];
-      for (let i = 0; i < options.genuine; i++) {
-        const { presentation } = await api.freshPresentation();
-        genuine.push({
-          presentation,
-          expected: "verified",
-          refused503: 0,
-          decided: 0,
-          verified: 0,
-        });
-      }
-      const items = [...genuine, ...revoked].sort(() => Math.random() - 0.5);
+      const genuine = await presentations(options.genuine, "verified");
+      // Interleaved, so that both kinds meet every part of the outage.
+      const items = genuine.flatMap((g, i) => {
+        const r = revoked[i];
+        return r ? [g, r] : [g];
+      });
+      items.push(...revoked.slice(genuine.length));
 
       // The load: loops of challenges, proof checks and readiness from now on; verifications from
       // the kill on, so that every presentation meets the outage.
