@@ -69,9 +69,10 @@ export const long: ChainOutageOptions = {
   readinessBoundMs: 5_000,
 };
 
-/** How long after the root revocation the node is killed: a few event polls (100 ms each). */
-const SEEN_AFTER_MS = 400;
+/** The verifier's registry event poll (`CROSSPROOF_ROOT_POLL_MS`). */
 const POLL_MS = 100;
+/** Longest the verifier may take to see a confirmed revocation (its bound is one poll). */
+const REVOCATION_SEEN_MS = 5_000;
 
 /** One presentation sent during a cycle, and what became of it. */
 interface Item {
@@ -319,10 +320,24 @@ export async function runChainOutage(options: ChainOutageOptions): Promise<Suite
       ];
 
       try {
-        // The revocation, confirmed and saved on chain, then the kill a few event polls later.
+        // The revocation, confirmed and saved on chain; the kill as soon as the verifier sees it.
         await delay(500);
         await stack.chain.registry.revokeRoot(oldRoot);
-        await delay(SEEN_AFTER_MS);
+        const seenBy = performance.now() + REVOCATION_SEEN_MS;
+        while (!(await client.root(oldRoot)).revokedAt) {
+          if (performance.now() > seenBy) {
+            wrong.push(`cycle ${cycle}: the revocation unseen after ${REVOCATION_SEEN_MS} ms`);
+            break;
+          }
+          await delay(POLL_MS / 2);
+        }
+        // One presentation of each kind decided now puts both roots' statuses in the root cache,
+        // which may then answer in the moments between the kill and the first failed poll.
+        for (const item of [genuine[0], revoked[0]]) {
+          if (!item) continue;
+          queue.splice(queue.indexOf(item), 1);
+          await verifyOne(item);
+        }
         await node.kill();
         killedAt = performance.now();
         phase = "outage";
