@@ -50,7 +50,7 @@ export const short: ChainOutageOptions = {
   cycles: 1,
   outageMs: 3_000,
   genuine: 6,
-  revoked: 2,
+  revoked: 3,
   loops: 3,
   records: 64,
   requestTimeoutMs: 10_000,
@@ -172,6 +172,7 @@ export async function runChainOutage(options: ChainOutageOptions): Promise<Suite
       );
       await stack.vault.importRecords(schema, await readImportFile(file, schema), name);
       await anchorNewRecords(stack.vault, stack.chain.registry);
+      const newRoot = stack.vault.latestRoot(schema.id)?.root as bigint;
       const genuine = await presentations(options.genuine, "verified");
       // Interleaved, so that both kinds meet every part of the outage.
       const items = genuine.flatMap((g, i) => {
@@ -181,8 +182,11 @@ export async function runChainOutage(options: ChainOutageOptions): Promise<Suite
       items.push(...revoked.slice(genuine.length));
 
       // The load: loops of challenges, proof checks and readiness from now on; verifications from
-      // the kill on, so that every presentation meets the outage.
+      // the moment readiness fails, so that every presentation but the four sent just before and
+      // at the kill meets the outage.
       let phase: Phase = "before";
+      /** The verification loops start once readiness failed (the root cache is then empty). */
+      let loadOpen = false;
       let stop = false;
       let killedAt = 0;
       let restartedAt = 0;
@@ -307,7 +311,7 @@ export async function runChainOutage(options: ChainOutageOptions): Promise<Suite
         })(),
         ...Array.from({ length: options.loops }, async (_, loop) => {
           while (!stop) {
-            if (phase === "before" || queue.length === 0) {
+            if (!loadOpen || queue.length === 0) {
               await delay(20);
               continue;
             }
@@ -331,8 +335,12 @@ export async function runChainOutage(options: ChainOutageOptions): Promise<Suite
           }
           await delay(POLL_MS / 2);
         }
-        // One presentation of each kind decided now puts both roots' statuses in the root cache,
-        // which may then answer in the moments between the kill and the first failed poll.
+        // Both roots' statuses into the root cache (a lookup is kept once the event watch has
+        // reached its block), and one presentation of each kind decided from it now; the cache
+        // may then answer in the moments between the kill and the first failed poll.
+        await delay(2 * POLL_MS);
+        await client.root(newRoot);
+        await client.root(oldRoot);
         for (const item of [genuine[0], revoked[0]]) {
           if (!item) continue;
           queue.splice(queue.indexOf(item), 1);
@@ -341,6 +349,17 @@ export async function runChainOutage(options: ChainOutageOptions): Promise<Suite
         await node.kill();
         killedAt = performance.now();
         phase = "outage";
+        // One of each kind at the kill: answered from the cache (a correct verdict) or 503.
+        await Promise.all(
+          [genuine[1], revoked[1]].map(async (item) => {
+            if (!item) return;
+            queue.splice(queue.indexOf(item), 1);
+            await verifyOne(item);
+          }),
+        );
+        const failBy = killedAt + options.readinessBoundMs;
+        while (failedAt === 0 && performance.now() < failBy) await delay(20);
+        loadOpen = true;
         await delay(options.outageMs);
         restartedAt = performance.now();
         node = await LocalNode.start({ dataDir: dataFolder, port });
