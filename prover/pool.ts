@@ -132,6 +132,11 @@ export class ProverPool {
       filename: WORKER_ENTRY,
       minThreads: this.#workers,
       maxThreads: this.#workers,
+      // Without Atomics: a worker that died of an uncaught error mid-proof was left with its
+      // thread and a MessagePort behind (found by reliability/prover-faults.ts; the pool kept
+      // its size, but the process gained threads per crash and could no longer exit by
+      // itself). Tasks reach workers by message instead: under a millisecond for seconds-long proofs.
+      atomics: "disabled",
       workerData,
     });
     // A worker that fails while it holds no job reaches no caller; piscina replaces it. Without a

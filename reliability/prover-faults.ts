@@ -40,7 +40,11 @@ export const short: ProverFaultsOptions = { workers: 2, rounds: 3, perRound: 4 }
 /** What `npm run soak` runs: 8 crashes among 48 jobs. */
 export const long: ProverFaultsOptions = { workers: 2, rounds: 8, perRound: 6 };
 
-const FAULTS: readonly WorkerFault[] = ["exit-mid-proof", "uncaught-mid-proof"];
+/** In turn, so the short preset has two uncaught errors (the second one used to leak a thread). */
+const FAULTS: readonly WorkerFault[] = ["uncaught-mid-proof", "exit-mid-proof"];
+
+/** MessagePorts open in this thread (each pool worker has one while it lives). */
+const openPorts = () => process.getActiveResourcesInfo().filter((r) => r === "MessagePort").length;
 
 /** What the cause of each fault's failure says (the worker really ended). */
 const CAUSE: Record<string, RegExp> = {
@@ -110,6 +114,7 @@ export async function runProverFaults(options: ProverFaultsOptions): Promise<Sui
     // The faulty prover service: the real app and pool, with a backend that asks for a fault
     // on the jobs of chosen challenges.
     const metrics = new ProverMetrics();
+    const portsBefore = openPorts();
     const faulty = await ProverPool.start({
       workers: options.workers,
       onJob: metrics.observeJob,
@@ -303,6 +308,18 @@ export async function runProverFaults(options: ProverFaultsOptions): Promise<Sui
         `${threadsBefore} → ${threadsAfter}`,
       );
     }
+    await service?.close();
+    service = undefined;
+    await faulty.close();
+    pool = undefined;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const portsLeft = openPorts() - portsBefore;
+    rec.figure("messagePortsLeftAfterClose", portsLeft);
+    rec.check(
+      "closing the pool leaves no MessagePort of a crashed worker open (the process can exit)",
+      portsLeft <= 0,
+      `${portsLeft} left`,
+    );
     rec.figure(
       "rssGrowthMiB",
       Math.round(((process.memoryUsage().rss - rssBefore) / 2 ** 20) * 10) / 10,
