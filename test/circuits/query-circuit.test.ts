@@ -33,6 +33,7 @@ import {
   U64_LIMIT,
   U64_MAX,
 } from "../helpers/fixtures.js";
+import { forgeVerdict, predicateSignal as sig } from "../helpers/predicate-forgery.js";
 
 let h: CircuitHarness;
 let good: Committed;
@@ -49,42 +50,6 @@ const p = (op: number, i: number, a: bigint, b = 0n, j = 0): Predicate => ({
   a,
   b,
 });
-const sig = (k: number, name: string) => `main.predicate[${k}].${name}`;
-
-/**
- * A cheating prover's edit of predicate slot `k`: set the comparator and equality results it
- * wants, then recompute every signal downstream of them (terms, inRange) so that the verdict
- * `ok = 1` holds. Only the gadgets that computed the edited results can still object.
- */
-function forgeVerdict(
-  w: bigint[],
-  k: number,
-  edits: { lt1?: bigint; lt2?: bigint; eq?: bigint },
-): bigint[] {
-  const read = (name: string) => h.read(w, sig(k, name));
-  const lt1 = edits.lt1 ?? read("lt1");
-  const lt2 = edits.lt2 ?? read("lt2");
-  const eq = edits.eq ?? read("eq");
-  const is = (op: number) => read(`is[${op}]`);
-  const inRange = (1n - lt1) * (1n - lt2);
-  const values: Record<string, bigint> = {
-    lt1,
-    lt2,
-    eq,
-    inRange,
-    "terms[0]": is(Op.EQ) * eq,
-    "terms[1]": is(Op.NE) * (1n - eq),
-    "terms[2]": (is(Op.LT) + is(Op.GT)) * lt1,
-    "terms[3]": (is(Op.LTE) + is(Op.GTE)) * (1n - lt1),
-    "terms[4]": is(Op.BETWEEN) * inRange,
-    "terms[5]": is(Op.OUTSIDE) * (1n - inRange),
-    "terms[6]": (is(Op.RATIO_LTE) + is(Op.RATIO_GTE)) * (1n - lt2),
-  };
-  const edits2: Record<string, bigint> = {};
-  for (const [name, v] of Object.entries(values)) if (h.has(sig(k, name))) edits2[sig(k, name)] = v;
-  return h.forge(w, edits2);
-}
-
 /** The one constraint an unchecked witness violates, asserting that it is exactly one. */
 function singleViolation(w: bigint[]): number {
   const violated = h.violated(w);
@@ -225,7 +190,7 @@ describe.each(OPERATORS)("query circuit: operator $name", ({ holds, fails, forge
   it("a forged witness that flips the result still fails the constraint check", async () => {
     const unchecked = await h.uncheckedWitness(queryInput(good, [fails]));
     const verdict = singleViolation(unchecked);
-    const forged = forgeVerdict(unchecked, 0, forge);
+    const forged = forgeVerdict(h, unchecked, 0, forge);
     const violated = h.violated(forged);
     expect(violated).not.toContain(verdict); // the forgery did repair the verdict…
     expect(violated.length).toBeGreaterThan(0); // …and the gadget behind it objects
@@ -301,7 +266,7 @@ describe("query circuit: range checks at the edges (0, 2^64 - 1, 2^64, r - 1, r)
     const input = queryInput(big, [p(Op.GTE, SLOT.creditScore, 650n)]);
     await expect(h.witness(input)).rejects.toThrow(/Assert Failed/);
     const unchecked = await h.uncheckedWitness(input);
-    const forged = forgeVerdict(unchecked, 0, { lt1: 0n });
+    const forged = forgeVerdict(h, unchecked, 0, { lt1: 0n });
     expect(h.violated(forged).length).toBeGreaterThan(0);
     expect(await h.satisfies(forged)).toBe(false);
   });
