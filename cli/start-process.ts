@@ -48,8 +48,11 @@ export interface ServiceProcess {
   readonly applicants: Applicants;
   /** The child's resident memory, worker threads included (Linux `/proc`), in bytes. */
   rssBytes(): Promise<number>;
-  /** SIGTERM, then waits for the exit; resolves with the exit code (null if killed). */
-  stop(): Promise<number | null>;
+  /**
+   * SIGTERM, then waits for the exit (SIGKILL after `graceMs`, default 30 s); resolves with the
+   * exit code (null if killed).
+   */
+  stop(graceMs?: number): Promise<number | null>;
   /** SIGKILL, then waits for the exit. */
   kill(): Promise<void>;
 }
@@ -102,9 +105,14 @@ export async function startServiceProcess(options: StartProcessOptions): Promise
       logFile,
       applicants,
       rssBytes: () => residentBytes(pid),
-      async stop() {
+      async stop(graceMs = 30_000) {
         if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-        return exited;
+        const killer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+        try {
+          return await exited;
+        } finally {
+          clearTimeout(killer);
+        }
       },
       async kill() {
         if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");

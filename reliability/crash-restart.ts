@@ -8,15 +8,15 @@
  * per consumed challenge and no deciding receipt without its consumed challenge, receipts read
  * before the kill unchanged, and no record data in the services' log.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { once } from "node:events";
+import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { promisify } from "node:util";
 import Database from "better-sqlite3";
-import { pickApplicants, SAMPLE_POLICY_ID } from "../cli/commands/stack.js";
+import { SAMPLE_POLICY_ID } from "../cli/commands/stack.js";
+import { type ServiceProcess, startServiceProcess } from "../cli/start-process.js";
 import {
   ApiError,
   type Challenge,
@@ -27,8 +27,7 @@ import {
   VerifierClient,
 } from "../client/index.js";
 import { scanLog } from "../core/log-scan.js";
-import { PROJECT_ROOT, verifierPaths } from "../core/paths.js";
-import { parsePolicyDefinition } from "../verifier/policy.js";
+import { verifierPaths } from "../core/paths.js";
 import { SuiteRecorder, type SuiteReport } from "./report.js";
 
 /** Options of {@link runCrashRestart}. */
@@ -63,20 +62,9 @@ export const long: CrashRestartOptions = {
   startTimeoutMs: 60_000,
 };
 
-const BIN = join(PROJECT_ROOT, "cli", "bin.js");
-
-/** What `crossproof start --json` prints once it serves. */
-interface StartInfo {
-  readonly verifier: string;
-  readonly prover: string;
-  readonly rpcUrl: string;
-  readonly clientKeyFile: string;
-}
-
-/** A running `crossproof start`. */
+/** A running `crossproof start`, with clients that wait longer than the default. */
 interface Running {
-  readonly child: ChildProcess;
-  readonly info: StartInfo;
+  readonly service: ServiceProcess;
   readonly client: VerifierClient;
   readonly prover: ProverClient;
   /** Milliseconds from the spawn to `/readyz` answering 200. */
@@ -89,95 +77,41 @@ interface Item {
   readonly presentation: Presentation;
 }
 
-/** Starts `crossproof start --json` on `dataDir`; resolves once it is ready. */
+/** Starts `crossproof start` on `dataDir`; resolves once `/readyz` answers 200. */
 async function startProcess(
   dataDir: string,
   logPath: string,
   options: CrashRestartOptions,
 ): Promise<Running> {
   const started = performance.now();
-  const child = spawn(
-    process.execPath,
-    [BIN, "start", "--json", "--records", String(options.records), "--seed", "7"],
-    {
-      cwd: PROJECT_ROOT,
-      env: {
-        PATH: process.env.PATH,
-        CROSSPROOF_DATA_DIR: dataDir,
-        CROSSPROOF_HOST: "127.0.0.1",
-        CROSSPROOF_VERIFIER_PORT: "0",
-        CROSSPROOF_PROVER_PORT: "0",
-        CROSSPROOF_RATE_LIMIT: "0",
-        CROSSPROOF_LOG_FILE: logPath,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let out = "";
-  let err = "";
-  child.stderr?.on("data", (d: Buffer) => {
-    err += d.toString();
+  const service = await startServiceProcess({
+    dataDir,
+    records: options.records,
+    seed: 7,
+    timeoutMs: options.startTimeoutMs,
+    env: { CROSSPROOF_RATE_LIMIT: "0", CROSSPROOF_LOG_FILE: logPath },
   });
   try {
-    const info = await new Promise<StartInfo>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`crossproof start did not print its URLs within the limit`)),
-        options.startTimeoutMs,
-      );
-      child.stdout?.on("data", (d: Buffer) => {
-        out += d.toString();
-        try {
-          const parsed = JSON.parse(out) as StartInfo;
-          clearTimeout(timer);
-          resolve(parsed);
-        } catch {
-          // not complete yet
-        }
-      });
-      child.once("exit", (code, signal) => {
-        clearTimeout(timer);
-        reject(
-          new Error(`crossproof start exited (${code ?? signal}): ${(out + err).slice(-1500)}`),
-        );
-      });
+    const client = new VerifierClient({
+      url: service.verifierUrl,
+      apiKey: service.clientKey,
+      timeoutMs: 30_000,
     });
-    const apiKey = (await readFile(info.clientKeyFile, "utf8")).trim();
-    const client = new VerifierClient({ url: info.verifier, apiKey, timeoutMs: 30_000 });
     const deadline = started + options.startTimeoutMs;
     while (!(await client.ready()).ready) {
       if (performance.now() > deadline) throw new Error("/readyz did not answer 200 in time");
       await delay(100);
     }
     return {
-      child,
-      info,
+      service,
       client,
-      prover: new ProverClient({ url: info.prover, timeoutMs: 60_000 }),
+      prover: new ProverClient({ url: service.proverUrl, timeoutMs: 60_000 }),
       startMs: Math.round(performance.now() - started),
     };
   } catch (e) {
-    await killProcess(child);
+    await service.kill();
     throw e;
   }
-}
-
-/** SIGKILLs `child` (if it still runs) and waits for its end. */
-async function killProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, "exit");
-  child.kill("SIGKILL");
-  await exited;
-}
-
-/** SIGTERMs `child` and resolves with its exit code (SIGKILL after 30 s). */
-async function stopProcess(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-  const exited = once(child, "exit") as Promise<[number | null]>;
-  child.kill("SIGTERM");
-  const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-  const [code] = await exited;
-  clearTimeout(killer);
-  return code;
 }
 
 /** The pids of the children of `pid` whose command line names anvil. */
@@ -219,7 +153,7 @@ export async function runCrashRestart(options: CrashRestartOptions): Promise<Sui
   const rec = new SuiteRecorder("crash-restart");
   const dataDir = await mkdtemp(join(tmpdir(), "crossproof-crash-restart-"));
   const logPath = join(dataDir, "services.log");
-  const children: ChildProcess[] = [];
+  const started: ServiceProcess[] = [];
   const problems = {
     answeredNotVerified: [] as string[],
     replayedAfterRestart: [] as string[],
@@ -240,11 +174,9 @@ export async function runCrashRestart(options: CrashRestartOptions): Promise<Sui
   const allChallenges: string[] = [];
   try {
     let running = await startProcess(dataDir, logPath, options);
-    children.push(running.child);
+    started.push(running.service);
     rec.figure("firstStartMs", running.startMs);
-    const { createdAt: _, ...definition } = await running.client.policy(SAMPLE_POLICY_ID);
-    const k = (await running.client.circuit("query")).publicSignals.length - 4;
-    const applicants = await pickApplicants(dataDir, parsePolicyDefinition(definition, k), k);
+    const { applicants } = running.service;
     const hash = subjectHash("credit-report-v1", "subjectId", applicants.eligible.subjectId);
 
     for (let cycle = 0; cycle < options.cycles; cycle++) {
@@ -275,7 +207,7 @@ export async function runCrashRestart(options: CrashRestartOptions): Promise<Sui
       // the first cycle, a quarter of the load more in each later one.
       const killAfter = 1 + cycle * Math.floor(load.length / 4);
       let seen = 0;
-      const anvils = await anvilChildren(current.child.pid as number);
+      const anvils = await anvilChildren(current.service.pid);
       let killed = false;
       let kill: () => void = () => undefined;
       const killedNow = new Promise<void>((resolve) => {
@@ -298,7 +230,7 @@ export async function runCrashRestart(options: CrashRestartOptions): Promise<Sui
       });
       await Promise.race([killedNow, delay(20_000)]);
       killed = true;
-      await killProcess(current.child);
+      await current.service.kill();
       await Promise.all(requests);
       const inFlight = load.filter((item) => !answered.has(item));
       totals.answeredBeforeKill += answered.size;
@@ -320,7 +252,7 @@ export async function runCrashRestart(options: CrashRestartOptions): Promise<Sui
         problems.restart.push(`cycle ${cycle}: ${(err as Error).message}`);
         break;
       }
-      children.push(running.child);
+      started.push(running.service);
       restartMs.push(running.startMs);
       const after = running.client;
 
@@ -363,10 +295,10 @@ export async function runCrashRestart(options: CrashRestartOptions): Promise<Sui
         if (JSON.stringify(now) !== JSON.stringify(before)) problems.receiptsChanged.push(id);
       }
     }
-    const code = await stopProcess(running.child);
+    const code = await running.service.stop();
     rec.check("the last process stops on SIGTERM with exit code 0", code === 0, `exit ${code}`);
   } finally {
-    for (const child of children) await killProcess(child);
+    for (const service of started) await service.kill();
   }
   try {
     rec.check(
