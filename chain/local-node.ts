@@ -26,6 +26,7 @@ import { ChainError, ErrorCode } from "../core/errors.js";
 import { fileExists, writeFileAtomic } from "../core/files.js";
 import { type LocalChainPaths, localChainPaths, packageRoot } from "../core/paths.js";
 import { freeLoopbackPort } from "../core/ports.js";
+import { processExists } from "../core/processes.js";
 
 /** The chain id of the local node (anvil's default; FISCO BCOS uses 20200). */
 export const LOCAL_CHAIN_ID = 31337;
@@ -354,16 +355,6 @@ async function lockChainFolder(paths: LocalChainPaths): Promise<() => Promise<vo
     await rm(ownerPath, { force: true });
     await release();
   };
-}
-
-/** Whether process `pid` exists on this machine (EPERM: it does, owned by someone else). */
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code !== "ESRCH";
-  }
 }
 
 /**

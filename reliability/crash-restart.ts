@@ -28,6 +28,7 @@ import {
 } from "../client/index.js";
 import { scanLog } from "../core/log-scan.js";
 import { verifierPaths } from "../core/paths.js";
+import { processExists } from "../core/processes.js";
 import { SuiteRecorder, type SuiteReport } from "./report.js";
 
 /** Options of {@link runCrashRestart}. */
@@ -122,15 +123,6 @@ async function anvilChildren(pid: number): Promise<number[]> {
     .map((line) => line.trim().split(/\s+/))
     .filter(([, ppid, args]) => Number(ppid) === pid && /anvil/.test(args ?? ""))
     .map(([p]) => Number(p));
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code !== "ESRCH";
-  }
 }
 
 const reasonCodes = (v: { reasons: readonly { code: string }[] }): string =>
