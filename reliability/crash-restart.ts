@@ -298,30 +298,22 @@ export async function runCrashRestart(options: CrashRestartOptions): Promise<Sui
       problems.restart.length === 0 && restartMs.length === options.cycles,
       problems.restart.join("; "),
     );
-    rec.check(
-      "the killed process's chain node (anvil) dies with it",
-      problems.anvilLeft.length === 0,
-      problems.anvilLeft.join("; "),
-    );
-    rec.check(
+    rec.checkNone("the killed process's chain node (anvil) dies with it", problems.anvilLeft);
+    rec.checkNone(
       "every genuine presentation answered before the kill was verified",
-      problems.answeredNotVerified.length === 0,
-      problems.answeredNotVerified.slice(0, 5).join("; "),
+      problems.answeredNotVerified,
     );
-    rec.check(
+    rec.checkNone(
       "every presentation answered before the kill is refused CHALLENGE_CONSUMED after the restart",
-      problems.replayedAfterRestart.length === 0,
-      problems.replayedAfterRestart.slice(0, 5).join("; "),
+      problems.replayedAfterRestart,
     );
-    rec.check(
+    rec.checkNone(
       "each presentation in flight at the kill was consumed with its receipt or verifies now, never twice",
-      problems.inFlightTwice.length === 0,
-      problems.inFlightTwice.slice(0, 5).join("; "),
+      problems.inFlightTwice,
     );
-    rec.check(
+    rec.checkNone(
       "receipts read before the kill are unchanged after the restart",
-      problems.receiptsChanged.length === 0,
-      problems.receiptsChanged.slice(0, 5).join("; "),
+      problems.receiptsChanged,
     );
     const audit = auditDatabase(verifierPaths(dataDir).database, allChallenges);
     rec.check(
@@ -329,27 +321,20 @@ export async function runCrashRestart(options: CrashRestartOptions): Promise<Sui
       audit.integrity === "ok",
       audit.integrity,
     );
-    rec.check(
+    rec.checkNone(
       "every consumed challenge has exactly one deciding receipt, the one it names",
-      audit.consumedWithoutReceipt.length === 0,
-      audit.consumedWithoutReceipt.slice(0, 5).join("; "),
+      audit.consumedWithoutReceipt,
     );
-    rec.check(
+    rec.checkNone(
       "every deciding receipt's challenge is consumed and names it",
-      audit.receiptWithoutConsumed.length === 0,
-      audit.receiptWithoutConsumed.slice(0, 5).join("; "),
+      audit.receiptWithoutConsumed,
     );
-    rec.check(
+    rec.checkNone(
       "every challenge of the run ends consumed (each presentation decided once)",
-      audit.unconsumed.length === 0,
-      audit.unconsumed.slice(0, 5).join("; "),
+      audit.unconsumed,
     );
     const leaks = scanLog(await readFile(logPath, "utf8").catch(() => ""));
-    rec.check(
-      "the services' log holds no record data",
-      leaks.length === 0,
-      leaks.slice(0, 5).join("; "),
-    );
+    rec.checkNone("the services' log holds no record data", leaks);
     rec.figure("cycles", options.cycles);
     rec.figure("presentations", totals.presentations);
     rec.figure("answeredBeforeKill", totals.answeredBeforeKill);

@@ -821,11 +821,7 @@ export async function runFuzz(options: FuzzOptions = short): Promise<SuiteReport
       Math.round(((process.memoryUsage().rss - memoryBefore) / 2 ** 20) * 10) / 10,
     );
     const problems = scanLog(await api.log());
-    recorder.check(
-      "the services' log lines hold no record data",
-      problems.length === 0,
-      problems.slice(0, 5).join("; "),
-    );
+    recorder.checkNone("the services' log lines hold no record data", problems);
   } finally {
     await api.close();
   }

@@ -52,6 +52,20 @@ export class SuiteRecorder {
     this.#checks.push(detail === undefined ? { name, passed } : { name, passed, detail });
   }
 
+  /**
+   * Records an invariant that holds when `counterExamples` is empty; the first few of them are
+   * the failure's detail.
+   */
+  checkNone(name: string, counterExamples: readonly string[]): void {
+    if (counterExamples.length === 0) {
+      this.check(name, true);
+      return;
+    }
+    const more = counterExamples.length - 5;
+    const shown = counterExamples.slice(0, 5).join("; ");
+    this.check(name, false, more > 0 ? `${shown}; and ${more} more` : shown);
+  }
+
   /** Records a check that could not be made here, and why: reported as skipped, never passed. */
   skip(name: string, why: string): void {
     this.#checks.push({ name, passed: false, skipped: why });
