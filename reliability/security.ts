@@ -84,16 +84,24 @@ async function review(service: ServiceProcess, recorder: SuiteRecorder): Promise
   const document = (await client.openApi()) as {
     paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
   };
+  /** Answers that repeat the key they were sent with (an error body must never echo it). */
+  const echoed: string[] = [];
   const request = async (method: string, path: string, key: string | undefined) => {
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (key) headers.authorization = `Bearer ${key}`;
     const hasBody = method === "post" || method === "put";
-    return fetch(`${service.verifierUrl}${path}`, {
+    const response = await fetch(`${service.verifierUrl}${path}`, {
       method: method.toUpperCase(),
       headers,
       ...(hasBody ? { body: "{}" } : {}),
       signal: AbortSignal.timeout(30_000),
     });
+    const text = await response.text();
+    const secret = key?.split(".").at(-1) ?? "";
+    if (key && (text.includes(key) || (secret.length >= 16 && text.includes(secret)))) {
+      echoed.push(`${method.toUpperCase()} ${path} → ${response.status}`);
+    }
+    return response;
   };
   const adminOps: string[] = [];
   const clientAllowed: string[] = [];
@@ -155,6 +163,7 @@ async function review(service: ServiceProcess, recorder: SuiteRecorder): Promise
     statuses.every((s) => s === 401 || s === 429) && statuses.includes(429),
     `${statuses.filter((s) => s === 429).length} of 40 limited`,
   );
+  recorder.checkNone("no answer, error or not, repeats the API key it was sent with", echoed);
   recorder.check(
     "the services listen on loopback only",
     new URL(service.verifierUrl).hostname === "127.0.0.1" &&
