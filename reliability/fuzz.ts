@@ -930,6 +930,23 @@ async function mutationPhase(
   let equivalentValid = 0;
   let equivalentVerified = 0;
   const perChallenge = new Map<string, number>();
+  /** A presentation request (any text) to the stateful endpoint, counted as a mutation. */
+  const presentMutation = (body: string) => {
+    tally.mutatedPresentations++;
+    return send(
+      api,
+      tally,
+      {
+        service: "verifier",
+        route: "/v1/verifications",
+        method: "POST",
+        path: "/v1/verifications",
+        body,
+        key,
+      },
+      leaks,
+    );
+  };
   for (const [index, target] of targets.entries()) {
     const seed = options.seed + 1 + index;
     const bundle = {
@@ -1043,21 +1060,8 @@ async function mutationPhase(
           ["presentation", mutated],
         ]),
       );
-      tally.mutatedPresentations++;
       freshSent++;
-      const answer = await send(
-        api,
-        tally,
-        {
-          service: "verifier",
-          route: "/v1/verifications",
-          method: "POST",
-          path: "/v1/verifications",
-          body,
-          key,
-        },
-        leaks,
-      );
+      const answer = await presentMutation(body);
       if (!answer) return;
       // Refused: a 4xx (the body parser refuses a `__proto__` key, for one) or verified: false.
       if (answer.status === 200 && (answer.body as { verified?: unknown }).verified === true) {
@@ -1084,20 +1088,7 @@ async function mutationPhase(
     const firstPass = index === 0 ? requestBytes.filter((b) => shapeRefused(b.text)) : [];
     const secondPass = requestBytes.filter((b) => !firstPass.includes(b));
     const own = async (text: string) => {
-      tally.mutatedPresentations++;
-      const answer = await send(
-        api,
-        tally,
-        {
-          service: "verifier",
-          route: "/v1/verifications",
-          method: "POST",
-          path: "/v1/verifications",
-          body: text,
-          key,
-        },
-        leaks,
-      );
+      const answer = await presentMutation(text);
       if (answer?.status !== 200) return;
       const verdict = answer.body as { verified?: unknown; challengeId?: unknown };
       if (verdict.verified !== true) return;
