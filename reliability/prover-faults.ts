@@ -10,18 +10,16 @@
  * internals; every other one gets a presentation that the verifier verifies; the pool is back
  * to its size; and after all rounds the process has no more threads than before.
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { SAMPLE_POLICY_ID, type Stack, startStack } from "../cli/commands/stack.js";
-import { type Challenge, subjectHash, VerifierClient } from "../client/index.js";
+import { readFile } from "node:fs/promises";
+import { SAMPLE_POLICY_ID } from "../cli/commands/stack.js";
+import { type Challenge, subjectHash } from "../client/index.js";
 import { ErrorCode } from "../core/errors.js";
 import { createLogger } from "../core/log.js";
 import { FAULT_INJECTION, ProverPool } from "../prover/pool.js";
 import type { WorkerFault } from "../prover/prove-worker.js";
-import { serviceConfigFromEnv } from "../server/config.js";
 import { listen } from "../server/http.js";
 import { createProverApp, ProverMetrics, poolBackend } from "../server/prover-service.js";
+import { type ApiStack, startApiStack } from "./api-stack.js";
 import { SuiteRecorder, type SuiteReport } from "./report.js";
 
 /** Options of {@link runProverFaults}. */
@@ -81,35 +79,18 @@ async function until(condition: () => boolean, ms: number): Promise<boolean> {
 /** Runs the prover fault rounds and reports what held. */
 export async function runProverFaults(options: ProverFaultsOptions): Promise<SuiteReport> {
   const rec = new SuiteRecorder("prover-faults");
-  const dataDir = await mkdtemp(join(tmpdir(), "crossproof-prover-faults-"));
-  let stack: Stack | undefined;
+  let api: ApiStack | undefined;
   let pool: ProverPool | undefined;
   let service: { close(): Promise<void> } | undefined;
   try {
-    const env: NodeJS.ProcessEnv = {
-      CROSSPROOF_DATA_DIR: dataDir,
-      CROSSPROOF_ROOT_POLL_MS: "100",
-      CROSSPROOF_VERIFY_WORKERS: "1",
-      CROSSPROOF_PROVER_WORKERS: "1",
-      CROSSPROOF_LOG_FILE: join(dataDir, "services.log"),
-    };
-    const config = serviceConfigFromEnv(env);
-    const logger = createLogger("crossproof", env);
-    stack = await startStack({
-      config,
-      env,
-      logger,
+    api = await startApiStack({
       records: 40,
-      seed: 23,
-      print: () => {},
-      verifierPort: 0,
-      proverPort: 0,
+      env: { CROSSPROOF_VERIFY_WORKERS: "1", CROSSPROOF_PROVER_WORKERS: "1" },
     });
-    const running = stack;
-    const verifier = new VerifierClient({
-      url: running.verifier.url,
-      apiKey: (await readFile(running.clientKeyPath, "utf8")).trim(),
-    });
+    const running = api.stack;
+    const verifier = api.client;
+    // The faulty service logs where the stack does, so the suite's log holds both.
+    const logger = createLogger("crossproof", { CROSSPROOF_LOG_FILE: api.logPath });
 
     // The faulty prover service: the real app and pool, with a backend that asks for a fault
     // on the jobs of chosen challenges.
@@ -336,8 +317,7 @@ export async function runProverFaults(options: ProverFaultsOptions): Promise<Sui
   } finally {
     await service?.close();
     await pool?.close();
-    await stack?.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await api?.close();
   }
   return rec.report();
 }
