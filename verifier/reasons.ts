@@ -47,7 +47,7 @@ export const REASONS = Object.values(Reason);
 
 const MESSAGES: Record<Reason, string> = {
   MALFORMED: "the presentation is malformed",
-  CHALLENGE_UNKNOWN: "this verifier never issued the challenge",
+  CHALLENGE_UNKNOWN: "no challenge with this id was issued to this API key",
   CHALLENGE_POLICY_MISMATCH: "the challenge was issued for another policy",
   CHALLENGE_EXPIRED: "the challenge has expired",
   CHALLENGE_CONSUMED: "the challenge was already used",

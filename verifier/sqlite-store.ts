@@ -313,13 +313,19 @@ export class SqliteVerifierStore implements VerifierStore {
       this.#db
         .transaction((): ConsumeOutcome => {
           const at = receipt.createdAt.getTime();
-          const changed = this.#statements.consume.run(at, receipt.id, challengeId, at).changes;
+          const changed = this.#statements.consume.run(
+            at,
+            receipt.id,
+            challengeId,
+            receipt.clientId,
+            at,
+          ).changes;
           if (changed === 1) {
             this.#insertReceipt(receipt);
             return "consumed";
           }
           const row = this.#statements.getChallenge.get(challengeId) as ChallengeRow | undefined;
-          if (!row) return "unknown";
+          if (!row || row.client_id !== receipt.clientId) return "unknown";
           return row.consumed_at !== null ? "already-consumed" : "expired";
         })
         .immediate(),
@@ -420,7 +426,7 @@ function prepare(db: Database.Database) {
     getChallenge: db.prepare("SELECT * FROM challenges WHERE id = ?"),
     consume: db.prepare(
       `UPDATE challenges SET consumed_at = ?, receipt_id = ?
-       WHERE id = ? AND consumed_at IS NULL AND expires_at > ?`,
+       WHERE id = ? AND client_id = ? AND consumed_at IS NULL AND expires_at > ?`,
     ),
     purge: db.prepare("DELETE FROM challenges WHERE consumed_at IS NULL AND expires_at < ?"),
     insertReceipt: db.prepare(

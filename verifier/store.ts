@@ -68,7 +68,7 @@ export type ConsumeOutcome =
   | "already-consumed"
   /** Nothing stored: it expired. */
   | "expired"
-  /** Nothing stored: no such challenge. */
+  /** Nothing stored: no such challenge, or it belongs to another client than the receipt's. */
   | "unknown";
 
 /** The verifier's state. Errors: `STORE_UNAVAILABLE` (503) when the database cannot be used. */
@@ -82,7 +82,8 @@ export interface VerifierStore {
   getChallenge(id: string): Promise<ChallengeRecord | null>;
   /**
    * Marks the challenge consumed by `receipt` and stores the receipt, in one transaction, only
-   * if it is unconsumed and unexpired at `receipt.createdAt`. Of two concurrent calls (in this
+   * if it was issued to `receipt.clientId` and is unconsumed and unexpired at
+   * `receipt.createdAt`. Of two concurrent calls (in this
    * process or another sharing the database) exactly one gets `consumed`.
    */
   consumeChallenge(challengeId: string, receipt: Receipt): Promise<ConsumeOutcome>;

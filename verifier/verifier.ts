@@ -36,7 +36,7 @@ import {
 } from "./policy.js";
 import type { ProofChecker, VerifyOutcome } from "./pool.js";
 import { type FailedCheck, failed, Reason } from "./reasons.js";
-import type { ChallengeRecord, Receipt, VerifierStore } from "./store.js";
+import type { ChallengeRecord, ConsumeOutcome, Receipt, VerifierStore } from "./store.js";
 
 /** Where root statuses come from: the registry, through its event-invalidated cache. */
 export interface RootLookup {
@@ -327,8 +327,11 @@ export class Verifier {
       return refuse([failed(Reason.MALFORMED, err.message)], challengeId);
     }
 
-    // 2. The challenge (read only: consumed at the end, with the receipt).
-    const challenge = await this.#store.getChallenge(challengeId);
+    // 2. The challenge (read only: consumed at the end, with the receipt). A challenge belongs
+    // to the key that issued it: another caller's is answered exactly as one never issued, so
+    // ids cannot be probed, and is neither used nor burnt (the admin key included).
+    const found = await this.#store.getChallenge(challengeId);
+    const challenge = found?.clientId === clientId ? found : null;
     const now = this.#now();
     if (!challenge) return refuse([failed(Reason.CHALLENGE_UNKNOWN)], challengeId);
     if (challenge.policyId !== definition.id) {
@@ -388,9 +391,7 @@ export class Verifier {
     );
     const consumed = await this.#store.consumeChallenge(challenge.id, receipt);
     if (consumed !== "consumed") {
-      const lost = [
-        failed(consumed === "expired" ? Reason.CHALLENGE_EXPIRED : Reason.CHALLENGE_CONSUMED),
-      ];
+      const lost = [failed(LOST_CHALLENGE[consumed])];
       const refusal = this.#receipt(
         definition.id,
         challenge.id,
@@ -482,6 +483,16 @@ export class Verifier {
     };
   }
 }
+
+/**
+ * The reason for a challenge that passed the read check but could not be consumed with the
+ * verdict: another presentation used it a moment earlier, it expired meanwhile, or it was purged.
+ */
+const LOST_CHALLENGE = {
+  "already-consumed": Reason.CHALLENGE_CONSUMED,
+  expired: Reason.CHALLENGE_EXPIRED,
+  unknown: Reason.CHALLENGE_UNKNOWN,
+} as const satisfies Record<Exclude<ConsumeOutcome, "consumed">, Reason>;
 
 /** What is wrong with a root for a policy, as of `now` (empty: acceptable). */
 export function rootProblems(

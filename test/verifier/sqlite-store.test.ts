@@ -208,6 +208,17 @@ describe("the SQLite verifier store", () => {
       expect(await store.getReceipt("rc-ghost")).toBeNull();
     });
 
+    it("answers unknown for another client's challenge, consuming and storing nothing", async () => {
+      await store.insertChallenge(challenge("ch-owned"));
+      const stranger: Receipt = { ...receipt("rc-stranger", "ch-owned", T0 + 1), clientId: "k-b" };
+      expect(stranger.clientId).not.toBe(challenge("ch-owned").clientId);
+      expect(await store.consumeChallenge("ch-owned", stranger)).toBe("unknown");
+      expect(await store.getReceipt("rc-stranger")).toBeNull();
+      expect(await store.getChallenge("ch-owned")).toEqual(challenge("ch-owned"));
+      const owner = receipt("rc-owner", "ch-owned", T0 + 2);
+      expect(await store.consumeChallenge("ch-owned", owner)).toBe("consumed");
+    });
+
     it("stores a receipt that consumed nothing, nulls and reasons intact", async () => {
       const refused: Receipt = {
         ...receipt("rc-refused", null, T0 + 7),
@@ -485,10 +496,7 @@ describe("consumption raced by two processes", () => {
         const loser = winner === "left" ? "right" : "left";
         const stored = await check.getChallenge(id);
         expect(stored?.receiptId).toBe(`${winner}-${n}`);
-        expect(await check.getReceipt(`${winner}-${n}`)).toMatchObject({
-          challengeId: id,
-          clientId: winner,
-        });
+        expect(await check.getReceipt(`${winner}-${n}`)).toMatchObject({ challengeId: id });
         expect(await check.getReceipt(`${loser}-${n}`)).toBeNull();
       }
     } finally {
