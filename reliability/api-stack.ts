@@ -53,6 +53,8 @@ export interface RawRequest {
 export interface ApiStack {
   readonly stack: Stack;
   readonly clientKey: string;
+  /** A second client's key: the challenges `clientKey` issues are not this client's to use. */
+  readonly otherClientKey: string;
   readonly adminKey: string;
   readonly client: VerifierClient;
   readonly admin: VerifierClient;
@@ -102,6 +104,7 @@ export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiS
     const adminKey = (await readFile(running.adminKeyPath, "utf8")).trim();
     const client = new VerifierClient({ url: running.verifier.url, apiKey: clientKey });
     const admin = new VerifierClient({ url: running.verifier.url, apiKey: adminKey });
+    const otherClientKey = (await admin.createApiKey("second client")).key;
     const prover = new ProverClient({ url: running.prover.url });
     const eligibleSubjectHash = subjectHash(
       "credit-report-v1",
@@ -112,6 +115,7 @@ export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiS
     return {
       stack: running,
       clientKey,
+      otherClientKey,
       adminKey,
       client,
       admin,

@@ -349,7 +349,8 @@ const GARBAGE_KEYS = [
   "' OR 1=1 --",
 ];
 
-type KeyKind = "none" | "client" | "admin" | "garbage";
+/** Which key a request carries: `other` is a second client's, never the owner of a challenge. */
+type KeyKind = "none" | "client" | "other" | "admin" | "garbage";
 
 /** An endpoint the fuzz sends to, with a valid body to mutate. */
 interface Endpoint {
@@ -484,7 +485,10 @@ function randomRequests(
 ): fc.Arbitrary<FuzzRequest> {
   const keyArb = fc.oneof(
     { weight: 6, arbitrary: fc.constant<KeyKind | "right">("right") },
-    { weight: 1, arbitrary: fc.constantFrom<KeyKind>("none", "client", "admin", "garbage") },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom<KeyKind>("none", "client", "other", "admin", "garbage"),
+    },
   );
   return fc
     .tuple(
@@ -864,7 +868,8 @@ async function randomPhase(
 ): Promise<void> {
   const list = endpoints(api, used, receiptId);
   const bundle = { proof: used.presentation.proof, publicSignals: used.presentation.publicSignals };
-  const requests = fc.sample(randomRequests(list, { client: api.clientKey, admin: api.adminKey }), {
+  const keys = { client: api.clientKey, other: api.otherClientKey, admin: api.adminKey };
+  const requests = fc.sample(randomRequests(list, keys), {
     seed: options.seed,
     numRuns: options.randomRequests,
   });
@@ -875,7 +880,7 @@ async function randomPhase(
       route: e.route,
       method: e.method,
       path: e.path("x"),
-      key: e.key === "admin" ? api.adminKey : e.key === "client" ? api.clientKey : undefined,
+      key: e.key === "none" || e.key === "garbage" ? undefined : keys[e.key],
     });
   }
   await pool(requests, options.concurrency, async (request) => {
@@ -921,6 +926,10 @@ async function mutationPhase(
 ): Promise<void> {
   const key = api.clientKey;
   let statelessChecked = 0;
+  let crossClientSent = 0;
+  let crossClientUnknown = 0;
+  let crossClientConsumed = 0;
+  let crossClientGenuine = 0;
   let stateless = 0;
   let disagreements = 0;
   let freshRefused = 0;
@@ -931,7 +940,7 @@ async function mutationPhase(
   let equivalentVerified = 0;
   const perChallenge = new Map<string, number>();
   /** A presentation request (any text) to the stateful endpoint, counted as a mutation. */
-  const presentMutation = (body: string) => {
+  const presentMutation = (body: string, as = key) => {
     tally.mutatedPresentations++;
     return send(
       api,
@@ -942,7 +951,7 @@ async function mutationPhase(
         method: "POST",
         path: "/v1/verifications",
         body,
-        key,
+        key: as,
       },
       leaks,
     );
@@ -1069,6 +1078,29 @@ async function mutationPhase(
       } else if (answer.status < 500) freshRefused++;
     });
 
+    // Stateful, another client's challenge: the genuine request and every byte mutation of it,
+    // sent with the second client's key, must verify nothing and leave the owner's challenge
+    // unused (it is used below). A parseable answer names the challenge as unknown.
+    await pool(
+      [{ label: "genuine", text: requestText }, ...requestBytes],
+      options.concurrency,
+      async (b) => {
+        crossClientSent++;
+        const answer = await presentMutation(b.text, api.otherClientKey);
+        if (answer?.status !== 200) return;
+        const verdict = answer.body as { verified?: unknown; reasons?: { code?: unknown }[] };
+        if (verdict.verified === true) {
+          tally.fail(CHECK_VERIFIED, `another client's challenge: verified ${b.label}`);
+        }
+        const codes = verdict.reasons?.map((r) => r.code) ?? [];
+        if (codes.includes("CHALLENGE_UNKNOWN")) crossClientUnknown++;
+        if (b.text === requestText && codes.join() === "CHALLENGE_UNKNOWN") crossClientGenuine++;
+      },
+    );
+    if ((await api.client.challenge(target.challenge.challengeId)).consumedAt !== null) {
+      crossClientConsumed++;
+    }
+
     // Stateful, own challenge: first only mutations refused at the shape step (they must consume
     // nothing: the genuine one still verifies, for the first target), then the rest.
     const shapeRefused = (text: string) => {
@@ -1122,6 +1154,18 @@ async function mutationPhase(
     "single and batch stateless verification agree on every mutated proof",
     disagreements === 0,
     `${disagreements} disagreements`,
+  );
+  recorder.figure("crossClientPresentations", crossClientSent);
+  recorder.figure("crossClientAnsweredUnknown", crossClientUnknown);
+  recorder.check(
+    "another client's presentations consume nothing: every target challenge is unused after them",
+    crossClientConsumed === 0,
+    `${crossClientConsumed} of ${targets.length} consumed`,
+  );
+  recorder.check(
+    "another client's genuine presentation is answered CHALLENGE_UNKNOWN",
+    crossClientGenuine === targets.length,
+    `${crossClientGenuine} of ${targets.length}`,
   );
   recorder.check(
     "every field mutation with a fresh challenge is refused",
