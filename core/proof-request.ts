@@ -24,7 +24,11 @@ const decimal = z
   .transform((s) => BigInt(s))
   .refine(isFieldElement, "below the field order r");
 
-const wire = z.strictObject({
+/**
+ * The wire form of a proof request (input: decimal strings; output: bigints), as the prover
+ * service documents it. {@link parseProofRequest} is the way to read one.
+ */
+export const proofRequestSchema = z.strictObject({
   challengeId: z.string().regex(ID, "1–128 characters: letters, digits and . _ : -"),
   nonce: decimal,
   schemaId: decimal,
@@ -84,7 +88,7 @@ export function proofRequestToJson(request: ProofRequest): Record<string, unknow
  * the predicates. `INVALID_CHALLENGE` otherwise, naming the problem.
  */
 export function parseProofRequest(json: unknown, k: number): ProofRequest {
-  const parsed = wire.safeParse(json);
+  const parsed = proofRequestSchema.safeParse(json);
   if (!parsed.success) {
     throw new CrossproofError(
       ErrorCode.INVALID_CHALLENGE,

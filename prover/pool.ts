@@ -32,8 +32,10 @@ export type ProverPoolOptions = {
   /** Worker threads (default: `os.availableParallelism()`). */
   readonly workers?: number;
   /**
-   * Jobs that may wait for a worker (default: 2 × workers, so a worker never idles between
-   * jobs while an accepted job starts within about two proof times). Beyond it: `QUEUE_FULL`.
+   * Requests that may wait for a worker (default: 2 × workers, so a worker never idles between
+   * jobs while an accepted job starts within about two proof times). A request is one `prove`
+   * or one whole `proveAll` group, however many proofs it holds: a batch accepted is proved in
+   * full. Beyond it: `QUEUE_FULL`.
    */
   readonly maxQueue?: number;
   /**
@@ -66,8 +68,10 @@ export interface ProveOptions {
 
 /** A snapshot of the pool's work, for health checks and metrics. */
 export interface ProverPoolStats {
-  /** Accepted jobs waiting for a worker. */
+  /** Accepted jobs (proofs) waiting for a worker. */
   readonly queued: number;
+  /** Accepted requests with a job waiting for a worker: what `maxQueue` bounds. */
+  readonly queuedRequests: number;
   /** Jobs on a worker now. */
   readonly running: number;
   /** Jobs that returned a proof. */
@@ -104,7 +108,11 @@ export class ProverPool {
   readonly #jobTimeoutMs: number;
   readonly #onJob: ((durationMs: number, outcome: JobOutcome) => void) | undefined;
   readonly #faultInjection: boolean;
-  readonly #queue: Job[] = [];
+  /**
+   * Waiting jobs, one group per request in arrival order. Workers take from the groups in turn
+   * (round robin), so a single proof does not wait behind a whole batch.
+   */
+  readonly #queue: Job[][] = [];
   #running = 0;
   #completed = 0;
   #failed = 0;
@@ -181,7 +189,8 @@ export class ProverPool {
   /** A snapshot of queued, running, completed and failed jobs, and of live workers. */
   get stats(): ProverPoolStats {
     return {
-      queued: this.#queue.length,
+      queued: this.#queue.reduce((n, group) => n + group.length, 0),
+      queuedRequests: this.#queue.length,
       running: this.#running,
       completed: this.#completed,
       failed: this.#failed,
@@ -196,7 +205,20 @@ export class ProverPool {
    * and the queue is full; `PROVE_TIMEOUT`, `PROVER_FAILED` or `POOL_CLOSED` later.
    */
   async prove(witness: QueryWitness, options: ProveOptions = {}): Promise<ProofBundle> {
-    return this.#submit(witness, options, undefined);
+    const [job] = this.#submit([witness], options, undefined);
+    return (await job) as ProofBundle;
+  }
+
+  /**
+   * Proves several witnesses as one request: each is checked as `prove` checks it (a failure is
+   * that item's rejection), then the group is admitted whole, taking one place in the queue, or
+   * refused whole with `QUEUE_FULL` (thrown). Results come in order, one per witness.
+   */
+  async proveAll(
+    witnesses: readonly QueryWitness[],
+    options: ProveOptions = {},
+  ): Promise<PromiseSettledResult<ProofBundle>[]> {
+    return Promise.allSettled(this.#submit(witnesses, options, undefined));
   }
 
   /**
@@ -205,7 +227,8 @@ export class ProverPool {
    */
   async proveWithFault(witness: QueryWitness, fault: WorkerFault): Promise<ProofBundle> {
     if (!this.#faultInjection) throw new Error("this pool was started without fault injection");
-    return this.#submit(witness, {}, fault);
+    const [job] = this.#submit([witness], {}, fault);
+    return (await job) as ProofBundle;
   }
 
   /**
@@ -221,7 +244,7 @@ export class ProverPool {
 
   async #close(drain: boolean): Promise<void> {
     if (!drain) {
-      for (const job of this.#queue.splice(0)) {
+      for (const job of this.#queue.splice(0).flat()) {
         this.#settle(job, "closed");
         job.reject(poolClosed());
       }
@@ -234,35 +257,53 @@ export class ProverPool {
     await this.#piscina.destroy();
   }
 
-  async #submit(
-    witness: QueryWitness,
+  /**
+   * Admits one request of `witnesses` (one promise per witness, in order) or throws: the pool is
+   * closed, or every worker is busy and `maxQueue` requests are waiting. A witness that fails
+   * its check rejects its own promise and takes no worker.
+   */
+  #submit(
+    witnesses: readonly QueryWitness[],
     options: ProveOptions,
     fault: WorkerFault | undefined,
-  ): Promise<ProofBundle> {
+  ): Promise<ProofBundle>[] {
     if (this.#closing) throw poolClosed();
-    checkQueryWitness(witness, this.#k);
     const timeoutMs = positiveInteger("timeoutMs", options.timeoutMs ?? this.#jobTimeoutMs);
-    const { wasm, zkey } = this.#release.manifest.files;
-    const task: ProveTask = {
-      input: buildQueryInput(witness, this.#depth),
-      wasm: { path: this.#release.paths.wasm, sha256: wasm.sha256 },
-      zkey: { path: this.#release.paths.zkey, sha256: zkey.sha256 },
-      ...(fault === undefined ? {} : { fault }),
-    };
-    if (this.#running >= this.#workers && this.#queue.length >= this.#maxQueue) {
+    const tasks = witnesses.map((witness): ProveTask | CrossproofError => {
+      try {
+        checkQueryWitness(witness, this.#k);
+      } catch (err) {
+        if (err instanceof CrossproofError) return err;
+        throw err;
+      }
+      const { wasm, zkey } = this.#release.manifest.files;
+      return {
+        input: buildQueryInput(witness, this.#depth),
+        wasm: { path: this.#release.paths.wasm, sha256: wasm.sha256 },
+        zkey: { path: this.#release.paths.zkey, sha256: zkey.sha256 },
+        ...(fault === undefined ? {} : { fault }),
+      };
+    });
+    const proofs = tasks.filter((t) => !(t instanceof CrossproofError)).length;
+    const free = this.#workers - this.#running;
+    if (proofs > free && this.#queue.length >= this.#maxQueue) {
       throw new CrossproofError(
         ErrorCode.QUEUE_FULL,
         "the proving queue is full: try again later",
-        {
-          details: { queued: this.#queue.length, maxQueue: this.#maxQueue },
-        },
+        { details: { queuedRequests: this.#queue.length, maxQueue: this.#maxQueue } },
       );
     }
-    return new Promise<ProofBundle>((resolve, reject) => {
-      const job: Job = { task, timeoutMs, acceptedAt: performance.now(), resolve, reject };
-      if (this.#running < this.#workers) this.#run(job);
-      else this.#queue.push(job);
+    const waiting: Job[] = [];
+    const promises = tasks.map((task) => {
+      if (task instanceof CrossproofError) return Promise.reject(task);
+      return new Promise<ProofBundle>((resolve, reject) => {
+        const job: Job = { task, timeoutMs, acceptedAt: performance.now(), resolve, reject };
+        if (this.#running < this.#workers) this.#run(job);
+        else waiting.push(job);
+      });
     });
+    if (waiting.length > 0) this.#queue.push(waiting);
+    return promises;
   }
 
   #run(job: Job): void {
@@ -303,9 +344,17 @@ export class ProverPool {
   #finish(job: Job, outcome: JobOutcome): void {
     this.#running--;
     this.#settle(job, outcome);
-    const next = this.#queue.shift();
+    const next = this.#next();
     if (next) this.#run(next);
     else if (this.#running === 0) this.#idle?.();
+  }
+
+  /** The next waiting job: the first group's first, that group then going to the back. */
+  #next(): Job | undefined {
+    const group = this.#queue.shift();
+    const job = group?.shift();
+    if (group && group.length > 0) this.#queue.push(group);
+    return job;
   }
 
   #settle(job: Job, outcome: JobOutcome): void {

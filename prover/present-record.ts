@@ -83,7 +83,11 @@ export async function presentRecord(
   request: ProofRequest,
   k: number,
 ): Promise<Presentation> {
-  const bundle = await prove(witnessFor(vault, recordId, request, k));
+  return toPresentation(request, await prove(witnessFor(vault, recordId, request, k)));
+}
+
+/** The presentation of a proof made for `request`: the challenge id, the proof and its signals. */
+export function toPresentation(request: ProofRequest, bundle: ProofBundle): Presentation {
   return {
     challengeId: request.challengeId,
     proof: bundle.proof,

@@ -16,7 +16,8 @@
  * | `CROSSPROOF_ADMIN_API_KEY` / `_FILE` | made on first start | the verifier's admin key |
  * | `CROSSPROOF_RATE_LIMIT` | `100` | requests per second per API key (0: no limit) |
  * | `CROSSPROOF_BODY_LIMIT_KB` | `256` | largest request body |
- * | `CROSSPROOF_REQUEST_TIMEOUT_MS` | `30000` | longest a request may take |
+ * | `CROSSPROOF_REQUEST_TIMEOUT_MS` | `30000` | longest a verifier request may take |
+ * | `CROSSPROOF_PROVER_REQUEST_TIMEOUT_MS` | `180000` | longest a prover request may take (a full batch of 64 on 2 cores with snarkjs takes about 60 s) |
  * | `CROSSPROOF_ROOT_POLL_MS` | `1000` | registry event poll: the longest a revocation goes unseen |
  * | `CROSSPROOF_LOG_LEVEL` | `info` | `trace` … `fatal`, or `silent` |
  * | `CROSSPROOF_LOG_FILE` | standard error | append logs to this file |
@@ -43,6 +44,8 @@ export interface ServiceConfig {
   readonly rateLimit: number;
   readonly bodyLimitKb: number;
   readonly requestTimeoutMs: number;
+  /** The prover's limit: a batch of proofs takes much longer than any verifier request. */
+  readonly proverRequestTimeoutMs: number;
   readonly rootPollMs: number;
   readonly chain: ChainConfig;
 }
@@ -105,6 +108,13 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
     rateLimit: integer(env, "CROSSPROOF_RATE_LIMIT", 100, 0, 1_000_000),
     bodyLimitKb: integer(env, "CROSSPROOF_BODY_LIMIT_KB", 256, 1, 65_536),
     requestTimeoutMs: integer(env, "CROSSPROOF_REQUEST_TIMEOUT_MS", 30_000, 100, 600_000),
+    proverRequestTimeoutMs: integer(
+      env,
+      "CROSSPROOF_PROVER_REQUEST_TIMEOUT_MS",
+      180_000,
+      100,
+      3_600_000,
+    ),
     rootPollMs: integer(env, "CROSSPROOF_ROOT_POLL_MS", 1_000, 50, 60_000),
     chain: chainConfigFromEnv(env),
   };

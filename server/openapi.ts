@@ -1,11 +1,11 @@
 /**
- * The verifier API's OpenAPI 3.1 document, generated from the zod schemas the service validates
- * and answers with (`verifier-api.ts`), and a static human-readable page of it for `/docs`
- * (server-rendered HTML: no scripts, nothing loaded from elsewhere).
+ * The verifier API's OpenAPI 3.1 document, generated (`api-doc.ts`) from the zod schemas the
+ * service validates and answers with (`verifier-api.ts`).
  */
 import { z } from "zod";
 import { policyDefinition } from "../verifier/policy.js";
 import { REASONS } from "../verifier/reasons.js";
+import { type ApiDescription, type Operation, openApiDocument } from "./api-doc.js";
 import {
   apiKeyCreatedResponse,
   apiKeyListResponse,
@@ -31,20 +31,13 @@ import {
   verificationResponse,
 } from "./verifier-api.js";
 
-type JsonSchema = Record<string, unknown>;
-
-function schema(s: z.ZodType, io: "input" | "output"): JsonSchema {
-  const { $schema: _, ...rest } = z.toJSONSchema(s, { io, unrepresentable: "any" }) as JsonSchema;
-  return rest;
-}
-
 const verificationRequestDoc = z.strictObject({
   policyId: z.string(),
   presentation: presentationSchema,
 });
 
 /** The named schemas of the document (`#/components/schemas/<name>`). */
-const COMPONENTS: Record<string, [z.ZodType, "input" | "output"]> = {
+const COMPONENTS: ApiDescription["components"] = {
   Error: [errorResponse, "output"],
   PolicyDefinition: [policyDefinition, "input"],
   Policy: [policyResponse, "output"],
@@ -73,33 +66,6 @@ const COMPONENTS: Record<string, [z.ZodType, "input" | "output"]> = {
   Health: [healthResponse, "output"],
   Readiness: [readinessResponse, "output"],
 };
-
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (name: string) => ({ content: { "application/json": { schema: ref(name) } } });
-const error = (description: string) => ({ description, ...json("Error") });
-
-const COMMON_ERRORS = {
-  "400": error("Malformed request (INVALID_REQUEST and others)"),
-  "401": error("No valid API key (UNAUTHORIZED)"),
-  "413": error("Body over the limit (BODY_TOO_LARGE)"),
-  "415": error("Body not application/json (UNSUPPORTED_MEDIA_TYPE)"),
-  "429": error("Rate limit (RATE_LIMITED); see Retry-After"),
-  "503": error(
-    "Nothing decided; retry after Retry-After (REGISTRY_UNAVAILABLE, QUEUE_FULL, STORE_UNAVAILABLE, REQUEST_TIMEOUT, SERVICE_UNAVAILABLE)",
-  ),
-};
-
-interface Operation {
-  readonly summary: string;
-  readonly description?: string;
-  readonly tag: string;
-  readonly admin?: boolean;
-  readonly public?: boolean;
-  readonly body?: string;
-  readonly params?: readonly string[];
-  readonly ok: [status: string, schema: string | null, description: string];
-  readonly errors?: Record<string, string>;
-}
 
 const OPERATIONS: Record<string, Record<string, Operation>> = {
   "/v1/policies": {
@@ -275,6 +241,7 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
       public: true,
       ok: ["200", "Readiness", "Ready"],
       errors: { "503": "Not ready (the body says which check failed)" },
+      errorSchemas: { "503": "Readiness" },
     },
   },
   "/openapi.json": {
@@ -283,6 +250,7 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
       tag: "operations",
       public: true,
       ok: ["200", null, "The document"],
+      media: "application/json",
     },
   },
   "/docs": {
@@ -291,6 +259,7 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
       tag: "operations",
       public: true,
       ok: ["200", null, "HTML"],
+      media: "text/html",
     },
   },
   "/metrics": {
@@ -299,167 +268,57 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
       tag: "operations",
       public: true,
       ok: ["200", null, "Prometheus text format"],
+      media: "text/plain",
     },
   },
 };
 
-/** Answers that are not one of the JSON schemas: their media types. */
-const MEDIA: Record<string, string> = {
-  "/metrics": "text/plain",
-  "/docs": "text/html",
-  "/openapi.json": "application/json",
+/** How a client authenticates, as the docs page says it. */
+export const VERIFIER_AUTH_NOTE =
+  "Every <code>/v1</code> route needs an API key, as <code>authorization: Bearer &lt;key&gt;</code> or <code>x-api-key: &lt;key&gt;</code>.";
+
+/** The verifier API. */
+export const VERIFIER_API: ApiDescription = {
+  info: {
+    title: "crossproof verifier API",
+    version: "1.0.0",
+    description:
+      "Check zero-knowledge proofs that a record meets a policy, against roots anchored on chain, with one-time challenges. The verifier never receives a raw record field. A challenge belongs to the API key that issued it: only that key can read it or verify a presentation for it.",
+  },
+  tags: [
+    "policies",
+    "challenges",
+    "verifications",
+    "receipts",
+    "roots",
+    "circuits",
+    "api keys",
+    "operations",
+  ],
+  components: COMPONENTS,
+  operations: OPERATIONS,
+  commonErrors: {
+    "400": "Malformed request (INVALID_REQUEST and others)",
+    "401": "No valid API key (UNAUTHORIZED)",
+    "413": "Body over the limit (BODY_TOO_LARGE)",
+    "415": "Body not application/json (UNSUPPORTED_MEDIA_TYPE)",
+    "429": "Rate limit (RATE_LIMITED); see Retry-After",
+    "503":
+      "Nothing decided; retry after Retry-After (REGISTRY_UNAVAILABLE, QUEUE_FULL, STORE_UNAVAILABLE, REQUEST_TIMEOUT, SERVICE_UNAVAILABLE)",
+  },
+  securitySchemes: {
+    bearer: { type: "http", scheme: "bearer", description: "authorization: Bearer <API key>" },
+    apiKeyHeader: {
+      type: "apiKey",
+      in: "header",
+      name: "x-api-key",
+      description: "x-api-key: <API key> (the same key; either header)",
+    },
+  },
+  authNote: VERIFIER_AUTH_NOTE,
 };
 
 /** The OpenAPI 3.1 document of the verifier API. */
-export function openApiDocument(): Record<string, unknown> {
-  const paths: Record<string, Record<string, unknown>> = {};
-  for (const [path, methods] of Object.entries(OPERATIONS)) {
-    paths[path] = {};
-    for (const [method, op] of Object.entries(methods)) {
-      const [status, schemaName, description] = op.ok;
-      const responses: Record<string, unknown> = {
-        [status]: schemaName
-          ? { description, ...json(schemaName) }
-          : {
-              description,
-              ...(MEDIA[path]
-                ? {
-                    content: {
-                      [MEDIA[path]]: {
-                        schema: { type: path === "/openapi.json" ? "object" : "string" },
-                      },
-                    },
-                  }
-                : {}),
-            },
-      };
-      if (!op.public) Object.assign(responses, COMMON_ERRORS);
-      if (op.admin) responses["403"] = error("Needs the admin key (FORBIDDEN)");
-      // Only requests with a body can be too large.
-      if (!op.body) {
-        delete responses["413"];
-        delete responses["415"];
-      }
-      for (const [code, text] of Object.entries(op.errors ?? {})) {
-        responses[code] =
-          code === "503" && path === "/readyz"
-            ? { description: text, ...json("Readiness") }
-            : error(text);
-      }
-      paths[path][method] = {
-        summary: op.summary,
-        ...(op.description ? { description: op.description } : {}),
-        tags: [op.tag],
-        operationId: `${method}${path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? "").toUpperCase())}`,
-        ...(op.public ? { security: [] } : {}),
-        ...(op.params
-          ? {
-              parameters: op.params.map((name) => ({
-                name,
-                in: "path",
-                required: true,
-                schema: { type: "string" },
-              })),
-            }
-          : {}),
-        ...(op.body ? { requestBody: { required: true, ...json(op.body) } } : {}),
-        responses,
-      };
-    }
-  }
-  return {
-    openapi: "3.1.0",
-    info: {
-      title: "crossproof verifier API",
-      version: "1.0.0",
-      description:
-        "Check zero-knowledge proofs that a record meets a policy, against roots anchored on chain, with one-time challenges. The verifier never receives a raw record field.",
-    },
-    servers: [{ url: "/" }],
-    security: [{ apiKey: [] }],
-    tags: [
-      "policies",
-      "challenges",
-      "verifications",
-      "receipts",
-      "roots",
-      "circuits",
-      "api keys",
-      "operations",
-    ].map((name) => ({ name })),
-    paths,
-    components: {
-      securitySchemes: {
-        apiKey: { type: "http", scheme: "bearer", description: "authorization: Bearer <API key>" },
-      },
-      schemas: Object.fromEntries(
-        Object.entries(COMPONENTS).map(([name, [s, io]]) => [name, schema(s, io)]),
-      ),
-    },
-  };
-}
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-/** A static HTML page describing the document (for people; `/openapi.json` is for tools). */
-export function apiDocsHtml(document: Record<string, unknown>): string {
-  const doc = document as {
-    info: { title: string; description: string; version: string };
-    paths: Record<
-      string,
-      Record<
-        string,
-        {
-          summary: string;
-          description?: string;
-          security?: unknown[];
-          requestBody?: { content: Record<string, { schema: { $ref: string } }> };
-          responses: Record<
-            string,
-            { description: string; content?: Record<string, { schema: { $ref?: string } }> }
-          >;
-        }
-      >
-    >;
-    components: { schemas: Record<string, unknown> };
-  };
-  const refName = (r?: string) => r?.split("/").pop();
-  const sections = Object.entries(doc.paths).flatMap(([path, methods]) =>
-    Object.entries(methods).map(([method, op]) => {
-      const body = refName(op.requestBody?.content["application/json"]?.schema.$ref);
-      const responses = Object.entries(op.responses)
-        .map(([code, r]) => {
-          const name = refName(r.content?.["application/json"]?.schema.$ref);
-          return `<li><code>${code}</code> ${escapeHtml(r.description)}${name ? ` — <a href="#schema-${name}">${name}</a>` : ""}</li>`;
-        })
-        .join("");
-      return `<section><h3><span class="m">${method.toUpperCase()}</span> <code>${escapeHtml(path)}</code></h3>
-<p>${escapeHtml(op.summary)}${op.security ? " <em>(no key needed)</em>" : ""}</p>
-${op.description ? `<p>${escapeHtml(op.description)}</p>` : ""}
-${body ? `<p>Body: <a href="#schema-${body}">${body}</a></p>` : ""}
-<ul>${responses}</ul></section>`;
-    }),
-  );
-  const schemas = Object.entries(doc.components.schemas)
-    .map(
-      ([name, s]) =>
-        `<section id="schema-${name}"><h3>${name}</h3><pre>${escapeHtml(JSON.stringify(s, null, 2))}</pre></section>`,
-    )
-    .join("\n");
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(doc.info.title)}</title>
-<style>
-body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
-code,pre{font:13px ui-monospace,monospace}pre{background:#f5f5f5;padding:.75rem;overflow:auto}
-section{border-top:1px solid #ddd;padding:.25rem 0}.m{display:inline-block;min-width:4.5rem;color:#05a}
-</style></head><body>
-<h1>${escapeHtml(doc.info.title)} <small>${escapeHtml(doc.info.version)}</small></h1>
-<p>${escapeHtml(doc.info.description)}</p>
-<p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1). Every <code>/v1</code> route needs <code>authorization: Bearer &lt;API key&gt;</code>.</p>
-<h2>Operations</h2>
-${sections.join("\n")}
-<h2>Schemas</h2>
-${schemas}
-</body></html>
-`;
+export function verifierOpenApiDocument(): Record<string, unknown> {
+  return openApiDocument(VERIFIER_API);
 }

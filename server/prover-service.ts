@@ -1,12 +1,7 @@
 /**
  * The prover service: a Koa API that runs inside the holder's boundary and turns
- * `(recordId, challenge)` into a presentation, proving in the worker pool.
- *
- * - `POST /v1/presentations` `{recordId, challenge}` → the presentation
- *   `{challengeId, proof, publicSignals}`, ready to forward to the verifier as it is
- * - `POST /v1/presentations/batch` `{items: [{recordId, challenge}]}` → `{results: [...]}`, one
- *   result per item in order, each `{presentation}` or `{error}`
- * - `GET /healthz`: the pool's state; `GET /metrics`: Prometheus (queue depth, proving latency)
+ * `(recordId, challenge)` into a presentation, proving in the worker pool. Its routes and shapes
+ * are described in `prover-api.ts` (served as `/openapi.json` and `/docs`).
  *
  * It listens on 127.0.0.1 by default: it holds raw records and is not for the open network. It
  * logs request ids, routes, record and challenge ids, codes and durations; never a body.
@@ -14,28 +9,42 @@
 import Router from "@koa/router";
 import Koa from "koa";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import { CrossproofError, ErrorCode } from "../core/errors.js";
+import { CrossproofError } from "../core/errors.js";
 import type { CrossproofLogger } from "../core/log.js";
-import { parseProofRequest } from "../core/proof-request.js";
+import type { ProofBundle } from "../core/proof.js";
+import { type ProofRequest, parseProofRequest } from "../core/proof-request.js";
 import type { Vault } from "../issuer/vault.js";
 import type { JobOutcome, ProverPool, ProverPoolStats } from "../prover/pool.js";
-import { type Presentation, type ProveFunction, presentRecord } from "../prover/present-record.js";
+import {
+  type Presentation,
+  type ProveFunction,
+  toPresentation,
+  witnessFor,
+} from "../prover/present-record.js";
 import { queryShape } from "../prover/prove-query.js";
+import type { QueryWitness } from "../prover/query-input.js";
+import { apiDocsHtml, openApiDocument } from "./api-doc.js";
 import {
   errorBody,
   jsonBody,
   jsonErrors,
   requestLog,
-  requireObject,
+  requestTimeout,
   securityHeaders,
 } from "./http.js";
-
-/** Most items in one batch request. */
-export const MAX_BATCH = 64;
+import { batchPresentationRequest, PROVER_API, presentationRequest } from "./prover-api.js";
+import { parseBody } from "./verifier-api.js";
 
 /** What the service needs from the prover pool. */
 export interface ProverBackend {
   readonly prove: ProveFunction;
+  /**
+   * Proves one request's witnesses together: admitted whole (each result in order) or refused
+   * whole with `QUEUE_FULL`, thrown.
+   */
+  readonly proveAll: (
+    witnesses: readonly QueryWitness[],
+  ) => Promise<PromiseSettledResult<ProofBundle>[]>;
   readonly stats: ProverPoolStats;
   /** Predicate slots of the `query` circuit the pool proves. */
   readonly k: number;
@@ -46,6 +55,7 @@ export function poolBackend(pool: ProverPool): ProverBackend {
   const { k } = queryShape(pool.release);
   return {
     prove: (witness) => pool.prove(witness),
+    proveAll: (witnesses) => pool.proveAll(witnesses),
     get stats() {
       return pool.stats;
     },
@@ -92,69 +102,106 @@ export class ProverMetrics {
   }
 }
 
-/** Dependencies of the prover app. */
+/** Dependencies and limits of the prover app. */
 export interface ProverAppOptions {
   readonly vault: Vault;
   readonly backend: ProverBackend;
   readonly metrics: ProverMetrics;
   readonly logger: CrossproofLogger;
+  /** Largest request body (default 256 KB: a full batch of forwarded challenges fits). */
+  readonly bodyLimitKb?: number;
+  /** Longest a request may take before `REQUEST_TIMEOUT` (default 180 s: a full batch). */
+  readonly requestTimeoutMs?: number;
 }
 
-function recordIdOf(body: Record<string, unknown>): string {
-  const id = body.recordId;
-  if (typeof id !== "string" || id.length === 0 || id.length > 128) {
-    throw new CrossproofError(ErrorCode.INVALID_REQUEST, "recordId must be a non-empty string");
-  }
-  return id;
-}
+/** An item the holder can prove, or why it cannot. */
+type Prepared =
+  | { readonly recordId: string; readonly request: ProofRequest; readonly witness: QueryWitness }
+  | CrossproofError;
 
 /** The Koa application of the prover service. */
 export function createProverApp(options: ProverAppOptions): Koa {
   const { vault, backend, metrics, logger } = options;
   const app = new Koa({ proxy: false });
   const router = new Router();
+  const document = openApiDocument(PROVER_API);
+  const docsPage = apiDocsHtml(document);
 
-  const present = async (item: unknown, requestId: string): Promise<Presentation> => {
-    const body = requireObject(item, "the request");
-    const recordId = recordIdOf(body);
-    const request = parseProofRequest(body.challenge, backend.k);
+  /** The witness of one request item, checked against the vault; errors are that item's. */
+  const prepare = (item: { recordId: string; challenge?: unknown }): Prepared => {
     try {
-      const presentation = await presentRecord(vault, backend.prove, recordId, request, backend.k);
-      metrics.presentations.inc({ result: "ok" });
-      logger.info(
-        { event: "presented", requestId, recordId, challengeId: request.challengeId },
-        "presentation",
-      );
-      return presentation;
+      const request = parseProofRequest(item.challenge, backend.k);
+      return {
+        recordId: item.recordId,
+        request,
+        witness: witnessFor(vault, item.recordId, request, backend.k),
+      };
     } catch (err) {
-      metrics.presentations.inc({ result: err instanceof CrossproofError ? err.code : "INTERNAL" });
+      if (err instanceof CrossproofError) return err;
       throw err;
     }
   };
+  /** Counts and logs one item's outcome; the presentation, or the error to answer with. */
+  const settle = (
+    prepared: Prepared,
+    proof: PromiseSettledResult<ProofBundle> | undefined,
+    requestId: string,
+  ): Presentation | CrossproofError => {
+    let outcome: Presentation | CrossproofError;
+    if (prepared instanceof CrossproofError) outcome = prepared;
+    else if (proof?.status === "fulfilled") outcome = toPresentation(prepared.request, proof.value);
+    else if (proof?.reason instanceof CrossproofError) outcome = proof.reason;
+    else throw proof?.reason ?? new Error("no proof for a prepared item");
+    metrics.presentations.inc({ result: outcome instanceof CrossproofError ? outcome.code : "ok" });
+    if (!(outcome instanceof CrossproofError) && !(prepared instanceof CrossproofError)) {
+      logger.info(
+        {
+          event: "presented",
+          requestId,
+          recordId: prepared.recordId,
+          challengeId: prepared.request.challengeId,
+        },
+        "presentation",
+      );
+    }
+    return outcome;
+  };
+  /** Proves a request's items as one request of the pool; one outcome per item, in order. */
+  const presentAll = async (
+    items: readonly { recordId: string; challenge?: unknown }[],
+    requestId: string,
+  ): Promise<(Presentation | CrossproofError)[]> => {
+    const prepared = items.map(prepare);
+    const ready = prepared.filter(
+      (p): p is Exclude<Prepared, CrossproofError> => !(p instanceof CrossproofError),
+    );
+    let proofs: PromiseSettledResult<ProofBundle>[];
+    try {
+      proofs = ready.length === 0 ? [] : await backend.proveAll(ready.map((p) => p.witness));
+    } catch (err) {
+      if (err instanceof CrossproofError)
+        metrics.presentations.inc({ result: err.code }, items.length);
+      throw err;
+    }
+    return prepared.map((p) =>
+      settle(p, p instanceof CrossproofError ? undefined : proofs[ready.indexOf(p)], requestId),
+    );
+  };
 
   router.post("/v1/presentations", async (ctx) => {
-    ctx.body = await present(ctx.request.body, ctx.state.requestId as string);
+    const item = parseBody(presentationRequest, ctx.request.body);
+    const [outcome] = await presentAll([item], ctx.state.requestId as string);
+    if (outcome instanceof CrossproofError) throw outcome;
+    ctx.body = outcome;
   });
 
   router.post("/v1/presentations/batch", async (ctx) => {
-    const body = requireObject(ctx.request.body, "the request");
-    const items = body.items;
-    if (!Array.isArray(items) || items.length === 0 || items.length > MAX_BATCH) {
-      throw new CrossproofError(
-        ErrorCode.INVALID_REQUEST,
-        `items must be an array of 1 to ${MAX_BATCH} requests`,
-      );
-    }
-    // Every item goes to the pool at once; the pool's queue bound applies to each.
-    const settled = await Promise.allSettled(
-      items.map((item) => present(item, ctx.state.requestId as string)),
-    );
+    const { items } = parseBody(batchPresentationRequest, ctx.request.body);
+    const outcomes = await presentAll(items, ctx.state.requestId as string);
     ctx.body = {
-      results: settled.map((s) => {
-        if (s.status === "fulfilled") return { presentation: s.value };
-        if (s.reason instanceof CrossproofError) return errorBody(s.reason);
-        return { error: { code: "INTERNAL", message: "internal error", details: {} } };
-      }),
+      results: outcomes.map((o) =>
+        o instanceof CrossproofError ? errorBody(o) : { presentation: o },
+      ),
     };
   });
 
@@ -170,10 +217,20 @@ export function createProverApp(options: ProverAppOptions): Koa {
     ctx.body = await metrics.registry.metrics();
   });
 
+  router.get("/openapi.json", (ctx) => {
+    ctx.body = document;
+  });
+
+  router.get("/docs", (ctx) => {
+    ctx.type = "text/html";
+    ctx.body = docsPage;
+  });
+
   app.use(requestLog(logger));
   app.use(securityHeaders());
   app.use(jsonErrors(logger));
-  app.use(jsonBody());
+  app.use(requestTimeout(options.requestTimeoutMs ?? 180_000));
+  app.use(jsonBody(options.bodyLimitKb));
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

@@ -23,7 +23,7 @@ import { ApiKeyAuth, loadAdminKey } from "./api-keys.js";
 import type { ServiceConfig } from "./config.js";
 import { listen, type RunningService } from "./http.js";
 import { createProverApp, ProverMetrics, poolBackend } from "./prover-service.js";
-import { createVerifierApp, VerifierMetrics } from "./verifier-service.js";
+import { createVerifierApp, type ReadinessChecks, VerifierMetrics } from "./verifier-service.js";
 
 /** How long after its expiry an unused challenge is kept, and how often they are purged. */
 const PURGE_AFTER_MS = 3_600_000;
@@ -63,6 +63,11 @@ export async function startVerifierService(options: {
   readonly registry: RootRegistry;
   readonly logger: CrossproofLogger;
   readonly port?: number;
+  /**
+   * Checks of the deployment around the service that `/readyz` adds to its own (the local
+   * deployment: its prover and its sample policy), so that ready means ready to use.
+   */
+  readonly readiness?: ReadinessChecks;
 }): Promise<VerifierService> {
   const { config, env, registry, logger } = options;
   const paths = verifierPaths(config.dataDir);
@@ -121,6 +126,7 @@ export async function startVerifierService(options: {
       bodyLimitKb: config.bodyLimitKb,
       requestTimeoutMs: config.requestTimeoutMs,
       stopping: () => stopping,
+      ...(options.readiness ? { readiness: options.readiness } : {}),
     });
     const service: RunningService = await listen(app, {
       host: config.host,
@@ -186,11 +192,18 @@ export async function startProverService(options: {
   const pool = await ProverPool.start({ workers: config.proverWorkers, onJob: metrics.observeJob });
   let service: RunningService;
   try {
-    const app = createProverApp({ vault, backend: poolBackend(pool), metrics, logger });
+    const app = createProverApp({
+      vault,
+      backend: poolBackend(pool),
+      metrics,
+      logger,
+      bodyLimitKb: config.bodyLimitKb,
+      requestTimeoutMs: config.proverRequestTimeoutMs,
+    });
     service = await listen(app, {
       host: config.host,
       port: options.port ?? config.proverPort,
-      requestTimeoutMs: config.requestTimeoutMs,
+      requestTimeoutMs: config.proverRequestTimeoutMs,
       portVariable: "CROSSPROOF_PROVER_PORT",
     });
   } catch (err) {

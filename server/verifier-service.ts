@@ -31,6 +31,7 @@ import type { BatchStats } from "../verifier/batch-verify.js";
 import type { VerifierPool } from "../verifier/pool.js";
 import type { VerifierStore } from "../verifier/store.js";
 import type { Verdict, Verifier } from "../verifier/verifier.js";
+import { apiDocsHtml } from "./api-doc.js";
 import { type ApiKeyAuth, type Caller, newClientKey, presentedKey } from "./api-keys.js";
 import {
   errorBody,
@@ -41,7 +42,7 @@ import {
   requestTimeout,
   securityHeaders,
 } from "./http.js";
-import { apiDocsHtml, openApiDocument } from "./openapi.js";
+import { VERIFIER_AUTH_NOTE, verifierOpenApiDocument } from "./openapi.js";
 import {
   apiKeyJson,
   apiKeyRequest,
@@ -154,7 +155,18 @@ export interface VerifierAppOptions {
   readonly requestTimeoutMs: number;
   /** Whether the service is shutting down (readiness fails, new work is refused). */
   readonly stopping?: () => boolean;
+  /** More readiness checks, of the deployment around the service. */
+  readonly readiness?: ReadinessChecks;
 }
+
+/** One readiness check's outcome, as `/readyz` shows it. */
+export interface ReadinessCheck {
+  readonly ok: boolean;
+  readonly detail?: string;
+}
+
+/** Named readiness checks, run on every `/readyz`. */
+export type ReadinessChecks = () => Promise<Record<string, ReadinessCheck>>;
 
 type State = { caller: Caller; requestId: string };
 
@@ -169,8 +181,8 @@ export function createVerifierApp(options: VerifierAppOptions): Koa {
   const perKey = new RateLimit(options.rateLimit);
   const failedAuth = new RateLimit(FAILED_AUTH_PER_SECOND);
   const stopping = options.stopping ?? (() => false);
-  const document = openApiDocument();
-  const docsPage = apiDocsHtml(document);
+  const document = verifierOpenApiDocument();
+  const docsPage = apiDocsHtml(document, VERIFIER_AUTH_NOTE);
 
   // Every /v1 route: an API key, then the per-key rate limit.
   const authenticate: RouterMiddleware<State> = async (ctx, next) => {
@@ -368,6 +380,13 @@ export function createVerifierApp(options: VerifierAppOptions): Koa {
     }
     checks.pool = { ok: pool.stats.workers > 0 };
     checks.accepting = { ok: !stopping() };
+    if (options.readiness) {
+      try {
+        Object.assign(checks, await options.readiness());
+      } catch (err) {
+        checks.deployment = { ok: false, detail: (err as CrossproofError).code ?? "error" };
+      }
+    }
     const ready = Object.values(checks).every((c) => c.ok);
     const warnings = [...verifier.circuits.values()]
       .filter((r) => r.manifest.setup.kind === "development")

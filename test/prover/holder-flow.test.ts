@@ -251,6 +251,97 @@ describe("the holder's side: vault, anchoring, proving in the pool, the prover s
     expect(scanLog(log)).toEqual([]); // no field element, digest, subject id or body at all
   });
 
+  it("proves a full batch of 64 on a 2-worker pool as one request, answers QUEUE_FULL with Retry-After only when really saturated, and serves its OpenAPI document", async () => {
+    const metrics = new ProverMetrics();
+    const logger = createLogger("prover", { CROSSPROOF_LOG_FILE: logFile });
+    // 67 proofs on 2 workers: about a minute on an idle machine; the time limit is not tested here.
+    const app = createProverApp({
+      vault,
+      backend: poolBackend(pool),
+      metrics,
+      logger,
+      requestTimeoutMs: 900_000,
+    });
+    const service: RunningService = await listen(app, { requestTimeoutMs: 900_000 });
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${service.url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as Answer, headers: res.headers };
+    };
+    /** Waits until the pool holds `n` waiting requests. */
+    const queuedRequests = async (n: number) => {
+      while (pool.stats.queuedRequests !== n) await new Promise((r) => setTimeout(r, 5));
+    };
+    try {
+      const items = Array.from({ length: 64 }, (_, i) => {
+        const r = records[eligible[i % eligible.length] as number] as Record<string, unknown>;
+        const request = requestFor(r.subjectId as string);
+        return { recordId: r.recordId as string, request };
+      });
+      const batch = post("/v1/presentations/batch", {
+        items: items.map((i) => ({
+          recordId: i.recordId,
+          challenge: proofRequestToJson(i.request),
+        })),
+      });
+      // The batch holds one place of the queue (2 workers: the default bound is 4 requests).
+      await queuedRequests(1);
+      const single = () => {
+        const r = records[eligible[0] as number] as Record<string, unknown>;
+        const request = requestFor(r.subjectId as string);
+        return post("/v1/presentations", {
+          recordId: r.recordId,
+          challenge: proofRequestToJson(request),
+        });
+      };
+      const accepted = [single(), single(), single()];
+      await queuedRequests(4);
+      const refused = await single();
+      expect([refused.status, refused.body.error.code]).toEqual([503, "QUEUE_FULL"]);
+      expect(refused.headers.get("retry-after")).toBe("1");
+
+      const answer = await batch;
+      expect(answer.status).toBe(200);
+      expect(answer.body.results).toHaveLength(64);
+      for (const [n, result] of answer.body.results.entries()) {
+        const item = items[n] as (typeof items)[number];
+        expect(result.presentation.challengeId).toBe(item.request.challengeId);
+        expect(await refusals(result.presentation, item.request)).toEqual([]);
+      }
+      for (const a of await Promise.all(accepted)) expect(a.status).toBe(200);
+
+      // Shapes are checked before anything is proved.
+      const extra = await post("/v1/presentations", { recordId: "x", challenge: {}, more: 1 });
+      expect([extra.status, extra.body.error.code]).toEqual([400, "INVALID_REQUEST"]);
+      const tooMany = await post("/v1/presentations/batch", {
+        items: Array.from({ length: 65 }, () => ({ recordId: "x", challenge: {} })),
+      });
+      expect([tooMany.status, tooMany.body.error.code]).toEqual([400, "INVALID_REQUEST"]);
+
+      const document = (await (await fetch(`${service.url}/openapi.json`)).json()) as {
+        openapi: string;
+        paths: Record<string, unknown>;
+      };
+      expect(document.openapi).toBe("3.1.0");
+      expect(Object.keys(document.paths).sort()).toEqual([
+        "/docs",
+        "/healthz",
+        "/metrics",
+        "/openapi.json",
+        "/v1/presentations",
+        "/v1/presentations/batch",
+      ]);
+      const docs = await fetch(`${service.url}/docs`);
+      expect(docs.headers.get("content-type")).toMatch(/text\/html/);
+      expect(await docs.text()).toContain("crossproof prover API");
+    } finally {
+      await service.close();
+    }
+  }, 600_000);
+
   it("proves a batch file from the command line, one result per line, errors named", async () => {
     const r = records[eligible[7] as number] as Record<string, unknown>;
     const request = requestFor(r.subjectId as string);

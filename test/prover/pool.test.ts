@@ -184,11 +184,62 @@ describe.concurrent("ProverPool: limits and shutdown, one pool per test", () => 
     expect(pool.stats).toMatchObject({ queued: 0, running: 0, completed: 2, failed: 0 });
   });
 
+  it("admits a group of proofs as one request whatever its size, takes turns between requests, and refuses a group only when the queue is full", async () => {
+    const pool = await startPool({ workers: 1, maxQueue: 1 });
+    const order: string[] = [];
+    const tag = (label: string) => (p: Promise<unknown>) => p.then(() => order.push(label));
+    // Five proofs and one unmet witness in one request: one proof on the worker, four waiting,
+    // all in one place of the queue; the unmet one fails on its own, at once.
+    const unmet = witness(9n, [{ ...GOOD_SCORE, a: 800n }]);
+    const group = pool.proveAll(
+      [1n, 2n, unmet, 3n, 4n, 5n].map((c) => (typeof c === "bigint" ? witness(c) : c)),
+    );
+    expect(pool.stats).toMatchObject({ queued: 4, queuedRequests: 1, running: 1 });
+    // The queue holds one request: another is refused whole, single or group.
+    await expect(codeOf(pool.prove(witness(6n)))).resolves.toBe("QUEUE_FULL");
+    await expect(pool.proveAll([witness(7n), witness(8n)])).rejects.toMatchObject({
+      code: "QUEUE_FULL",
+    });
+    const results = await group;
+    expect(results.map((r) => r.status)).toEqual([
+      "fulfilled",
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+      "fulfilled",
+      "fulfilled",
+    ]);
+    expect((results[2] as PromiseRejectedResult).reason).toMatchObject({
+      code: "PREDICATE_UNSATISFIED",
+    });
+    for (const [i, c] of [1n, 2n, 3n, 4n, 5n].entries()) {
+      const r = results[i < 2 ? i : i + 1] as PromiseFulfilledResult<ProofBundle>;
+      await expectVerified(r.value, witness(c));
+    }
+    // Round robin: a single proof sent while a group waits goes before the group's rest.
+    const big = await startPool({ workers: 1, maxQueue: 2 });
+    const first = big.proveAll([10n, 11n, 12n].map((c) => witness(c)));
+    const single = tag("single")(big.prove(witness(13n)));
+    const settledGroup = first.then((rs) => {
+      order.push("group");
+      return rs;
+    });
+    await Promise.all([single, settledGroup]);
+    expect(order).toEqual(["single", "group"]);
+  });
+
   it("only injects faults in a pool started for it", async () => {
     const pool = await startPool({ workers: 1 });
     await expect(pool.proveWithFault(witness(1n), "exit")).rejects.toThrow(/fault injection/);
     await pool.close();
-    expect(pool.stats).toEqual({ queued: 0, running: 0, completed: 0, failed: 0, workers: 0 });
+    expect(pool.stats).toEqual({
+      queued: 0,
+      queuedRequests: 0,
+      running: 0,
+      completed: 0,
+      failed: 0,
+      workers: 0,
+    });
   });
 
   it("never proves with a release file replaced after the release was loaded", async () => {
@@ -215,7 +266,14 @@ describe.concurrent("ProverPool: limits and shutdown, one pool per test", () => 
     const jobs = [pool.prove(witness(1n)), pool.prove(witness(2n))];
     expect(pool.stats).toMatchObject({ queued: 1, running: 1 });
     await pool.close({ drain: true });
-    expect(pool.stats).toEqual({ queued: 0, running: 0, completed: 2, failed: 0, workers: 0 });
+    expect(pool.stats).toEqual({
+      queued: 0,
+      queuedRequests: 0,
+      running: 0,
+      completed: 2,
+      failed: 0,
+      workers: 0,
+    });
     await expectVerified(await (jobs[0] as Promise<ProofBundle>), witness(1n));
     await expectVerified(await (jobs[1] as Promise<ProofBundle>), witness(2n));
     await expect(codeOf(pool.prove(witness(3n)))).resolves.toBe("POOL_CLOSED");
@@ -231,7 +289,14 @@ describe.concurrent("ProverPool: limits and shutdown, one pool per test", () => 
     // The job already on a worker still ends with its proof.
     await expectVerified(await running, witness(1n));
     await closing;
-    expect(pool.stats).toEqual({ queued: 0, running: 0, completed: 1, failed: 2, workers: 0 });
+    expect(pool.stats).toEqual({
+      queued: 0,
+      queuedRequests: 0,
+      running: 0,
+      completed: 1,
+      failed: 2,
+      workers: 0,
+    });
     expect(outcomes).toEqual(["closed", "closed", "proved"]);
   });
 
@@ -244,6 +309,13 @@ describe.concurrent("ProverPool: limits and shutdown, one pool per test", () => 
     });
     const { bundle, stats } = JSON.parse(stdout) as { bundle: ProofBundle; stats: unknown };
     await expectVerified(bundle, witness(9n));
-    expect(stats).toEqual({ queued: 0, running: 0, completed: 1, failed: 0, workers: 0 });
+    expect(stats).toEqual({
+      queued: 0,
+      queuedRequests: 0,
+      running: 0,
+      completed: 1,
+      failed: 0,
+      workers: 0,
+    });
   });
 });

@@ -40,6 +40,7 @@ describe("serviceConfigFromEnv", () => {
       rateLimit: 100,
       bodyLimitKb: 256,
       requestTimeoutMs: 30_000,
+      proverRequestTimeoutMs: 180_000,
       rootPollMs: 1_000,
       chain: { mode: "local", dataDir },
     });
@@ -78,6 +79,7 @@ describe("serviceConfigFromEnv", () => {
           CROSSPROOF_RATE_LIMIT: "0",
           CROSSPROOF_BODY_LIMIT_KB: "1",
           CROSSPROOF_REQUEST_TIMEOUT_MS: "600000",
+          CROSSPROOF_PROVER_REQUEST_TIMEOUT_MS: "3600000",
           CROSSPROOF_ROOT_POLL_MS: "50",
           CROSSPROOF_LOG_LEVEL: "silent",
         }),
@@ -95,6 +97,7 @@ describe("serviceConfigFromEnv", () => {
       rateLimit: 0,
       bodyLimitKb: 1,
       requestTimeoutMs: 600_000,
+      proverRequestTimeoutMs: 3_600_000,
       rootPollMs: 50,
       chain: { mode: "local", dataDir },
     });
@@ -164,6 +167,11 @@ describe("serviceConfigFromEnv", () => {
       "a request time limit under 100 ms",
       { CROSSPROOF_REQUEST_TIMEOUT_MS: "99" },
       "CROSSPROOF_REQUEST_TIMEOUT_MS",
+    ],
+    [
+      "a prover time limit over an hour",
+      { CROSSPROOF_PROVER_REQUEST_TIMEOUT_MS: "3600001" },
+      "CROSSPROOF_PROVER_REQUEST_TIMEOUT_MS",
     ],
     ["a root poll under 50 ms", { CROSSPROOF_ROOT_POLL_MS: "49" }, "CROSSPROOF_ROOT_POLL_MS"],
   ];
