@@ -14,6 +14,8 @@ import { printError, printJson, usageError } from "./output.js";
 interface Command {
   readonly summary: string;
   readonly usage: string;
+  /** A command group's subcommands: the group alone prints its help and exits 64. */
+  readonly subcommands?: readonly string[];
   run(args: string[], json: boolean): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ const COMMANDS: Record<string, Command> = {
   verifier: {
     summary: "the verifier service alone: policies, challenges, verifications, receipts",
     usage: "crossproof verifier serve [--port N]",
+    subcommands: ["serve"],
     async run(args, json) {
       const { runVerifierServe } = await import("./commands/start.js");
       await runVerifierServe(args, json);
@@ -46,7 +49,21 @@ const COMMANDS: Record<string, Command> = {
   bench: {
     summary:
       "the benchmark suite: circuit matrix, verification throughput, proving, HTTP load (bench/results/)",
-    usage: "crossproof bench [--only circuits,throughput,proving,http] [--quick] [--report]",
+    usage: [
+      "crossproof bench [--only SECTION,...] [--quick] [--report]",
+      "",
+      "  Sections, in order (each prints a table and writes JSON in bench/results/):",
+      "    circuits     the circuit matrix: query at depth 10/20/32 x K 1/4/8/16, and commitment;",
+      "                 its first run builds the 11 variants (about 15 min here, once)",
+      "    throughput   verifications per second: snarkjs loop, single, batched, the worker pool",
+      "    proving      proofs per second: in-process snarkjs against the pool, 1 and 2 workers",
+      "    http         the verifier service under HTTP load (autocannon)",
+      "  --only a,b     run only these sections",
+      "  --quick        fewer runs and shorter loads: a smoke run of a few minutes, not figures to publish",
+      "  --report       only redo the CSV, the SVG charts and summary.json from the results",
+      "  How long: the whole suite took 16 min on this project's 2-core machine with the variants",
+      "  built (BENCHMARKS.md has that run's figures).",
+    ].join("\n"),
     async run(args) {
       const { runBench } = await import("../bench/run.js");
       await runBench(args);
@@ -63,6 +80,7 @@ const COMMANDS: Record<string, Command> = {
       "crossproof chain register-issuer ADDRESS NAME   (admin) let ADDRESS anchor roots",
       "crossproof chain remove-issuer ADDRESS          (admin) stop ADDRESS from anchoring",
     ].join("\n  "),
+    subcommands: ["node", "status", "build", "deploy", "register-issuer", "remove-issuer"],
     async run(args, json) {
       const { runChain } = await import("./commands/chain.js");
       await runChain(args, json);
@@ -76,6 +94,7 @@ const COMMANDS: Record<string, Command> = {
       "crossproof issuer revoke RECORD_ID              zero the record's leaf, anchor the new root",
       "crossproof issuer status                        records, tree size, latest root and when",
     ].join("\n  "),
+    subcommands: ["import", "anchor", "revoke", "status"],
     async run(args, json) {
       const { runIssuer } = await import("./commands/issuer.js");
       await runIssuer(args, json);
@@ -84,6 +103,7 @@ const COMMANDS: Record<string, Command> = {
   prover: {
     summary: "the holder's prover service: presentations over HTTP, proving in a worker pool",
     usage: "crossproof prover serve [--port N] [--workers N]",
+    subcommands: ["serve"],
     async run(args, json) {
       const { runProverServe } = await import("./commands/prover.js");
       await runProverServe(args, json);
@@ -110,6 +130,7 @@ const COMMANDS: Record<string, Command> = {
   setup: {
     summary: "make circuit keys: `setup dev` runs the deterministic development setup",
     usage: "crossproof setup dev [--circuit NAME]... [--out DIR] [--ptau-dir DIR] [--json]",
+    subcommands: ["dev"],
     async run(args, json) {
       const { positionals, values } = parseArgs({
         args,
@@ -244,9 +265,16 @@ function help(): string {
     "",
     "Options for every command: --json (machine-readable output), --help",
     "",
+    "Exit codes: 0 done; 64 a usage error (an unknown command, subcommand or flag, a missing",
+    "subcommand, an unknown schema); 78 a bad configuration variable; 1 any other failure.",
+    "",
     ...Object.values(COMMANDS).map((c) => `  ${c.usage}`),
   ];
   return `${lines.join("\n")}\n`;
+}
+
+function commandHelp(command: Command): string {
+  return `${command.summary}\n\nUsage: ${command.usage}\n`;
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -261,7 +289,13 @@ async function main(argv: string[]): Promise<void> {
   try {
     if (!command) usageError(`unknown command "${name}"; see \`crossproof --help\``);
     if (rest.includes("--help") || rest.includes("-h")) {
-      process.stdout.write(`${command.summary}\n\nUsage: ${command.usage}\n`);
+      process.stdout.write(commandHelp(command));
+      return;
+    }
+    if (command.subcommands && (rest[0] === undefined || rest[0].startsWith("-"))) {
+      // A group alone: its help, on stderr since nothing was done, and the usage exit code.
+      process.stderr.write(commandHelp(command));
+      process.exitCode = 64;
       return;
     }
     await command.run(rest, json);

@@ -20,9 +20,18 @@ export function printError(err: unknown, json: boolean): void {
     }
   }
   // sysexits: 64 for a usage error, 78 for a bad configuration.
-  process.exitCode =
-    body.code === ErrorCode.USAGE ? 64 : body.code === ErrorCode.CONFIG_INVALID ? 78 : 1;
+  process.exitCode = USAGE_CODES.has(body.code)
+    ? 64
+    : body.code === ErrorCode.CONFIG_INVALID
+      ? 78
+      : 1;
 }
+
+/**
+ * Codes that mean the command line was wrong (exit code 64): a malformed command, or a name on
+ * it that does not exist (a schema given with `--schema`).
+ */
+const USAGE_CODES: ReadonlySet<string> = new Set([ErrorCode.USAGE, ErrorCode.UNKNOWN_SCHEMA]);
 
 /** Print a value as JSON (bigints as decimal strings). */
 export function printJson(value: unknown): void {

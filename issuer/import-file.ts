@@ -74,16 +74,47 @@ function typedCsvRow(schema: Schema, row: Record<string, string>): Record<string
   return out;
 }
 
-async function* csvRows(file: string): AsyncGenerator<{ line: number; value: unknown }> {
+/** A structurally broken CSV row (wrong cell count, bad quoting): skipped and reported. */
+const BROKEN_CSV_ROW: unique symbol = Symbol("broken CSV row");
+
+/**
+ * The rows of a CSV file with a header. A row csv-parse cannot read (a wrong number of cells,
+ * bad quoting) is yielded as {@link BROKEN_CSV_ROW} with csv-parse's reason, and reading goes
+ * on, so that every bad row is reported as JSON Lines' are.
+ */
+async function* csvRows(
+  file: string,
+): AsyncGenerator<{ line: number; value: unknown; reason?: string }> {
+  const skipped: { line: number; reason: string }[] = [];
   const parser = createReadStream(file).pipe(
-    parse({ columns: true, bom: true, skip_empty_lines: true, trim: true, info: true }),
+    parse({
+      columns: true,
+      bom: true,
+      skip_empty_lines: true,
+      trim: true,
+      info: true,
+      skip_records_with_error: true,
+    }),
   );
+  parser.on("skip", (err: { message: string; lines?: number }) => {
+    skipped.push({ line: err.lines ?? 0, reason: err.message });
+  });
+  // csv-parse reads ahead: a skipped row can be reported before records above it are yielded.
+  const drain = function* (before: number) {
+    skipped.sort((a, b) => a.line - b.line);
+    while (skipped.length > 0 && (skipped[0] as { line: number }).line < before) {
+      const s = skipped.shift() as { line: number; reason: string };
+      yield { line: s.line, value: BROKEN_CSV_ROW, reason: s.reason };
+    }
+  };
   for await (const { record, info } of parser as AsyncIterable<{
     record: Record<string, string>;
     info: { lines: number };
   }>) {
+    yield* drain(info.lines);
     yield { line: info.lines, value: record };
   }
+  yield* drain(Number.POSITIVE_INFINITY);
 }
 
 /** Options of `readImportFile`. */
@@ -119,9 +150,19 @@ export async function readImportFile(
   };
   let read = 0;
   try {
-    for await (const { line, value } of format === "csv" ? csvRows(file) : readJsonLines(file)) {
+    for await (const row of format === "csv" ? csvRows(file) : readJsonLines(file)) {
+      const { line, value } = row;
       read++;
       if (read % 1000 === 0) options.onProgress?.(read);
+      if (value === BROKEN_CSV_ROW) {
+        problem(
+          line,
+          "(row)",
+          ErrorCode.WRONG_TYPE,
+          `is not a valid CSV row: ${"reason" in row ? row.reason : "unreadable"}`,
+        );
+        continue;
+      }
       if (value === MALFORMED_JSON) {
         problem(line, "(row)", ErrorCode.WRONG_TYPE, "is not valid JSON");
         continue;

@@ -23,12 +23,20 @@ const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/);
 
 // ---- requests -------------------------------------------------------------------------------
 
+/** What to do when `subjectHash` is not a hash: the commonest first mistake, sending the id. */
+export const SUBJECT_HASH_HINT =
+  'must be the subject\'s hash as a decimal string, not the identifier itself: compute it with subjectHash(schemaId, field, value) from crossproof/client (for the sample policy: subjectHash("credit-report-v1", "subjectId", applicantId))';
+
 /** `POST /v1/challenges` */
 export const challengeRequest = z.strictObject({
   policyId: z.string().regex(new RegExp(POLICY_ID_PATTERN)),
-  subjectHash: decimal
+  subjectHash: z
+    .string()
+    .regex(/^(0|[1-9][0-9]*)$/, SUBJECT_HASH_HINT)
     .optional()
-    .describe("For a policy that binds a subject: the subject field's value hashed to the field"),
+    .describe(
+      "For a policy that binds a subject: the subject field's value hashed to the field, as a decimal string. Compute it with subjectHash(schemaId, field, value) from crossproof/client: the identifier itself is never sent.",
+    ),
 });
 
 /** A presentation, as documented (the verifier parses it strictly itself, to give reasons). */

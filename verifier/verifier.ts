@@ -175,7 +175,7 @@ export class Verifier {
       if (subjectHash === undefined || !/^(0|[1-9][0-9]{0,77})$/.test(subjectHash)) {
         throw new CrossproofError(
           ErrorCode.INVALID_SUBJECT,
-          `policy "${policyId}" binds a subject: give subjectHash, the ${definition.subject.field} hash as a decimal field element`,
+          `policy "${policyId}" binds a subject: give subjectHash, the ${definition.subject.field} value hashed with subjectHash("${definition.schema}", "${definition.subject.field}", value) from crossproof/client, as a decimal string (the identifier itself is never sent)`,
         );
       }
       subject = BigInt(subjectHash);

@@ -26,7 +26,9 @@ import {
   startVerifierService,
   type VerifierService,
 } from "../../server/services.js";
+import type { ReadinessCheck } from "../../server/verifier-service.js";
 import { type PolicyDefinition, resolveQuery } from "../../verifier/policy.js";
+import type { VerifierStore } from "../../verifier/store.js";
 
 /** The id of the sample policy `crossproof start` creates. */
 export const SAMPLE_POLICY_ID = "pilot-credit-v1";
@@ -145,6 +147,23 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+/**
+ * The local deployment's own readiness checks, beside the verifier's: the prover's workers are
+ * up and the sample policy exists (both start after the verifier listens).
+ */
+export async function deploymentReadiness(
+  store: VerifierStore,
+  prover: Pick<ProverService, "pool"> | undefined,
+): Promise<Record<string, ReadinessCheck>> {
+  return {
+    prover:
+      prover && prover.pool.stats.workers > 0 ? { ok: true } : { ok: false, detail: "starting" },
+    samplePolicy: (await store.getPolicy(SAMPLE_POLICY_ID))
+      ? { ok: true }
+      : { ok: false, detail: `${SAMPLE_POLICY_ID} not created yet` },
+  };
+}
+
 /** Starts everything; on a fresh data folder, imports and anchors the synthetic records first. */
 export async function startStack(options: StackOptions): Promise<Stack> {
   const { config, env, logger, print } = options;
@@ -166,15 +185,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     parts.push({ close: async () => vault.close() });
     await bootstrapIssuer(vault, chain, options);
 
+    // Ready means ready to use: the verifier's /readyz also waits for the prover's workers and
+    // the sample policy, which start after it listens.
+    let prover: ProverService | undefined;
     const verifier = await startVerifierService({
       config,
       env,
       registry: chain.registry,
       logger,
       ...(options.verifierPort === undefined ? {} : { port: options.verifierPort }),
+      readiness: () => deploymentReadiness(verifier.store, prover),
     });
     parts.push(verifier);
-    const prover = await startProverService({
+    prover = await startProverService({
       config,
       logger,
       vault,

@@ -8,12 +8,13 @@
  * verifier answers on its configured port, or on a stack of its own (free ports) otherwise.
  * `crossproof verifier serve` runs the verifier service alone.
  */
-import { readFile } from "node:fs/promises";
-import { relative } from "node:path";
+import { chmod, readFile } from "node:fs/promises";
+import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { openChain } from "../../chain/connect.js";
 import { subjectHash, VerifierClient } from "../../client/index.js";
 import { CrossproofError, ErrorCode } from "../../core/errors.js";
+import { writeFileAtomic } from "../../core/files.js";
 import { createLogger } from "../../core/log.js";
 import { verifierPaths } from "../../core/paths.js";
 import { type ServiceConfig, serviceConfigFromEnv } from "../../server/config.js";
@@ -47,60 +48,95 @@ function shown(path: string): string {
   return rel.startsWith("..") ? path : rel;
 }
 
-/** The curl walk-through for a running stack. */
-export function walkThrough(stack: Stack): string[] {
+/** Where `crossproof start` writes the walk-through's values (URLs, key file, applicant). */
+export function walkThroughEnvPath(dataDir: string): string {
+  return join(dataDir, "walkthrough.env");
+}
+
+/**
+ * The values the walk-through reads: the services' URLs, the client key's file, the policy and
+ * the eligible applicant (its subject hash, as the bank sends it, and its record id, which only
+ * the holder's prover uses). Written on every start, since free ports change.
+ */
+export async function writeWalkThroughEnv(stack: Stack, dataDir: string): Promise<string> {
   const { eligible } = stack.applicants;
-  const hash = subjectHash("credit-report-v1", "subjectId", eligible.subjectId);
+  const values: Record<string, string> = {
+    V: stack.verifier.url,
+    P: stack.prover.url,
+    KEY_FILE: stack.clientKeyPath,
+    POLICY: SAMPLE_POLICY_ID,
+    SUBJECT_HASH: subjectHash("credit-report-v1", "subjectId", eligible.subjectId).toString(),
+    RECORD_ID: eligible.recordId,
+  };
+  const path = walkThroughEnvPath(dataDir);
+  const text = Object.entries(values)
+    .map(([name, value]) => `${name}=${shell(value)}\n`)
+    .join("");
+  await writeFileAtomic(path, text);
+  await chmod(path, 0o600);
+  return path;
+}
+
+/**
+ * The curl walk-through, the same text every time (the README shows it verbatim): it reads the
+ * running stack's values from the data folder, writes its files under a temporary folder, shows
+ * each step's HTTP status, and stops at the first step that fails, saying why.
+ */
+export function walkThrough(): string[] {
   const json = "-H 'content-type: application/json'";
+  const auth = `-H "authorization: Bearer $KEY"`;
   return [
-    `KEY=$(cat ${shell(shown(stack.clientKeyPath))})`,
-    `V=${stack.verifier.url}; P=${stack.prover.url}`,
+    `. "\${CROSSPROOF_DATA_DIR:-data}/walkthrough.env"; KEY=$(cat "$KEY_FILE"); W=$(mktemp -d)`,
+    `step() { f=$1; shift; c=$(curl -sS -o "$W/$f" -w '%{http_code}' "$@") || c=000; echo "HTTP $c  $f"; case $c in 2??) ;; *) echo "step failed: $(cat "$W/$f" 2>/dev/null)"; return 1;; esac; }`,
     "",
     "# 1. The bank reads its policy",
-    `curl -s -w '\\n' -H "authorization: Bearer $KEY" $V/v1/policies/${SAMPLE_POLICY_ID}`,
-    "",
-    `# 2. ... and asks for a one-time challenge about its applicant ${eligible.subjectId}`,
-    "#    (it sends only the hash of the applicant's id: `subjectHash` in the client SDK)",
-    `curl -s -H "authorization: Bearer $KEY" ${json} \\`,
-    `  -d '{"policyId":"${SAMPLE_POLICY_ID}","subjectHash":"${hash}"}' $V/v1/challenges > challenge.json`,
-    "",
+    `step policy.json ${auth} "$V/v1/policies/$POLICY" &&`,
+    "# 2. ... and asks for a one-time challenge about its applicant (it sends only the hash of the id)",
+    `step challenge.json ${auth} ${json} -d "{\\"policyId\\":\\"$POLICY\\",\\"subjectHash\\":\\"$SUBJECT_HASH\\"}" "$V/v1/challenges" &&`,
     "# 3. The institution holding the applicant's report proves it meets the challenge",
-    `curl -s ${json} -d "{\\"recordId\\":\\"${eligible.recordId}\\",\\"challenge\\":$(cat challenge.json)}" \\`,
-    "  $P/v1/presentations > presentation.json",
-    "",
+    `step presentation.json ${json} -d "{\\"recordId\\":\\"$RECORD_ID\\",\\"challenge\\":$(cat "$W/challenge.json")}" "$P/v1/presentations" &&`,
     "# 4. The bank verifies it: verified, the disclosed jurisdiction, a receipt id",
-    `curl -s -w '\\n' -H "authorization: Bearer $KEY" ${json} \\`,
-    `  -d "{\\"policyId\\":\\"${SAMPLE_POLICY_ID}\\",\\"presentation\\":$(cat presentation.json)}" $V/v1/verifications`,
+    `step verdict.json ${auth} ${json} -d "{\\"policyId\\":\\"$POLICY\\",\\"presentation\\":$(cat "$W/presentation.json")}" "$V/v1/verifications" &&`,
+    `cat "$W/verdict.json" && echo`,
     "",
-    "# 5. Send it again: refused, CHALLENGE_CONSUMED",
-    "",
-    `# The API: $V/docs (and $V/openapi.json). Admin key: ${shown(stack.adminKeyPath)}`,
+    "# 5. The same presentation again: refused (verified: false, CHALLENGE_CONSUMED)",
+    `step replay.json ${auth} ${json} -d "{\\"policyId\\":\\"$POLICY\\",\\"presentation\\":$(cat "$W/presentation.json")}" "$V/v1/verifications" && cat "$W/replay.json" && echo`,
   ];
+}
+
+/** Where `crossproof start` and `demo` write their logs unless `CROSSPROOF_LOG_FILE` says. */
+function logFileFor(config: ServiceConfig): string {
+  return process.env.CROSSPROOF_LOG_FILE || join(config.dataDir, "logs", "crossproof.log");
 }
 
 /** `crossproof start`: runs the stack until SIGINT or SIGTERM. */
 export async function runStartCommand(args: string[], json: boolean): Promise<void> {
+  const started = performance.now();
   const { records, seed } = stackArgs(args);
   const config = serviceConfigFromEnv(process.env);
   // If whoever reads our output goes away (`npm start | head`), keep serving and stop cleanly.
   process.stdout.on("error", () => undefined);
   const print = json ? () => {} : (line: string) => process.stdout.write(`${line}\n`);
-  print(
-    "crossproof — the cross-boundary flow on this machine (development keys: not for production)\n",
-  );
+  // The terminal is for people: the services' JSON logs go to a file.
+  const logFile = logFileFor(config);
+  print("crossproof — the cross-boundary flow on this machine\n");
+  print(`logs      ${shown(logFile)}`);
   // Listen for Ctrl-C / SIGTERM from the start: one during start-up ends it cleanly once the
   // services are up (Node's default would kill the process and leave the chain node running).
   const stopped = untilStopSignal();
   const stack = await startStack({
     config,
     env: process.env,
-    logger: createLogger("crossproof"),
+    logger: createLogger("crossproof", { ...process.env, CROSSPROOF_LOG_FILE: logFile }),
     records,
     seed,
     print,
   });
+  const envFile = await writeWalkThroughEnv(stack, config.dataDir);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
   if (json) {
     printJson({
+      ready: true,
       verifier: stack.verifier.url,
       prover: stack.prover.url,
       rpcUrl: stack.chain.node ? stack.chain.rpcUrl : undefined,
@@ -109,18 +145,30 @@ export async function runStartCommand(args: string[], json: boolean): Promise<vo
       policyId: SAMPLE_POLICY_ID,
       clientKeyFile: stack.clientKeyPath,
       adminKeyFile: stack.adminKeyPath,
+      walkThroughEnv: envFile,
+      logFile,
     });
   } else {
     print("");
     print(`verifier  ${stack.verifier.url}   (API: ${stack.verifier.url}/docs)`);
-    print(`prover    ${stack.prover.url}   (the holder's side: keep it inside its network)`);
+    print(
+      `prover    ${stack.prover.url}   (the holder's side: keep it inside its network; API: ${stack.prover.url}/docs)`,
+    );
     if (stack.chain.node)
       print(`chain     ${stack.chain.rpcUrl}   (local node, chain id ${stack.chain.chainId})`);
     print(`registry  ${stack.chain.registryAddress}`);
-    print(`policy    ${SAMPLE_POLICY_ID}\n`);
+    print(`policy    ${SAMPLE_POLICY_ID}`);
+    print(`keys      client ${shown(stack.clientKeyPath)}, admin ${shown(stack.adminKeyPath)}`);
+    print("");
+    print("Development keys: the committed circuit keys come from a public-beacon setup; anyone");
+    print("can forge proofs against them. For demonstrations and tests only.");
+    print("");
     print("Walk-through (paste into another terminal in this folder):\n");
-    for (const line of walkThrough(stack)) print(line ? `  ${line}` : "");
-    print("\nOr let `npx crossproof demo` play the whole scenario. Ctrl-C stops everything.");
+    for (const line of walkThrough()) print(line ? `  ${line}` : "");
+    print("\nOr let `npx crossproof demo` play the whole scenario. Ctrl-C stops everything.\n");
+    print(
+      `READY  crossproof is up in ${seconds} s: verifier ${stack.verifier.url}, prover ${stack.prover.url}`,
+    );
   }
   await stopped;
   print("\nstopping: finishing requests under way…");

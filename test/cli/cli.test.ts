@@ -43,6 +43,43 @@ describe("crossproof command line", () => {
     expect(section.stderr).toContain('error USAGE: unknown section "speed"');
   });
 
+  it("prints a command group's help and exits 64 when no subcommand is given", async () => {
+    for (const group of ["issuer", "chain", "verifier", "prover", "setup"]) {
+      const alone = await cli(group);
+      expect(alone.code, group).toBe(64);
+      expect(alone.stderr, group).toContain(`Usage: crossproof ${group} `);
+      expect(alone.stderr, group).not.toContain("unknown");
+    }
+    const sub = await cli("issuer", "fly");
+    expect(sub.code).toBe(64);
+    expect(sub.stderr).toContain('unknown issuer command "fly"');
+  });
+
+  it("exits 64 for an unknown schema, as for any usage error, and says so in --help", async () => {
+    const file = join(dataDir, "one.jsonl");
+    await writeFile(file, '{"recordId":"r1"}\n');
+    const unknown = await cli("issuer", "import", "--schema", "no-such-schema", file);
+    expect(unknown.code).toBe(64);
+    expect(unknown.stderr).toContain("error UNKNOWN_SCHEMA");
+    expect((await cli("--help")).stdout).toMatch(/Exit codes: .*64 a usage error/);
+  });
+
+  it("documents the benchmark sections, flags and how long they take", async () => {
+    const { code, stdout } = await cli("bench", "--help");
+    expect(code).toBe(0);
+    for (const word of [
+      "circuits",
+      "throughput",
+      "proving",
+      "http",
+      "--only",
+      "--quick",
+      "--report",
+    ])
+      expect(stdout).toContain(word);
+    expect(stdout).toMatch(/\d+ min/);
+  });
+
   it("lists schemas with their schemaIds as JSON", async () => {
     const { code, stdout } = await cli("schemas", "--json");
     expect(code).toBe(0);

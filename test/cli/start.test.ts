@@ -73,7 +73,7 @@ describe("npm start: the whole flow as services", () => {
       CROSSPROOF_PROVER_PORT: "0",
       CROSSPROOF_LOG_FILE: process.env.CROSSPROOF_LOG_FILE,
     };
-    started = await start(env, /Ctrl-C stops everything/, "--records", "64", "--seed", "3");
+    started = await start(env, /^READY /m, "--records", "64", "--seed", "3");
   }, 180_000);
 
   afterAll(async () => {
@@ -87,51 +87,83 @@ describe("npm start: the whole flow as services", () => {
       started?.stdout() ?? "",
     )?.[1] as string;
 
-  it("prints the URLs and a walk-through; the pasted walk-through verifies, and a replay is refused", async () => {
+  it("prints human lines only, one READY line, and the README's walk-through verbatim; run verbatim, it verifies, refuses the replay, and leaves the project tree as it was", async () => {
     const out = started?.stdout() ?? "";
     expect(url("verifier")).toMatch(/^http:/);
     expect(url("prover")).toMatch(/^http:/);
     expect(out).toContain("issuer: 64 synthetic credit reports committed");
     expect(out).toMatch(/root \d+ \(64 records\) anchored/);
+    // People read the terminal: no JSON log line on it, and the ready line comes once, last.
+    for (const line of `${out}\n${started?.stderr() ?? ""}`.split("\n")) {
+      expect(line).not.toMatch(/^\s*\{"/);
+    }
+    expect(out.match(/^READY /gm)).toHaveLength(1);
+    expect(out.trimEnd().split("\n").at(-1)).toMatch(/^READY {2}crossproof is up in [\d.]+ s/);
+    expect(out).toContain("Development keys");
+    const ready = await fetch(`${url("verifier")}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { checks: Record<string, unknown> }).checks).toMatchObject({
+      prover: { ok: true },
+      samplePolicy: { ok: true },
+    });
+
+    const readme = await readFile(join(PROJECT_ROOT, "README.md"), "utf8");
+    const block = /<!-- walkthrough:start -->\n```sh\n([\s\S]*?)```\n<!-- walkthrough:end -->/.exec(
+      readme,
+    )?.[1];
+    expect(block, "the README's walk-through block").toBeDefined();
+    const printed = out.slice(out.indexOf("Walk-through")).split("\n").slice(2);
+    const script = printed
+      .slice(0, printed.findIndex((l) => l.startsWith("Or let")) - 1)
+      .map((l) => l.replace(/^ {2}/, ""))
+      .join("\n");
+    expect(`${script}\n`).toBe(block);
     if (!hasCurl) {
       console.warn("SKIPPED: curl is not installed, so the walk-through was not run");
       return;
     }
-    const lines = out.slice(out.indexOf("Walk-through")).split("\n").slice(1);
-    const script = lines
-      .slice(
-        0,
-        lines.findIndex((l) => l.startsWith("Or let")),
-      )
-      .map((l) => l.replace(/^ {2}/, ""))
-      .filter((l) => !l.startsWith("#"))
-      .join("\n");
-    const run = (extra: string) =>
-      promisify(execFile)("bash", ["-euc", `${script}\n${extra}`], {
-        cwd: workDir,
-        env: cliEnv({}),
-      });
-    const first = JSON.parse((await run("")).stdout.trim().split("\n").at(-1) as string);
+    const git = async () =>
+      (await promisify(execFile)("git", ["status", "--porcelain"], { cwd: PROJECT_ROOT })).stdout;
+    const before = await git();
+    const run = await promisify(execFile)("bash", ["-c", block as string], {
+      cwd: PROJECT_ROOT,
+      env: cliEnv({ CROSSPROOF_DATA_DIR: dataDir }),
+    });
+    const lines = run.stdout.trim().split("\n");
+    expect(lines.filter((l) => l.startsWith("HTTP "))).toEqual([
+      "HTTP 200  policy.json",
+      "HTTP 201  challenge.json",
+      "HTTP 200  presentation.json",
+      "HTTP 200  verdict.json",
+      "HTTP 200  replay.json",
+    ]);
+    const [first, second] = lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
     expect(first).toMatchObject({ verified: true, reasons: [] });
     expect(Object.keys(first.disclosed)).toEqual(["jurisdiction"]);
-    // The same presentation again (step 5 of the walk-through).
-    const verifyLine = script.split("\n").findIndex((l) => l.includes("$V/v1/verifications"));
-    const prelude = script
-      .split("\n")
-      .filter((l) => l.startsWith("KEY=") || l.startsWith("V="))
-      .join("\n");
-    const again = script
-      .split("\n")
-      .slice(verifyLine - 1, verifyLine + 1)
-      .join("\n");
-    const second = await promisify(execFile)("bash", ["-euc", `${prelude}\n${again}`], {
-      cwd: workDir,
-      env: cliEnv({}),
+    expect(second).toMatchObject({ verified: false, reasons: [{ code: "CHALLENGE_CONSUMED" }] });
+    expect(await git()).toBe(before);
+  });
+
+  it("stops the walk-through at the first failing step, saying why", async () => {
+    const readme = await readFile(join(PROJECT_ROOT, "README.md"), "utf8");
+    const block = /```sh\n(\. "\$\{CROSSPROOF_DATA_DIR[\s\S]*?)```/.exec(readme)?.[1] as string;
+    if (!hasCurl) {
+      console.warn("SKIPPED: curl is not installed, so the walk-through was not run");
+      return;
+    }
+    // A policy that does not exist: step 1 fails, and nothing after it in the chain runs.
+    const run = await promisify(execFile)(
+      "bash",
+      ["-c", block.replace("KEY=$(", "POLICY=none; KEY=$(")],
+      { cwd: PROJECT_ROOT, env: cliEnv({ CROSSPROOF_DATA_DIR: dataDir }) },
+    ).catch((err: { code: number; stdout: string }) => {
+      expect(err.code).not.toBe(0); // the last step (the replay) fails too: nothing to send
+      return err;
     });
-    expect(JSON.parse(second.stdout)).toMatchObject({
-      verified: false,
-      reasons: [{ code: "CHALLENGE_CONSUMED" }],
-    });
+    const lines = run.stdout.trim().split("\n");
+    expect(lines[0]).toBe("HTTP 404  policy.json");
+    expect(lines[1]).toMatch(/^step failed: .*"NOT_FOUND"/);
+    expect(lines.some((l) => l.includes("challenge.json"))).toBe(false);
   });
 
   it("plays the demo over HTTP against the running services", async () => {
@@ -139,7 +171,7 @@ describe("npm start: the whole flow as services", () => {
       { CROSSPROOF_DATA_DIR: dataDir },
       ...["demo", "--verifier", url("verifier"), "--prover", url("prover"), "--json"],
     );
-    expect(result.code).toBe(0);
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({
       verified: true,
       refusals: {
@@ -157,9 +189,8 @@ describe("npm start: the whole flow as services", () => {
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l) as Record<string, string>);
-    // The walk-through names one applicant: the bank's own customer, whose id it knows.
-    const named = rows.filter((r) => out.includes(r.subjectId as string));
-    expect(named).toHaveLength(1);
+    // The walk-through reads the applicant's hash from a file: no identifier is printed.
+    expect(rows.filter((r) => out.includes(r.subjectId as string))).toEqual([]);
     for (const r of rows) expect(out).not.toContain(r.documentFingerprint);
     const clientKey = (await readFile(join(dataDir, "verifier", "client-api.key"), "utf8")).trim();
     const adminKey = (await readFile(join(dataDir, "verifier", "admin-api.key"), "utf8")).trim();

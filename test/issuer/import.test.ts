@@ -117,6 +117,36 @@ describe("importing records into the vault", () => {
     expect(csvErr.message).toBe(
       `${csv}: line 3: creditScore: must be an integer, not a string; nothing was imported`,
     );
+    // Rows csv-parse cannot read (too few or too many cells, bad quoting) are problems too:
+    // every bad row is reported, up to 20, as for JSON Lines.
+    const row = (id: string, score: string) =>
+      `${id},CN-1,b,${score},1,2,0,0,1,2026-01-01,CNY,CN,${"a".repeat(64)}`;
+    const broken = join(dir, "broken.csv");
+    await writeFile(
+      broken,
+      [
+        header,
+        row("r1", "700"),
+        "r2,CN-2,b,700",
+        row("r3", "x"),
+        `${row("r4", "700")},extra`,
+        row("r5", "700"),
+        ...Array.from({ length: 25 }, (_, i) => row(`r${6 + i}`, "-1")),
+        "",
+      ].join("\n"),
+    );
+    const many = await problems(broken);
+    const listed = many.details.problems as { line: number; field: string; code: string }[];
+    expect(many.details.count).toBe(28);
+    expect(listed).toHaveLength(20);
+    expect(listed.slice(0, 3).map((p) => [p.line, p.field])).toEqual([
+      [3, "(row)"],
+      [4, "creditScore"],
+      [5, "(row)"],
+    ]);
+    expect(many.message).toMatch(
+      /line 3: \(row\): is not a valid CSV row: .* \(and 27 more problems\); nothing was imported$/,
+    );
   });
 
   it("refuses a record id the vault already holds, importing nothing from the file", async () => {

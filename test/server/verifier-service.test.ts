@@ -23,6 +23,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalNode } from "../../chain/local-node.js";
 import {
+  deploymentReadiness,
   SAMPLE_POLICY_ID,
   type Stack,
   samplePolicy,
@@ -380,6 +381,17 @@ describe("the verifier service", () => {
         }),
       ),
     ).toEqual([400, "INVALID_SUBJECT"]);
+    // The commonest first mistake, sending the identifier itself: the answer says how to hash it.
+    const plainId = await raw("POST", "/v1/challenges", {
+      body: JSON.stringify({
+        policyId: SAMPLE_POLICY_ID,
+        subjectHash: stack.applicants.eligible.subjectId,
+      }),
+    });
+    expect(error(plainId)).toEqual([400, "INVALID_REQUEST"]);
+    expect((plainId.body as { error: { message: string } }).error.message).toContain(
+      'subjectHash("credit-report-v1", "subjectId", applicantId)',
+    );
     expect(error(await raw("GET", "/v1/roots/abc"))).toEqual([400, "INVALID_REQUEST"]);
 
     const policy = samplePolicy(stack.chain.registry.signer as string);
@@ -546,6 +558,45 @@ describe("the verifier service", () => {
       issuerActive: true,
     });
     expect(await client.root("12345")).toMatchObject({ anchored: false, issuer: null });
+  });
+
+  it("is not ready before the local deployment's prover and sample policy are up", async () => {
+    // A fresh database: no sample policy yet, and no prover started.
+    const fresh = await mkdtemp(join(tmpdir(), "crossproof-ready-"));
+    extra.push({ close: () => rm(fresh, { recursive: true, force: true }) });
+    const freshConfig = serviceConfigFromEnv({ ...env, CROSSPROOF_DATA_DIR: fresh });
+    let prover: Parameters<typeof deploymentReadiness>[1];
+    const early: VerifierService = await startVerifierService({
+      config: { ...freshConfig, verifyWorkers: 1 },
+      env: { ...env, CROSSPROOF_DATA_DIR: fresh },
+      registry: stack.chain.registry,
+      logger: createLogger("verifier"),
+      port: 0,
+      readiness: () => deploymentReadiness(early.store, prover),
+    });
+    extra.push(early);
+    const readyz = async () => {
+      const answer = await fetch(`${early.url}/readyz`);
+      return { status: answer.status, body: (await answer.json()) as Record<string, unknown> };
+    };
+    expect(await readyz()).toMatchObject({
+      status: 503,
+      body: {
+        ready: false,
+        checks: {
+          store: { ok: true },
+          prover: { ok: false, detail: "starting" },
+          samplePolicy: { ok: false, detail: `${SAMPLE_POLICY_ID} not created yet` },
+        },
+      },
+    });
+    prover = stack.prover;
+    expect((await readyz()).status).toBe(503); // the policy still missing
+    await early.verifier.createPolicy(samplePolicy(stack.chain.registry.signer as string));
+    expect(await readyz()).toMatchObject({
+      status: 200,
+      body: { ready: true, checks: { prover: { ok: true }, samplePolicy: { ok: true } } },
+    });
   });
 
   it("serves health, readiness, metrics by verdict and reason, the OpenAPI document and its page, with security headers", async () => {
