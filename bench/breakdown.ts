@@ -10,8 +10,8 @@
  */
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { loadCircuitRelease } from "../core/artifacts.js";
 import { type ProofBundle, parseProofBundle, proofBundleSchema } from "../core/proof.js";
+import { loadCircuitRelease } from "../infra/artifacts.js";
 import { PreparedKey, verifyBatch } from "../verifier/batch-verify.js";
 import { g1FromJson, g2FromJson, isInG2Subgroup, mcl, millerLoopVec } from "../verifier/bn254.js";
 import { type Figure, figure, median, printTable, writeResults } from "./report.js";

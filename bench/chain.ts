@@ -15,15 +15,15 @@ import { parseArgs } from "node:util";
 import { encodeFunctionData } from "viem";
 import { queryVerifierAbi } from "../chain/abi.js";
 import { openChain, RootCache, solidityProof } from "../chain/index.js";
-import { loadCircuitRelease } from "../core/artifacts.js";
 import { computeLeaf } from "../core/commitment.js";
 import { randomFieldElement } from "../core/field.js";
 import { compileQuery } from "../core/query.js";
 import { encodeRecord } from "../core/record.js";
 import { getSchema } from "../core/schema.js";
-import { releaseSnarkjsCurve } from "../core/snarkjs-runtime.js";
-import { syntheticCreditReports } from "../core/synthetic.js";
 import { CommitmentTree } from "../core/tree.js";
+import { loadCircuitRelease } from "../infra/artifacts.js";
+import { releaseSnarkjsCurve } from "../infra/snarkjs-runtime.js";
+import { syntheticCreditReports } from "../issuer/synthetic.js";
 import { proveQuery, queryShape } from "../prover/prove-query.js";
 import { type Figure, figure, percentile, printTable, writeResults } from "./report.js";
 

@@ -17,7 +17,7 @@ import { stringify } from "csv-stringify/sync";
 import * as vega from "vega";
 import type { TopLevelSpec } from "vega-lite";
 import * as vl from "vega-lite";
-import { writeFileAtomic } from "../core/files.js";
+import { writeFileAtomic } from "../infra/files.js";
 import { type Figure, RESULTS_DIR } from "./report.js";
 
 /** The SVG of a Vega-Lite chart. */

@@ -19,13 +19,13 @@ import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import * as snarkjs from "snarkjs";
-import { loadCircuitRelease } from "../core/artifacts.js";
 import type { Groth16Proof, ProofBundle } from "../core/proof.js";
-import { releaseSnarkjsCurve } from "../core/snarkjs-runtime.js";
+import { loadCircuitRelease } from "../infra/artifacts.js";
+import { releaseSnarkjsCurve } from "../infra/snarkjs-runtime.js";
 import { ProverPool } from "../prover/pool.js";
 import { queryShape } from "../prover/prove-query.js";
 import { buildQueryInput, type QueryWitness } from "../prover/query-input.js";
-import { verifyProof } from "../verifier/verify-proof.js";
+import { verifyProof } from "../support/verify-proof.js";
 import { figure, median, printTable, writeResults } from "./report.js";
 import { eligibleWitnesses } from "./witnesses.js";
 

@@ -1,7 +1,7 @@
 /** Benchmark output: a table on the terminal and a JSON file under bench/results/. */
 import { join } from "node:path";
-import { writeFileAtomic } from "../core/files.js";
-import { PROJECT_ROOT } from "../core/paths.js";
+import { writeFileAtomic } from "../infra/files.js";
+import { PROJECT_ROOT } from "../infra/paths.js";
 import { machineDescription } from "./machine.js";
 
 /** One measured figure. `baseline` and `ratio` are null where nothing is compared. */

@@ -19,9 +19,9 @@
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import * as snarkjs from "snarkjs";
-import { loadCircuitRelease } from "../core/artifacts.js";
 import type { ProofBundle } from "../core/proof.js";
-import { releaseSnarkjsCurve } from "../core/snarkjs-runtime.js";
+import { loadCircuitRelease } from "../infra/artifacts.js";
+import { releaseSnarkjsCurve } from "../infra/snarkjs-runtime.js";
 import { PreparedKey, verifyBatch } from "../verifier/batch-verify.js";
 import { MicroBatcher } from "../verifier/micro-batch.js";
 import { VerifierPool } from "../verifier/pool.js";

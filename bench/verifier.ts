@@ -18,13 +18,13 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import pLimit from "p-limit";
-import { SAMPLE_POLICY_ID, startStack } from "../cli/commands/stack.js";
 import { ProverClient, subjectHash, VerifierClient } from "../client/index.js";
-import { createLogger } from "../core/log.js";
 import { parseProofBundle } from "../core/proof.js";
-import { releaseSnarkjsCurve } from "../core/snarkjs-runtime.js";
+import { SAMPLE_POLICY_ID, startStack } from "../deploy/local.js";
+import { createLogger } from "../infra/log.js";
+import { releaseSnarkjsCurve } from "../infra/snarkjs-runtime.js";
 import { serviceConfigFromEnv } from "../server/config.js";
-import { pairingCheck } from "../verifier/verify-proof.js";
+import { pairingCheck } from "../support/verify-proof.js";
 import { type Figure, figure, percentile, printTable, writeResults } from "./report.js";
 
 const { values } = parseArgs({

@@ -3,18 +3,19 @@
  * pilot-like policy, committed in one tree of 200, each with its own subject-bound query (so
  * every proof is of a different statement).
  */
-import type { CircuitRelease } from "../core/artifacts.js";
+
 import { computeLeaf } from "../core/commitment.js";
 import type { ProofBundle } from "../core/proof.js";
 import { compileQuery } from "../core/query.js";
 import { encodeRecord } from "../core/record.js";
 import { getSchema } from "../core/schema.js";
-import { syntheticCreditReports } from "../core/synthetic.js";
 import { CommitmentTree } from "../core/tree.js";
+import type { CircuitRelease } from "../infra/artifacts.js";
+import { syntheticCreditReports } from "../issuer/synthetic.js";
 import { ProverPool } from "../prover/pool.js";
 import { queryShape } from "../prover/prove-query.js";
 import type { QueryWitness } from "../prover/query-input.js";
-import { rerandomizeProof } from "../verifier/rerandomize.js";
+import { rerandomizeProof } from "../support/rerandomize.js";
 
 /** `count` witnesses for a `query` circuit with `k` predicate slots (challenges 1000, 1001, …). */
 export function eligibleWitnesses(count: number, k: number): QueryWitness[] {

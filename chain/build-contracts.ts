@@ -13,14 +13,14 @@ import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import solc from "solc";
 import { ArtifactError, ErrorCode } from "../core/errors.js";
-import { writeFileAtomic } from "../core/files.js";
+import { writeFileAtomic } from "../infra/files.js";
 import {
   CONTRACTS_DIR,
   circuitArtifactPaths,
   contractArtifactPath,
   PROJECT_ROOT,
   packageRoot,
-} from "../core/paths.js";
+} from "../infra/paths.js";
 
 /**
  * The EVM version compiled for. Paris is the last before PUSH0 (Shanghai): consortium chains

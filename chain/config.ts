@@ -16,7 +16,7 @@
  */
 import { type Address, getAddress, isAddress } from "viem";
 import { ChainError, ErrorCode } from "../core/errors.js";
-import { dataDir } from "../core/paths.js";
+import { dataDir } from "../infra/paths.js";
 import type { TimestampUnit, TransactionType } from "./registry.js";
 
 /** A chain crossproof does not run itself. */

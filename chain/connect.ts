@@ -5,8 +5,8 @@
  */
 import type { Address } from "viem";
 import { ChainError, CrossproofError, ErrorCode } from "../core/errors.js";
-import { localChainPaths } from "../core/paths.js";
 import type { Groth16Proof } from "../core/proof.js";
+import { localChainPaths } from "../infra/paths.js";
 import { type ChainConfig, chainConfigFromEnv } from "./config.js";
 import { checkDeployment, deployContracts, readDeployment, writeDeployment } from "./deployment.js";
 import { loadOrCreateKeyFile, type Signer, signerFromEnv } from "./keys.js";

@@ -17,8 +17,8 @@ import {
 import type { PrivateKeyAccount } from "viem/accounts";
 import { z } from "zod";
 import { ChainError, ErrorCode } from "../core/errors.js";
-import { writeFileAtomic } from "../core/files.js";
-import { contractArtifactPath } from "../core/paths.js";
+import { writeFileAtomic } from "../infra/files.js";
+import { contractArtifactPath } from "../infra/paths.js";
 import { commitmentRegistryAbi, queryVerifierAbi } from "./abi.js";
 import { chainClients, type TransactionType, toChainError } from "./registry.js";
 

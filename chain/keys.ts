@@ -5,7 +5,7 @@
  */
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { ChainError, ErrorCode } from "../core/errors.js";
-import { createPrivateFile, PrivateFileError, readPrivateFile } from "../core/files.js";
+import { createPrivateFile, PrivateFileError, readPrivateFile } from "../infra/files.js";
 
 const PRIVATE_KEY = /^(0x)?[0-9a-fA-F]{64}$/;
 

@@ -23,10 +23,10 @@ import { setTimeout as delay } from "node:timers/promises";
 import { gunzipSync } from "node:zlib";
 import lockfile from "proper-lockfile";
 import { ChainError, ErrorCode } from "../core/errors.js";
-import { fileExists, writeFileAtomic } from "../core/files.js";
-import { type LocalChainPaths, localChainPaths, packageRoot } from "../core/paths.js";
-import { freeLoopbackPort } from "../core/ports.js";
-import { processExists } from "../core/processes.js";
+import { fileExists, writeFileAtomic } from "../infra/files.js";
+import { type LocalChainPaths, localChainPaths, packageRoot } from "../infra/paths.js";
+import { freeLoopbackPort } from "../infra/ports.js";
+import { processExists } from "../infra/processes.js";
 
 /** The chain id of the local node (anvil's default; FISCO BCOS uses 20200). */
 export const LOCAL_CHAIN_ID = 31337;

@@ -17,7 +17,7 @@ import {
   compiledCircuitPaths,
   PROJECT_ROOT,
   packageRoot,
-} from "../core/paths.js";
+} from "../infra/paths.js";
 import { type CircuitInstance, mainSource } from "./instances.js";
 
 const require = createRequire(import.meta.url);

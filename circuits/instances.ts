@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { ArtifactError, ErrorCode } from "../core/errors.js";
-import { CIRCUITS_DIR } from "../core/paths.js";
+import { CIRCUITS_DIR } from "../infra/paths.js";
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/);
 

@@ -4,11 +4,11 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { loadCircuitInstances } from "../circuits/instances.js";
-import { loadCircuitRelease } from "../core/artifacts.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import { documentFingerprint } from "../core/field.js";
 import { builtInSchemas } from "../core/schema.js";
-import { releaseSnarkjsCurve } from "../core/snarkjs-runtime.js";
+import { loadCircuitRelease } from "../infra/artifacts.js";
+import { releaseSnarkjsCurve } from "../infra/snarkjs-runtime.js";
 import { printError, printJson, usageError } from "./output.js";
 
 interface Command {
@@ -65,8 +65,8 @@ const COMMANDS: Record<string, Command> = {
       "  built (BENCHMARKS.md has that run's figures).",
     ].join("\n"),
     async run(args) {
-      const { runBench } = await import("../bench/run.js");
-      await runBench(args);
+      const { runBenchCommand } = await import("./commands/bench.js");
+      await runBenchCommand(args);
     },
   },
   chain: {

@@ -8,7 +8,7 @@ export function printError(err: unknown, json: boolean): void {
     err instanceof CrossproofError
       ? err.toJSON()
       : {
-          code: "INTERNAL",
+          code: ErrorCode.INTERNAL,
           message: err instanceof Error ? err.message : String(err),
           details: {},
         };

@@ -13,6 +13,8 @@
 import type { z } from "zod";
 import { encodeFieldValue } from "../core/record.js";
 import { getSchema } from "../core/schema.js";
+import type { errorResponse, Presentation } from "../core/wire/common.js";
+import type { PolicyInput } from "../core/wire/policy.js";
 import type {
   apiKeyCreatedResponse,
   apiKeyListResponse,
@@ -21,7 +23,6 @@ import type {
   challengeResponse,
   circuitDetailResponse,
   circuitListResponse,
-  errorResponse,
   policyListResponse,
   policyResponse,
   proofCheckResponse,
@@ -30,8 +31,7 @@ import type {
   rootResponse,
   verificationKeyResponse,
   verificationResponse,
-} from "../server/verifier-api.js";
-import type { policyDefinition } from "../verifier/policy.js";
+} from "../core/wire/verifier.js";
 
 export type Policy = z.output<typeof policyResponse>;
 export type Challenge = z.output<typeof challengeResponse>;
@@ -49,15 +49,7 @@ export type ApiKeyCreated = z.output<typeof apiKeyCreatedResponse>;
 export type ApiKeyList = z.output<typeof apiKeyListResponse>;
 export type ErrorBody = z.output<typeof errorResponse>;
 
-/** A presentation, as the holder's prover returns it. */
-export interface Presentation {
-  readonly challengeId: string;
-  readonly proof: Record<string, unknown>;
-  readonly publicSignals: readonly string[];
-}
-
-/** A policy as an administrator writes it (relative dates as `{daysAgo}`). */
-export type PolicyInput = z.input<typeof policyDefinition>;
+export type { PolicyInput, Presentation };
 
 /** An error answer of a crossproof service. */
 export class ApiError extends Error {

@@ -50,6 +50,13 @@ export const ErrorCode = {
   /** A command-line invocation is malformed. */
   USAGE: "USAGE",
   /**
+   * A command needs something this installation lacks (the development dependencies for the
+   * benchmarks, say); the message says what to install.
+   */
+  DEPENDENCY_MISSING: "DEPENDENCY_MISSING",
+  /** A fault of ours: shown without internals (HTTP 500, exit code 1). */
+  INTERNAL: "INTERNAL",
+  /**
    * The chain node cannot be reached or answered something unusable. Never read as "the root
    * is fine": every check that needs the registry fails with this code instead.
    */

@@ -1,8 +1,10 @@
 /**
  * Field elements of BN254's scalar field, the values every circuit signal takes.
- * Inside the program they are `bigint`; on the wire, decimal strings.
+ * Inside the program they are `bigint`; on the wire, decimal strings. Hashing is
+ * @noble/hashes' audited SHA-256, so this module (and the client SDK over it) runs in browsers.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
 import { ErrorCode, RecordValidationError } from "./errors.js";
 
 /** r, the order of BN254's scalar field (the "SNARK scalar field"). */
@@ -12,9 +14,12 @@ export const FIELD_ORDER =
 /** 2^64: `uint` values and comparison operands lie in [0, 2^64). */
 export const UINT64_LIMIT = 1n << 64n;
 
-/** A uniform 248-bit value from the OS CSPRNG: below r with no reduction (salts, challenges). */
+/**
+ * A uniform 248-bit value from the OS CSPRNG (Web Crypto's `getRandomValues`, in Node.js and
+ * in browsers alike): below r with no reduction (salts, challenges).
+ */
 export function randomFieldElement(): bigint {
-  return BigInt(`0x${randomBytes(31).toString("hex")}`);
+  return BigInt(`0x${bytesToHex(globalThis.crypto.getRandomValues(new Uint8Array(31)))}`);
 }
 
 /** Whether `v` is a canonical field element, in [0, r). */
@@ -22,7 +27,12 @@ export function isFieldElement(v: bigint): boolean {
   return v >= 0n && v < FIELD_ORDER;
 }
 
-const DECIMAL = /^(0|[1-9][0-9]*)$/;
+/**
+ * A non-negative integer in decimal as the wire carries field elements: no sign, no leading
+ * zeros, at most 78 digits (r has 77). The one such pattern of crossproof.
+ */
+export const DECIMAL_PATTERN = /^(0|[1-9][0-9]{0,77})$/;
+const DECIMAL = DECIMAL_PATTERN;
 
 /**
  * Parse a canonical field element from a decimal string (no sign, no leading zeros, < r).
@@ -52,8 +62,7 @@ export function parseFieldElement(text: string, what = "value"): bigint {
  * `sha256(bytes) >> 8`. 248 bits fit below r without reduction, so the map has no bias.
  */
 export function hashBytesToField(bytes: Uint8Array): bigint {
-  const digest = createHash("sha256").update(bytes).digest("hex");
-  return BigInt(`0x${digest}`) >> 8n;
+  return BigInt(`0x${bytesToHex(sha256(bytes))}`) >> 8n;
 }
 
 /** A sha256 digest given as 64 hex characters, mapped to the field by the same rule. */
@@ -75,6 +84,6 @@ export function textToField(text: string): bigint {
  * and asks for EQ on the fingerprint slot, which proves the copy authentic.
  */
 export function documentFingerprint(bytes: Uint8Array): { sha256: string; field: bigint } {
-  const sha256 = createHash("sha256").update(bytes).digest("hex");
-  return { sha256, field: digestToField(sha256) };
+  const digest = bytesToHex(sha256(bytes));
+  return { sha256: digest, field: digestToField(digest) };
 }

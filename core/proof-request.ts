@@ -11,25 +11,18 @@
  */
 import { z } from "zod";
 import { CrossproofError, ErrorCode } from "./errors.js";
-import { isFieldElement } from "./field.js";
 import { computeQueryHash, type OpCode, type Predicate } from "./query.js";
 import { firstIssue } from "./validation.js";
+import { fieldElement, id } from "./wire/common.js";
 
-/** Challenge ids: 1–128 characters from a URL- and log-safe set. */
-const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-
-const decimal = z
-  .string()
-  .regex(/^(0|[1-9][0-9]{0,77})$/, "a decimal integer")
-  .transform((s) => BigInt(s))
-  .refine(isFieldElement, "below the field order r");
+const decimal = fieldElement;
 
 /**
  * The wire form of a proof request (input: decimal strings; output: bigints), as the prover
  * service documents it. {@link parseProofRequest} is the way to read one.
  */
 export const proofRequestSchema = z.strictObject({
-  challengeId: z.string().regex(ID, "1–128 characters: letters, digits and . _ : -"),
+  challengeId: id,
   nonce: decimal,
   schemaId: decimal,
   queryHash: decimal,

@@ -5,14 +5,14 @@
  */
 import { z } from "zod";
 import { CrossproofError, ErrorCode } from "./errors.js";
-import { FIELD_ORDER } from "./field.js";
+import { DECIMAL_PATTERN, FIELD_ORDER } from "./field.js";
 import { firstIssue, issueList } from "./validation.js";
 
 /** q, the modulus of BN254's base field (proof point coordinates lie in [0, q)). */
 export const BASE_FIELD_MODULUS =
   21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 
-const DECIMAL = /^(0|[1-9][0-9]{0,77})$/;
+const DECIMAL = DECIMAL_PATTERN;
 const decimal = z.string().regex(DECIMAL, "a decimal integer");
 // zod runs a refinement even after the regex failed: BigInt() must only see decimals (it
 // throws a SyntaxError on "1e3", which reached callers as a 500 before this guard).
@@ -148,14 +148,27 @@ function allSignals(signals: readonly unknown[]): boolean {
  * in G2's subgroup) is checked by the pairing code.
  */
 export function parseProofBundle(json: unknown, nPublic: number): ProofBundle {
+  const parsed = readProofBundle(json, nPublic);
+  if ("problem" in parsed) {
+    throw new CrossproofError(ErrorCode.INVALID_PROOF, `malformed proof: ${parsed.problem}`, {
+      details: { issues: parsed.issues },
+    });
+  }
+  return parsed;
+}
+
+/**
+ * {@link parseProofBundle} without the throw: the bundle, or what is wrong with it (the first
+ * problem, and every problem by path) for callers that answer a malformed item on its own.
+ */
+export function readProofBundle(
+  json: unknown,
+  nPublic: number,
+): ProofBundle | { readonly problem: string; readonly issues: ReturnType<typeof issueList> } {
   if (isWellFormedBundle(json, nPublic)) return json;
   const parsed = proofBundleSchema(nPublic).safeParse(json);
   if (!parsed.success) {
-    throw new CrossproofError(
-      ErrorCode.INVALID_PROOF,
-      `malformed proof: ${firstIssue(parsed.error)}`,
-      { details: { issues: issueList(parsed.error) } },
-    );
+    return { problem: firstIssue(parsed.error), issues: issueList(parsed.error) };
   }
   return parsed.data;
 }

@@ -2,13 +2,12 @@
  * Record schemas: the ordered field slots of a kind of record, their types and encodings, and
  * the `schemaId` that commitments and proofs are bound to.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import canonicalize from "canonicalize";
 import { z } from "zod";
+import corporateCreditV1 from "../schemas/corporate-credit-v1.json" with { type: "json" };
+import creditReportV1 from "../schemas/credit-report-v1.json" with { type: "json" };
 import { CrossproofError, ErrorCode } from "./errors.js";
 import { hashBytesToField } from "./field.js";
-import { SCHEMAS_DIR } from "./paths.js";
 
 /** Number of field slots every commitment has; a schema uses the first ones, the rest are 0. */
 export const SLOT_COUNT = 16;
@@ -118,16 +117,24 @@ export function parseSchema(json: unknown): Schema {
   };
 }
 
+/**
+ * The documents shipped in `schemas/`, by file name. They are imported, not read from disk, so
+ * the core (and the client SDK with it) runs wherever JavaScript does, a browser included; a
+ * test checks that every file of the folder is listed here.
+ */
+export const SHIPPED_SCHEMA_FILES: Readonly<Record<string, unknown>> = {
+  "corporate-credit-v1.json": corporateCreditV1,
+  "credit-report-v1.json": creditReportV1,
+};
+
 let builtIn: ReadonlyMap<string, Schema> | undefined;
 
-/** The schemas shipped in `schemas/`, by id (loaded once). */
+/** The schemas shipped in `schemas/`, by id (parsed once). */
 export function builtInSchemas(): ReadonlyMap<string, Schema> {
   if (!builtIn) {
     const loaded = new Map<string, Schema>();
-    for (const file of readdirSync(SCHEMAS_DIR)
-      .filter((f) => f.endsWith(".json"))
-      .sort()) {
-      const schema = parseSchema(JSON.parse(readFileSync(join(SCHEMAS_DIR, file), "utf8")));
+    for (const [file, document] of Object.entries(SHIPPED_SCHEMA_FILES)) {
+      const schema = parseSchema(document);
       if (`${schema.id}.json` !== file) {
         throw new CrossproofError(ErrorCode.INVALID_SCHEMA, `${file} declares id "${schema.id}"`);
       }

@@ -12,9 +12,9 @@ import { stat } from "node:fs/promises";
 import { extname } from "node:path";
 import { parse } from "csv-parse";
 import { CrossproofError, ErrorCode, RecordValidationError } from "../core/errors.js";
-import { MALFORMED_JSON, readJsonLines } from "../core/files.js";
 import { encodeRecord, type RecordInput, type Slots } from "../core/record.js";
 import type { Schema } from "../core/schema.js";
+import { MALFORMED_JSON, readJsonLines } from "../infra/files.js";
 
 /** The column holding each record's identifier. */
 export const RECORD_ID_FIELD = "recordId";

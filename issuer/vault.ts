@@ -15,12 +15,12 @@
 import type Database from "better-sqlite3";
 import { leafHasher, randomSalt } from "../core/commitment.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
-import { vaultPath } from "../core/paths.js";
 import { loadFastPoseidon } from "../core/poseidon.js";
 import type { Slots } from "../core/record.js";
 import type { Schema } from "../core/schema.js";
-import { openSqlite, sqliteCode } from "../core/sqlite.js";
 import { CommitmentTree, MAX_TREE_DEPTH } from "../core/tree.js";
+import { vaultPath } from "../infra/paths.js";
+import { openSqlite, sqliteCode } from "../infra/sqlite.js";
 import type { ImportedRow } from "./import-file.js";
 
 /** The vault's schema version; a database from another version is refused. */

@@ -11,9 +11,9 @@
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
-import { type CircuitRelease, loadCircuitRelease } from "../core/artifacts.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import type { ProofBundle } from "../core/proof.js";
+import { type CircuitRelease, loadCircuitRelease } from "../infra/artifacts.js";
 import { checkQueryWitness, queryShape } from "./prove-query.js";
 import type { ProveTask, ProveWorkerData, WorkerFault } from "./prove-worker.js";
 import { buildQueryInput, type QueryWitness } from "./query-input.js";

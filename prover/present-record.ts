@@ -7,19 +7,15 @@
  * public signals. The record's fields, salt and Merkle path stay here.
  */
 import { CrossproofError, ErrorCode } from "../core/errors.js";
-import type { Groth16Proof, ProofBundle } from "../core/proof.js";
+import type { ProofBundle } from "../core/proof.js";
 import type { ProofRequest } from "../core/proof-request.js";
 import { padPredicates } from "../core/query.js";
 import { getSchema } from "../core/schema.js";
+import type { Presentation } from "../core/wire/common.js";
 import type { Vault } from "../issuer/vault.js";
 import type { QueryWitness } from "./query-input.js";
 
-/** What the holder sends to the verifier. */
-export interface Presentation {
-  readonly challengeId: string;
-  readonly proof: Groth16Proof;
-  readonly publicSignals: readonly string[];
-}
+export type { Presentation } from "../core/wire/common.js";
 
 /** Makes a proof from a witness: the worker pool's `prove`, or `proveQuery` in process. */
 export type ProveFunction = (witness: QueryWitness) => Promise<ProofBundle>;

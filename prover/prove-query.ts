@@ -3,12 +3,12 @@
  * serves many requests wraps this same function.
  */
 import * as snarkjs from "snarkjs";
-import type { CircuitRelease } from "../core/artifacts.js";
 import { computeLeaf } from "../core/commitment.js";
 import { ErrorCode, ProofError } from "../core/errors.js";
 import type { Groth16Proof, ProofBundle } from "../core/proof.js";
 import { evaluatePredicate, OP_NAMES } from "../core/query.js";
 import { rootFromPath } from "../core/tree.js";
+import type { CircuitRelease } from "../infra/artifacts.js";
 import { buildQueryInput, type QueryWitness } from "./query-input.js";
 
 /** Depth and K of a `query` release, from its manifest's parameters. */

@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { workerData } from "node:worker_threads";
 import type { Groth16Proof, ProofBundle } from "../core/proof.js";
-import { loadWorkerSnarkjs } from "../core/snarkjs-worker-runtime.js";
+import { loadWorkerSnarkjs } from "../infra/snarkjs-worker-runtime.js";
 import type { CircuitInput } from "./query-input.js";
 
 /** A release file the worker reads: its path and the sha256 its manifest gives. */

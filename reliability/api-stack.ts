@@ -9,7 +9,6 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { SAMPLE_POLICY_ID, type Stack, startStack } from "../cli/commands/stack.js";
 import {
   type Challenge,
   type Presentation,
@@ -17,8 +16,9 @@ import {
   subjectHash,
   VerifierClient,
 } from "../client/index.js";
-import { createLogger } from "../core/log.js";
-import { verifierPaths } from "../core/paths.js";
+import { SAMPLE_POLICY_ID, type Stack, startStack } from "../deploy/local.js";
+import { createLogger } from "../infra/log.js";
+import { verifierPaths } from "../infra/paths.js";
 import { serviceConfigFromEnv } from "../server/config.js";
 
 /** Options of {@link startApiStack}. */

@@ -15,13 +15,13 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { LocalNode } from "../chain/local-node.js";
-import { SAMPLE_POLICY_ID } from "../cli/commands/stack.js";
 import { ApiError, type Presentation, type Verification, VerifierClient } from "../client/index.js";
-import { scanLog } from "../core/log-scan.js";
 import { getSchema } from "../core/schema.js";
-import { syntheticRecordRows } from "../core/synthetic.js";
+import { SAMPLE_POLICY_ID } from "../deploy/local.js";
 import { anchorNewRecords } from "../issuer/anchor.js";
 import { readImportFile } from "../issuer/import-file.js";
+import { syntheticRecordRows } from "../issuer/synthetic.js";
+import { scanLog } from "../support/log-scan.js";
 import { startApiStack } from "./api-stack.js";
 import { SuiteRecorder, type SuiteReport } from "./report.js";
 

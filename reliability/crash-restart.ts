@@ -15,8 +15,6 @@ import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { promisify } from "node:util";
 import Database from "better-sqlite3";
-import { SAMPLE_POLICY_ID } from "../cli/commands/stack.js";
-import { type ServiceProcess, startServiceProcess } from "../cli/start-process.js";
 import {
   ApiError,
   type Challenge,
@@ -26,9 +24,11 @@ import {
   subjectHash,
   VerifierClient,
 } from "../client/index.js";
-import { scanLog } from "../core/log-scan.js";
-import { verifierPaths } from "../core/paths.js";
-import { processExists } from "../core/processes.js";
+import { SAMPLE_POLICY_ID } from "../deploy/local.js";
+import { verifierPaths } from "../infra/paths.js";
+import { processExists } from "../infra/processes.js";
+import { scanLog } from "../support/log-scan.js";
+import { type ServiceProcess, startServiceProcess } from "../support/start-process.js";
 import { SuiteRecorder, type SuiteReport } from "./report.js";
 
 /** Options of {@link runCrashRestart}. */

@@ -22,11 +22,11 @@
 import { createHash } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
-import { SAMPLE_POLICY_ID, samplePolicy } from "../cli/commands/stack.js";
 import type { Challenge, Presentation } from "../client/index.js";
 import { FIELD_ORDER } from "../core/field.js";
-import { scanLog } from "../core/log-scan.js";
 import { BASE_FIELD_MODULUS, parseProofBundle } from "../core/proof.js";
+import { SAMPLE_POLICY_ID, samplePolicy } from "../deploy/local.js";
+import { scanLog } from "../support/log-scan.js";
 import { type ApiStack, type RawAnswer, type RawRequest, startApiStack } from "./api-stack.js";
 import { SuiteRecorder, type SuiteReport } from "./report.js";
 

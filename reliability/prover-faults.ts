@@ -11,10 +11,10 @@
  * to its size; and after all rounds the process has no more threads than before.
  */
 import { readFile } from "node:fs/promises";
-import { SAMPLE_POLICY_ID } from "../cli/commands/stack.js";
 import { type Challenge, subjectHash } from "../client/index.js";
 import { ErrorCode } from "../core/errors.js";
-import { createLogger } from "../core/log.js";
+import { SAMPLE_POLICY_ID } from "../deploy/local.js";
+import { createLogger } from "../infra/log.js";
 import { FAULT_INJECTION, ProverPool } from "../prover/pool.js";
 import type { WorkerFault } from "../prover/prove-worker.js";
 import { listen } from "../server/http.js";

@@ -12,10 +12,10 @@
  *   challenge, the one the challenge names, and one receipt per attempt.
  */
 
-import { SAMPLE_POLICY_ID } from "../cli/commands/stack.js";
 import type { Challenge, Presentation, Verification } from "../client/index.js";
 import type { ProofBundle } from "../core/proof.js";
-import { rerandomizeProof } from "../verifier/rerandomize.js";
+import { SAMPLE_POLICY_ID } from "../deploy/local.js";
+import { rerandomizeProof } from "../support/rerandomize.js";
 import { type ApiStack, startApiStack } from "./api-stack.js";
 import { SuiteRecorder, type SuiteReport } from "./report.js";
 

@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { machineDescription } from "../bench/machine.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
-import { PROJECT_ROOT } from "../core/paths.js";
+import { PROJECT_ROOT } from "../infra/paths.js";
 import { failedChecks, type SuiteReport } from "./report.js";
 
 /** Where the results go (each machine's own output: ignored by git). */
@@ -200,7 +200,7 @@ async function main(): Promise<void> {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   main().catch((err: unknown) => {
     process.stderr.write(
-      `error ${err instanceof CrossproofError ? err.code : "INTERNAL"}: ${(err as Error).message}\n`,
+      `error ${err instanceof CrossproofError ? err.code : ErrorCode.INTERNAL}: ${(err as Error).message}\n`,
     );
     process.exitCode = err instanceof CrossproofError && err.code === ErrorCode.USAGE ? 64 : 1;
   });

@@ -11,11 +11,11 @@ import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { SAMPLE_POLICY_ID } from "../cli/commands/stack.js";
-import { type ServiceProcess, startServiceProcess } from "../cli/start-process.js";
 import { ProverClient, subjectHash, VerifierClient } from "../client/index.js";
-import { scanLog } from "../core/log-scan.js";
-import { PROJECT_ROOT } from "../core/paths.js";
+import { SAMPLE_POLICY_ID } from "../deploy/local.js";
+import { PROJECT_ROOT } from "../infra/paths.js";
+import { scanLog } from "../support/log-scan.js";
+import { type ServiceProcess, startServiceProcess } from "../support/start-process.js";
 import { SuiteRecorder, type SuiteReport } from "./report.js";
 
 /** Options of {@link runSecurityReview}. */

@@ -9,8 +9,6 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { SAMPLE_POLICY_ID } from "../cli/commands/stack.js";
-import { type ServiceProcess, startServiceProcess } from "../cli/start-process.js";
 import {
   ApiError,
   type Presentation,
@@ -19,7 +17,9 @@ import {
   VerifierClient,
 } from "../client/index.js";
 import { FIELD_ORDER } from "../core/field.js";
-import { scanLog } from "../core/log-scan.js";
+import { SAMPLE_POLICY_ID } from "../deploy/local.js";
+import { scanLog } from "../support/log-scan.js";
+import { type ServiceProcess, startServiceProcess } from "../support/start-process.js";
 import { SuiteRecorder, type SuiteReport } from "./report.js";
 
 /** Options of {@link runSoak}. */

@@ -8,7 +8,12 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
-import { createPrivateFile, fileExists, PrivateFileError, readPrivateFile } from "../core/files.js";
+import {
+  createPrivateFile,
+  fileExists,
+  PrivateFileError,
+  readPrivateFile,
+} from "../infra/files.js";
 import type { ApiKeyRecord, ApiKeyRole, VerifierStore } from "../verifier/store.js";
 
 /** Who a request comes from. */

@@ -25,7 +25,7 @@
 import { availableParallelism } from "node:os";
 import { type ChainConfig, chainConfigFromEnv } from "../chain/config.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
-import { dataDir } from "../core/paths.js";
+import { dataDir } from "../infra/paths.js";
 
 /** The services' settings. */
 export interface ServiceConfig {

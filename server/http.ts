@@ -12,7 +12,7 @@ import type Koa from "koa";
 import helmet from "koa-helmet";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
-import type { CrossproofLogger } from "../core/log.js";
+import type { CrossproofLogger } from "../infra/log.js";
 
 /** HTTP status for each error code a service answers with (400 for any code not listed). */
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -132,10 +132,10 @@ export function jsonErrors(logger: CrossproofLogger): Koa.Middleware {
         return;
       }
       ctx.status = 500;
-      ctx.state.errorCode = "INTERNAL";
-      ctx.body = { error: { code: "INTERNAL", message: "internal error", details: {} } };
+      ctx.state.errorCode = ErrorCode.INTERNAL;
+      ctx.body = { error: { code: ErrorCode.INTERNAL, message: "internal error", details: {} } };
       logger.error(
-        { requestId: ctx.state.requestId as string, code: "INTERNAL" },
+        { requestId: ctx.state.requestId as string, code: ErrorCode.INTERNAL },
         (err as Error)?.name ?? "error",
       );
     }

@@ -3,9 +3,8 @@
  * service validates and answers with (`verifier-api.ts`).
  */
 import { z } from "zod";
-import { policyDefinition } from "../verifier/policy.js";
-import { REASONS } from "../verifier/reasons.js";
-import { type ApiDescription, type Operation, openApiDocument } from "./api-doc.js";
+import { REASONS } from "../core/reasons.js";
+import { errorResponse } from "../core/wire/common.js";
 import {
   apiKeyCreatedResponse,
   apiKeyListResponse,
@@ -17,7 +16,6 @@ import {
   challengeResponse,
   circuitDetailResponse,
   circuitListResponse,
-  errorResponse,
   healthResponse,
   policyListResponse,
   policyResponse,
@@ -29,7 +27,9 @@ import {
   rootResponse,
   verificationKeyResponse,
   verificationResponse,
-} from "./verifier-api.js";
+} from "../core/wire/verifier.js";
+import { policyDefinition } from "../verifier/policy.js";
+import { type ApiDescription, type Operation, openApiDocument } from "./api-doc.js";
 
 const verificationRequestDoc = z.strictObject({
   policyId: z.string(),

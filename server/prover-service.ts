@@ -10,9 +10,11 @@ import Router from "@koa/router";
 import Koa from "koa";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { CrossproofError } from "../core/errors.js";
-import type { CrossproofLogger } from "../core/log.js";
 import type { ProofBundle } from "../core/proof.js";
 import { type ProofRequest, parseProofRequest } from "../core/proof-request.js";
+import { parseBody } from "../core/wire/common.js";
+import { batchPresentationRequest, presentationRequest } from "../core/wire/prover.js";
+import type { CrossproofLogger } from "../infra/log.js";
 import type { Vault } from "../issuer/vault.js";
 import type { JobOutcome, ProverPool, ProverPoolStats } from "../prover/pool.js";
 import {
@@ -32,8 +34,7 @@ import {
   requestTimeout,
   securityHeaders,
 } from "./http.js";
-import { batchPresentationRequest, PROVER_API, presentationRequest } from "./prover-api.js";
-import { parseBody } from "./verifier-api.js";
+import { PROVER_API } from "./prover-api.js";
 
 /** What the service needs from the prover pool. */
 export interface ProverBackend {

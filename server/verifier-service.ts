@@ -25,8 +25,16 @@ import Koa from "koa";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { RootCache } from "../chain/root-cache.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
-import { isFieldElement } from "../core/field.js";
-import type { CrossproofLogger } from "../core/log.js";
+import { DECIMAL_PATTERN, isFieldElement } from "../core/field.js";
+import { parseBody } from "../core/wire/common.js";
+import {
+  apiKeyRequest,
+  batchProofCheckRequest,
+  batchVerificationRequest,
+  challengeRequest,
+  verificationRequest,
+} from "../core/wire/verifier.js";
+import type { CrossproofLogger } from "../infra/log.js";
 import type { BatchStats } from "../verifier/batch-verify.js";
 import type { VerifierPool } from "../verifier/pool.js";
 import type { VerifierStore } from "../verifier/store.js";
@@ -45,18 +53,12 @@ import {
 import { VERIFIER_AUTH_NOTE, verifierOpenApiDocument } from "./openapi.js";
 import {
   apiKeyJson,
-  apiKeyRequest,
-  batchProofCheckRequest,
-  batchVerificationRequest,
   challengeJson,
-  challengeRequest,
   circuitJson,
-  parseBody,
   policyJson,
   proofCheckJson,
   receiptJson,
   verificationJson,
-  verificationRequest,
 } from "./verifier-api.js";
 
 /** The verifier's Prometheus metrics. */
@@ -295,7 +297,7 @@ export function createVerifierApp(options: VerifierAppOptions): Koa {
 
   router.get("/v1/roots/:root", async (ctx) => {
     const text = ctx.params.root as string;
-    const root = /^(0|[1-9][0-9]{0,77})$/.test(text) ? BigInt(text) : -1n;
+    const root = DECIMAL_PATTERN.test(text) ? BigInt(text) : -1n;
     if (root < 0n || !isFieldElement(root)) {
       throw new CrossproofError(ErrorCode.INVALID_REQUEST, "root must be a decimal field element");
     }

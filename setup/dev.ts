@@ -20,16 +20,16 @@ import {
   loadCircuitInstances,
 } from "../circuits/instances.js";
 import { publicSignalNames } from "../circuits/symbols.js";
-import type { ArtifactManifest } from "../core/artifacts.js";
 import { ArtifactError, ErrorCode } from "../core/errors.js";
-import { sha256File } from "../core/files.js";
+import type { ArtifactManifest } from "../infra/artifacts.js";
+import { sha256File } from "../infra/files.js";
 import {
   ARTIFACTS_DIR,
   BUILD_DIR,
   type CompiledCircuitPaths,
   circuitArtifactPaths,
   packageRoot,
-} from "../core/paths.js";
+} from "../infra/paths.js";
 import { DEV_BEACON_HASH, DEV_BEACON_ITERATIONS_EXP } from "./beacon.js";
 import { type ProgressSink, stderrProgress, stepLogger } from "./logger.js";
 import { ensureDevPtau } from "./ptau.js";

@@ -11,8 +11,8 @@ import { dirname } from "node:path";
 import { buildBn128 } from "ffjavascript";
 import * as snarkjs from "snarkjs";
 import { ArtifactError, ErrorCode } from "../core/errors.js";
-import { fileExists, produceFileAtomic } from "../core/files.js";
-import { devPtauPath } from "../core/paths.js";
+import { fileExists, produceFileAtomic } from "../infra/files.js";
+import { devPtauPath } from "../infra/paths.js";
 import { DEV_BEACON_HASH, DEV_BEACON_ITERATIONS_EXP } from "./beacon.js";
 import { type ProgressSink, stderrProgress, stepLogger } from "./logger.js";
 

@@ -9,7 +9,7 @@
 import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { loadCircuitInstances } from "../circuits/instances.js";
-import { BUILD_DIR } from "../core/paths.js";
+import { BUILD_DIR } from "../infra/paths.js";
 import { compileForTest } from "./helpers/circuit.js";
 import { scanLog } from "./helpers/log-scan.js";
 

@@ -21,10 +21,9 @@
  * item is answered `malformed` and never enters the pairing product.
  */
 import { webcrypto } from "node:crypto";
-import type { VerificationKey } from "../core/artifacts.js";
-import { CrossproofError } from "../core/errors.js";
 import { FIELD_ORDER as CURVE_ORDER } from "../core/field.js";
-import { parseProofBundle } from "../core/proof.js";
+import { readProofBundle } from "../core/proof.js";
+import type { VerificationKey } from "../infra/artifacts.js";
 import {
   fr,
   g1FromJson,
@@ -110,13 +109,8 @@ interface ParsedItem {
 
 /** Parse and validate one untrusted item; a string says what is wrong with it. */
 export function parseItem(key: PreparedKey, item: unknown): ParsedItem | string {
-  let bundle: ReturnType<typeof parseProofBundle>;
-  try {
-    bundle = parseProofBundle(item, key.nPublic);
-  } catch (err) {
-    if (err instanceof CrossproofError) return err.message.replace(/^malformed proof: /, "");
-    throw err;
-  }
+  const bundle = readProofBundle(item, key.nPublic);
+  if ("problem" in bundle) return bundle.problem;
   const a = g1FromJson(bundle.proof.pi_a);
   if (!a) return "pi_a is not on the curve";
   const c = g1FromJson(bundle.proof.pi_c);

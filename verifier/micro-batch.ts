@@ -12,9 +12,10 @@
  *
  * `checkMany` (the batch endpoints) sends its proofs straight to the workers, split the same way.
  */
-import type { VerificationKey } from "../core/artifacts.js";
+
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import type { ProofBundle } from "../core/proof.js";
+import type { VerificationKey } from "../infra/artifacts.js";
 import type { BatchRunner, ProofChecker, VerifyOutcome } from "./pool.js";
 
 /** Options of {@link MicroBatcher}. */

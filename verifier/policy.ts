@@ -13,7 +13,7 @@
  * that must keep meaning one thing. A changed policy is a new policy id.
  */
 import { getAddress } from "viem";
-import { z } from "zod";
+import type { z } from "zod";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import { isFieldElement } from "../core/field.js";
 import {
@@ -26,94 +26,19 @@ import {
 import { codeName, dayNumber, decodeDate } from "../core/record.js";
 import { getSchema, type Schema } from "../core/schema.js";
 import { firstIssue, issueList } from "../core/validation.js";
+import { type PolicyValue, policyDefinition as wirePolicyDefinition } from "../core/wire/policy.js";
 
-/** Policy ids: lower-case letters, digits and dashes, as schema ids. */
-export const POLICY_ID_PATTERN = "^[a-z0-9][a-z0-9-]{0,63}$";
-
-const fieldName = z.string().min(1).max(64);
-
-/** A date threshold resolved when a challenge is issued: that day minus `daysAgo` (UTC). */
-export const relativeDate = z
-  .strictObject({ daysAgo: z.number().int().min(0).max(3_650) })
-  .describe("A date this many days before the day the challenge is issued (UTC)");
-
-const value = z
-  .union([z.string().max(256), z.number(), z.boolean(), relativeDate])
-  .describe(
-    "A value in the field's encoding: an integer (or decimal string), a YYYY-MM-DD date, a code name, a boolean, text; or a relative date",
-  );
-
-const comparison = z.strictObject({
-  op: z.enum(["EQ", "NE", "LT", "LTE", "GT", "GTE"]),
-  field: fieldName,
-  value,
-});
-const range = z.strictObject({
-  op: z.enum(["BETWEEN", "OUTSIDE"]),
-  field: fieldName,
-  min: value,
-  max: value,
-});
-const ratio = z
-  .strictObject({
-    op: z.enum(["RATIO_LTE", "RATIO_GTE"]),
-    field: fieldName,
-    per: fieldName,
-    numerator: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-    denominator: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
-  })
-  .describe("field / per compared with numerator / denominator (e.g. debt/income ≤ 40/100)");
-
-/** One predicate of a policy, by field name. */
-export const policyPredicate = z.union([comparison, range, ratio]);
-
-/** An EVM address, normalised to its checksummed form. */
-const address = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{40}$/, "an EVM address (0x and 40 hex digits)")
-  .transform((a) => getAddress(a.toLowerCase()));
-
-/** A policy as an administrator writes it (the body of `POST /v1/policies`). */
-export const policyDefinition = z.strictObject({
-  id: z.string().regex(new RegExp(POLICY_ID_PATTERN), "lower-case letters, digits and dashes"),
-  description: z.string().max(500).optional(),
-  schema: z.string().min(1).max(64).describe("A record schema id, such as credit-report-v1"),
-  issuers: z
-    .array(address)
-    .min(1)
-    .max(32)
-    .refine((a) => new Set(a).size === a.length, "issuers must be distinct")
-    .describe("Issuer addresses whose anchored roots this policy accepts"),
-  subject: z
-    .strictObject({ field: fieldName })
-    .optional()
-    .describe(
-      "Binds each challenge to one subject: an EQ on this field with the subjectHash given when the challenge is issued",
-    ),
-  predicates: z.array(policyPredicate).max(16).default([]),
-  disclose: z
-    .array(fieldName)
-    .max(16)
-    .default([])
-    .describe("Fields whose values the proof discloses"),
-  challengeTtlSeconds: z.number().int().min(1).max(86_400).default(300),
-  rootGraceSeconds: z
-    .number()
-    .int()
-    .min(0)
-    .max(31_536_000)
-    .default(3_600)
-    .describe("How long after its issuer replaced it a root is still accepted"),
-});
+/** A policy definition as the API validates it (defaults applied, addresses checksummed). */
+export const policyDefinition = wirePolicyDefinition.transform((d) => ({
+  ...d,
+  issuers: d.issuers.map((a) => getAddress(a)),
+}));
 
 /** A validated policy definition (defaults applied, addresses checksummed). */
 export type PolicyDefinition = z.output<typeof policyDefinition>;
 
-/** A value in a policy predicate: literal, or a relative date. */
-export type PolicyValue = z.output<typeof value>;
-
-/** A predicate of a policy, by field name. */
-export type PolicyPredicate = z.output<typeof policyPredicate>;
+export type { PolicyPredicate, PolicyValue } from "../core/wire/policy.js";
+export { POLICY_ID_PATTERN } from "../core/wire/policy.js";
 
 /** A stored policy. */
 export interface StoredPolicy {

@@ -9,9 +9,9 @@ import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
-import type { VerificationKey } from "../core/artifacts.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import type { ProofBundle } from "../core/proof.js";
+import type { VerificationKey } from "../infra/artifacts.js";
 import type { BatchStats } from "./batch-verify.js";
 import type { VerifyOutcome, VerifyTask, VerifyTaskResult } from "./verify-worker.js";
 

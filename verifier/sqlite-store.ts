@@ -8,7 +8,7 @@
 import type Database from "better-sqlite3";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import type { OpCode } from "../core/query.js";
-import { isSqliteBusy, openSqlite, sqliteCode } from "../core/sqlite.js";
+import { isSqliteBusy, openSqlite, sqliteCode } from "../infra/sqlite.js";
 import type { PolicyDefinition, ResolvedPredicate, StoredPolicy } from "./policy.js";
 import type {
   ApiKeyRecord,

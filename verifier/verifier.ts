@@ -20,13 +20,15 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import type { RootStatus } from "../chain/registry.js";
-import type { CircuitRelease } from "../core/artifacts.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
-import { isFieldElement, randomFieldElement } from "../core/field.js";
+import { DECIMAL_PATTERN, isFieldElement, randomFieldElement } from "../core/field.js";
 import { type ProofBundle, parseProofBundle } from "../core/proof.js";
 import { parseQueryPublicSignals } from "../core/public-signals.js";
+import { type FailedCheck, failed, Reason } from "../core/reasons.js";
 import { getSchema } from "../core/schema.js";
 import { firstIssue } from "../core/validation.js";
+import { ID_PATTERN } from "../core/wire/common.js";
+import type { CircuitRelease } from "../infra/artifacts.js";
 import {
   type DisclosedValue,
   decodeDisclosed,
@@ -35,7 +37,6 @@ import {
   type StoredPolicy,
 } from "./policy.js";
 import type { ProofChecker, VerifyOutcome } from "./pool.js";
-import { type FailedCheck, failed, Reason } from "./reasons.js";
 import type { ChallengeRecord, ConsumeOutcome, Receipt, VerifierStore } from "./store.js";
 
 /** Where root statuses come from: the registry, through its event-invalidated cache. */
@@ -87,8 +88,6 @@ interface Screened {
 
 /** Most presentations in one batch request. */
 export const MAX_BATCH = 64;
-
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 const presentationShape = z.strictObject({
   challengeId: z.string().regex(ID_PATTERN),
@@ -172,7 +171,7 @@ export class Verifier {
     const { definition } = await this.policy(policyId);
     let subject: bigint | undefined;
     if (definition.subject) {
-      if (subjectHash === undefined || !/^(0|[1-9][0-9]{0,77})$/.test(subjectHash)) {
+      if (subjectHash === undefined || !DECIMAL_PATTERN.test(subjectHash)) {
         throw new CrossproofError(
           ErrorCode.INVALID_SUBJECT,
           `policy "${policyId}" binds a subject: give subjectHash, the ${definition.subject.field} value hashed with subjectHash("${definition.schema}", "${definition.subject.field}", value) from crossproof/client, as a decimal string (the identifier itself is never sent)`,

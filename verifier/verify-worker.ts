@@ -4,7 +4,7 @@
  * one pairing product on this worker's mcl-wasm curve (`batch-verify.ts`), each item validated
  * first as a single proof would be.
  */
-import type { VerificationKey } from "../core/artifacts.js";
+import type { VerificationKey } from "../infra/artifacts.js";
 import {
   type BatchStats,
   type ItemOutcome,

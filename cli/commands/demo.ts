@@ -15,8 +15,8 @@ import {
   VerifierClient,
 } from "../../client/index.js";
 import { computeQueryHash, Op, type OpCode } from "../../core/query.js";
+import type { Applicants } from "../../deploy/local.js";
 import { formatMs } from "../output.js";
-import type { Applicants } from "./stack.js";
 
 /** Where the demo runs. */
 export interface DemoTarget {

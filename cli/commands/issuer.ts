@@ -9,9 +9,8 @@ import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
 import { stringify } from "csv-stringify/sync";
 import { openChain } from "../../chain/connect.js";
-import { vaultPath } from "../../core/paths.js";
 import { getSchema } from "../../core/schema.js";
-import { syntheticRecordRows } from "../../core/synthetic.js";
+import { vaultPath } from "../../infra/paths.js";
 import {
   type AnchorOutcome,
   anchorNewRecords,
@@ -19,6 +18,7 @@ import {
   revokeRecord,
 } from "../../issuer/anchor.js";
 import { RECORD_ID_FIELD, readImportFile } from "../../issuer/import-file.js";
+import { syntheticRecordRows } from "../../issuer/synthetic.js";
 import { Vault } from "../../issuer/vault.js";
 import { printJson, progressBar, usageError } from "../output.js";
 

@@ -6,16 +6,16 @@ import { createWriteStream } from "node:fs";
 import { parseArgs } from "node:util";
 import pLimit from "p-limit";
 import { CrossproofError, ErrorCode } from "../../core/errors.js";
-import { MALFORMED_JSON, readJsonLines } from "../../core/files.js";
-import { createLogger } from "../../core/log.js";
-import { vaultPath } from "../../core/paths.js";
 import { parseProofRequest } from "../../core/proof-request.js";
+import { startProverService } from "../../deploy/services.js";
+import { MALFORMED_JSON, readJsonLines } from "../../infra/files.js";
+import { createLogger } from "../../infra/log.js";
+import { vaultPath } from "../../infra/paths.js";
 import { Vault } from "../../issuer/vault.js";
 import { ProverPool } from "../../prover/pool.js";
 import { presentRecord } from "../../prover/present-record.js";
 import { queryShape } from "../../prover/prove-query.js";
 import { serviceConfigFromEnv } from "../../server/config.js";
-import { startProverService } from "../../server/services.js";
 import { progressBar, untilStopSignal, usageError } from "../output.js";
 
 function positive(value: string | undefined, name: string): number | undefined {
@@ -118,7 +118,7 @@ export async function runProveBatch(args: string[], json: boolean): Promise<void
             const error =
               err instanceof CrossproofError
                 ? err.toJSON()
-                : { code: "INTERNAL", message: "internal error", details: {} };
+                : { code: ErrorCode.INTERNAL, message: "internal error", details: {} };
             return { recordId, line, error };
           } finally {
             bar.increment();

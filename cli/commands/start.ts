@@ -14,15 +14,15 @@ import { parseArgs } from "node:util";
 import { openChain } from "../../chain/connect.js";
 import { subjectHash, VerifierClient } from "../../client/index.js";
 import { CrossproofError, ErrorCode } from "../../core/errors.js";
-import { writeFileAtomic } from "../../core/files.js";
-import { createLogger } from "../../core/log.js";
-import { verifierPaths } from "../../core/paths.js";
+import { pickApplicants, SAMPLE_POLICY_ID, type Stack, startStack } from "../../deploy/local.js";
+import { startVerifierService } from "../../deploy/services.js";
+import { writeFileAtomic } from "../../infra/files.js";
+import { createLogger } from "../../infra/log.js";
+import { verifierPaths } from "../../infra/paths.js";
 import { type ServiceConfig, serviceConfigFromEnv } from "../../server/config.js";
-import { startVerifierService } from "../../server/services.js";
 import { parsePolicyDefinition } from "../../verifier/policy.js";
 import { printJson, untilStopSignal, usageError } from "../output.js";
 import { type DemoResult, runDemo } from "./demo.js";
-import { pickApplicants, SAMPLE_POLICY_ID, type Stack, startStack } from "./stack.js";
 
 function stackArgs(args: string[]): { records: number; seed: number } {
   const { values } = parseArgs({

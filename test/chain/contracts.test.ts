@@ -7,7 +7,7 @@ import {
   compileContracts,
   EVM_VERSION,
 } from "../../chain/build-contracts.js";
-import { contractArtifactPath } from "../../core/paths.js";
+import { contractArtifactPath } from "../../infra/paths.js";
 
 describe("the committed contract artifacts", () => {
   const compiled = compileContracts();

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { LocalNode } from "../../chain/local-node.js";
-import { PROJECT_ROOT } from "../../core/paths.js";
+import { PROJECT_ROOT } from "../../infra/paths.js";
 import { caught } from "../helpers/errors.js";
 
 const exists = (pid: number): boolean => {

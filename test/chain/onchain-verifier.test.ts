@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CircuitRelease, loadCircuitRelease } from "../../core/artifacts.js";
 import { FIELD_ORDER } from "../../core/field.js";
 import type { ProofBundle } from "../../core/proof.js";
 import { Op } from "../../core/query.js";
-import { releaseSnarkjsCurve } from "../../core/snarkjs-runtime.js";
+import { type CircuitRelease, loadCircuitRelease } from "../../infra/artifacts.js";
+import { releaseSnarkjsCurve } from "../../infra/snarkjs-runtime.js";
 import { proveQuery } from "../../prover/prove-query.js";
-import { verifyProof } from "../../verifier/verify-proof.js";
+import { verifyProof } from "../../support/verify-proof.js";
 import { startTestChain, type TestChain } from "../helpers/chain.js";
 import { commit, queryWitness, SLOT } from "../helpers/fixtures.js";
 

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { openChain } from "../../chain/connect.js";
 import { LocalNode } from "../../chain/local-node.js";
 import { ErrorCode } from "../../core/errors.js";
-import { localChainPaths, PROJECT_ROOT } from "../../core/paths.js";
+import { localChainPaths, PROJECT_ROOT } from "../../infra/paths.js";
 import { freshRoot, startTestChain, type TestChain } from "../helpers/chain.js";
 import { caught } from "../helpers/errors.js";
 

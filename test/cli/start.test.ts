@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../../core/paths.js";
+import { PROJECT_ROOT } from "../../infra/paths.js";
 import { BIN, cliEnv, crossproof } from "../helpers/cli.js";
 
 const hasCurl = await promisify(execFile)("curl", ["--version"]).then(

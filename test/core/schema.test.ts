@@ -1,10 +1,21 @@
+import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { CrossproofError } from "../../core/errors.js";
 import { FIELD_ORDER } from "../../core/field.js";
-import { builtInSchemas, computeSchemaId, getSchema, parseSchema } from "../../core/schema.js";
+import {
+  builtInSchemas,
+  computeSchemaId,
+  getSchema,
+  parseSchema,
+  SHIPPED_SCHEMA_FILES,
+} from "../../core/schema.js";
+import { SCHEMAS_DIR } from "../../infra/paths.js";
 
 describe("schemas", () => {
   it("ships the pilot's two schemas, each within 16 slots", () => {
+    // Every file of schemas/ is shipped (imported by core/schema.ts), and nothing else.
+    const files = readdirSync(SCHEMAS_DIR).filter((f) => f.endsWith(".json"));
+    expect(Object.keys(SHIPPED_SCHEMA_FILES).sort()).toEqual(files.sort());
     expect([...builtInSchemas().keys()].sort()).toEqual([
       "corporate-credit-v1",
       "credit-report-v1",

@@ -7,11 +7,11 @@
 import { once } from "node:events";
 import { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CircuitRelease, loadCircuitRelease } from "../../core/artifacts.js";
 import { computeLeaf } from "../../core/commitment.js";
 import type { ProofBundle } from "../../core/proof.js";
-import { releaseSnarkjsCurve } from "../../core/snarkjs-runtime.js";
-import { verifyProof } from "../../verifier/verify-proof.js";
+import { type CircuitRelease, loadCircuitRelease } from "../../infra/artifacts.js";
+import { releaseSnarkjsCurve } from "../../infra/snarkjs-runtime.js";
+import { verifyProof } from "../../support/verify-proof.js";
 import { commit } from "../helpers/fixtures.js";
 import type { ProbeInput } from "./workers/runtime-probe.js";
 

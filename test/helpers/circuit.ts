@@ -13,8 +13,8 @@ import { circuitSourceKey, compileCircuit } from "../../circuits/compile.js";
 import { type CircuitInstance, getCircuitInstance } from "../../circuits/instances.js";
 import { readSymbols } from "../../circuits/symbols.js";
 import { FIELD_ORDER } from "../../core/field.js";
-import { fileExists, temporaryPathFor } from "../../core/files.js";
-import { BUILD_DIR, type CompiledCircuitPaths, compiledCircuitPaths } from "../../core/paths.js";
+import { fileExists, temporaryPathFor } from "../../infra/files.js";
+import { BUILD_DIR, type CompiledCircuitPaths, compiledCircuitPaths } from "../../infra/paths.js";
 import type { CircuitInput } from "../../prover/query-input.js";
 
 const require = createRequire(import.meta.url);

@@ -6,7 +6,7 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { PROJECT_ROOT } from "../../core/paths.js";
+import { PROJECT_ROOT } from "../../infra/paths.js";
 
 const run = promisify(execFile);
 

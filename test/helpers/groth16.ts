@@ -4,10 +4,10 @@
  * points for forged ones (random points of G1 and G2, points of the twist outside G2).
  */
 import * as snarkjs from "snarkjs";
-import { type CircuitRelease, loadCircuitRelease } from "../../core/artifacts.js";
 import type { Groth16Proof, ProofBundle } from "../../core/proof.js";
+import { type CircuitRelease, loadCircuitRelease } from "../../infra/artifacts.js";
+import { rerandomizeProof } from "../../support/rerandomize.js";
 import { fp2, initBn254, mcl } from "../../verifier/bn254.js";
-import { rerandomizeProof } from "../../verifier/rerandomize.js";
 import { commit, queryInput } from "./fixtures.js";
 
 /** `count` genuine proofs of the release `query` circuit, one per challenge 100, 101, … */
@@ -68,7 +68,7 @@ export async function randomTwistPointOutsideG2(): Promise<mcl.G2> {
   }
 }
 
-/** Another valid proof of the same statement (see `verifier/rerandomize.ts`). */
+/** Another valid proof of the same statement (see `support/rerandomize.ts`). */
 export function rerandomize(release: CircuitRelease, bundle: ProofBundle): Promise<ProofBundle> {
   return rerandomizeProof(release.verificationKey, bundle);
 }

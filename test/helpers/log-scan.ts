@@ -1,2 +1,2 @@
-/** The suite's log scan lives in `core/log-scan.ts` (the reliability suites use it too). */
-export { scanLog } from "../../core/log-scan.js";
+/** The suite's log scan lives in `support/log-scan.ts` (the reliability suites use it too). */
+export { scanLog } from "../../support/log-scan.js";

@@ -10,12 +10,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CircuitRelease, loadCircuitRelease } from "../../core/artifacts.js";
 import { CrossproofError, type ErrorCode } from "../../core/errors.js";
-import { PROJECT_ROOT } from "../../core/paths.js";
 import type { ProofBundle } from "../../core/proof.js";
 import { Op, type Predicate } from "../../core/query.js";
-import { releaseSnarkjsCurve } from "../../core/snarkjs-runtime.js";
+import { type CircuitRelease, loadCircuitRelease } from "../../infra/artifacts.js";
+import { PROJECT_ROOT } from "../../infra/paths.js";
+import { releaseSnarkjsCurve } from "../../infra/snarkjs-runtime.js";
 import {
   FAULT_INJECTION,
   type JobOutcome,
@@ -25,7 +25,7 @@ import {
 } from "../../prover/pool.js";
 import { FAULT_EXIT_CODE } from "../../prover/prove-worker.js";
 import type { QueryWitness } from "../../prover/query-input.js";
-import { verifyProof } from "../../verifier/verify-proof.js";
+import { verifyProof } from "../../support/verify-proof.js";
 import { commit, queryWitness, SLOT } from "../helpers/fixtures.js";
 
 const GOOD_SCORE: Predicate = { op: Op.GTE, i: SLOT.creditScore, j: 0, a: 650n, b: 0n };

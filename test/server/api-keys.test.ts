@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../core/errors.js";
-import { fileExists } from "../../core/files.js";
+import { fileExists } from "../../infra/files.js";
 import { ApiKeyAuth, loadAdminKey, newClientKey, presentedKey } from "../../server/api-keys.js";
 import { SqliteVerifierStore } from "../../verifier/sqlite-store.js";
 import { caught } from "../helpers/errors.js";

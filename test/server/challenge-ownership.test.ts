@@ -16,8 +16,8 @@ import {
   VerifierClient,
 } from "crossproof/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SAMPLE_POLICY_ID, type Stack, startStack } from "../../cli/commands/stack.js";
-import { createLogger } from "../../core/log.js";
+import { SAMPLE_POLICY_ID, type Stack, startStack } from "../../deploy/local.js";
+import { createLogger } from "../../infra/log.js";
 import { serviceConfigFromEnv } from "../../server/config.js";
 
 describe("challenge ownership", () => {

@@ -7,7 +7,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../core/errors.js";
-import { createLogger } from "../../core/log.js";
+import { createLogger } from "../../infra/log.js";
 import { serviceConfigFromEnv } from "../../server/config.js";
 import { caught } from "../helpers/errors.js";
 

@@ -5,7 +5,7 @@
 import Koa from "koa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CrossproofError, ErrorCode } from "../../core/errors.js";
-import { type CrossproofLogger, createLogger, type LogFields } from "../../core/log.js";
+import { type CrossproofLogger, createLogger, type LogFields } from "../../infra/log.js";
 import {
   jsonBody,
   jsonErrors,

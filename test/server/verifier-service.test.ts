@@ -22,23 +22,23 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalNode } from "../../chain/local-node.js";
+import { FIELD_ORDER } from "../../core/field.js";
+import { computeQueryHash, Op, type OpCode } from "../../core/query.js";
+import { getSchema } from "../../core/schema.js";
 import {
   deploymentReadiness,
   SAMPLE_POLICY_ID,
   type Stack,
   samplePolicy,
   startStack,
-} from "../../cli/commands/stack.js";
-import { FIELD_ORDER } from "../../core/field.js";
-import { createLogger } from "../../core/log.js";
-import { verifierPaths } from "../../core/paths.js";
-import { computeQueryHash, Op, type OpCode } from "../../core/query.js";
-import { getSchema } from "../../core/schema.js";
-import { syntheticRecordRows } from "../../core/synthetic.js";
+} from "../../deploy/local.js";
+import { startVerifierService, type VerifierService } from "../../deploy/services.js";
+import { createLogger } from "../../infra/log.js";
+import { verifierPaths } from "../../infra/paths.js";
 import { anchorNewRecords } from "../../issuer/anchor.js";
 import { readImportFile } from "../../issuer/import-file.js";
+import { syntheticRecordRows } from "../../issuer/synthetic.js";
 import { type ServiceConfig, serviceConfigFromEnv } from "../../server/config.js";
-import { startVerifierService, type VerifierService } from "../../server/services.js";
 
 interface Answer {
   method: string;

@@ -9,9 +9,9 @@ import { join } from "node:path";
 import * as snarkjs from "snarkjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CircuitInstance } from "../../circuits/instances.js";
-import { loadCircuitRelease } from "../../core/artifacts.js";
-import { circuitArtifactPaths } from "../../core/paths.js";
-import { releaseSnarkjsCurve } from "../../core/snarkjs-runtime.js";
+import { loadCircuitRelease } from "../../infra/artifacts.js";
+import { circuitArtifactPaths } from "../../infra/paths.js";
+import { releaseSnarkjsCurve } from "../../infra/snarkjs-runtime.js";
 import { type SetupTimings, setupDev } from "../../setup/dev.js";
 import { silentProgress } from "../../setup/logger.js";
 

@@ -7,13 +7,13 @@
  */
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { CircuitRelease } from "../../core/artifacts.js";
 import { CrossproofError } from "../../core/errors.js";
 import { FIELD_ORDER } from "../../core/field.js";
 import type { ProofBundle } from "../../core/proof.js";
+import type { CircuitRelease } from "../../infra/artifacts.js";
+import { verifyProof } from "../../support/verify-proof.js";
 import { PreparedKey, verifyBatch } from "../../verifier/batch-verify.js";
 import { g1FromJson, g1Json, g2Json, mcl } from "../../verifier/bn254.js";
-import { verifyProof } from "../../verifier/verify-proof.js";
 import {
   genuineQueryProofs,
   randomG1,

@@ -6,8 +6,8 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import type { VerificationKey } from "../../core/artifacts.js";
 import type { ProofBundle } from "../../core/proof.js";
+import type { VerificationKey } from "../../infra/artifacts.js";
 import { MicroBatcher } from "../../verifier/micro-batch.js";
 import type { BatchRunner, VerifyOutcome } from "../../verifier/pool.js";
 

@@ -29,7 +29,7 @@ const slot = (name: string): number => {
 const ISSUER_A = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
 const ISSUER_B = "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359";
 
-/** As `crossproof start`'s sample (cli/commands/stack.ts), without the fields that default. */
+/** As `crossproof start`'s sample (deploy/local.ts), without the fields that default. */
 function sample(): Record<string, unknown> {
   return {
     id: "pilot-credit-v1",

@@ -7,7 +7,7 @@
 import { readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import threads, { parentPort, workerData } from "node:worker_threads";
-import { cachedSnarkjsCurve, loadWorkerSnarkjs } from "../../../core/snarkjs-worker-runtime.js";
+import { cachedSnarkjsCurve, loadWorkerSnarkjs } from "../../../infra/snarkjs-worker-runtime.js";
 import type { CircuitInput } from "../../../prover/query-input.js";
 
 /** What the test gives the probe. */

@@ -9,9 +9,9 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { VerifierClient } from "../client/index.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
-import { PROJECT_ROOT } from "../core/paths.js";
+import { type Applicants, pickApplicants, SAMPLE_POLICY_ID } from "../deploy/local.js";
+import { PROJECT_ROOT } from "../infra/paths.js";
 import { parsePolicyDefinition } from "../verifier/policy.js";
-import { type Applicants, pickApplicants, SAMPLE_POLICY_ID } from "./commands/stack.js";
 
 /** What `crossproof start --json` prints once its services are up. */
 interface StartedJson {

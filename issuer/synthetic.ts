@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
-import { DAY_MS, type RecordInput } from "./record.js";
+import { DAY_MS, type RecordInput } from "../core/record.js";
 
 /** Options of {@link syntheticCreditReports}. */
 export interface SyntheticOptions {

@@ -7,23 +7,27 @@
 import type { RootRegistry } from "../chain/registry.js";
 import { RootCache } from "../chain/root-cache.js";
 import { loadCircuitInstances } from "../circuits/instances.js";
-import { type CircuitRelease, loadCircuitRelease } from "../core/artifacts.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
-import type { CrossproofLogger } from "../core/log.js";
-import { vaultPath, verifierPaths } from "../core/paths.js";
 import { loadFastPoseidon } from "../core/poseidon.js";
+import { type CircuitRelease, loadCircuitRelease } from "../infra/artifacts.js";
+import type { CrossproofLogger } from "../infra/log.js";
+import { vaultPath, verifierPaths } from "../infra/paths.js";
 import { Vault } from "../issuer/vault.js";
 import { ProverPool } from "../prover/pool.js";
+import { ApiKeyAuth, loadAdminKey } from "../server/api-keys.js";
+import type { ServiceConfig } from "../server/config.js";
+import { listen, type RunningService } from "../server/http.js";
+import { createProverApp, ProverMetrics, poolBackend } from "../server/prover-service.js";
+import {
+  createVerifierApp,
+  type ReadinessChecks,
+  VerifierMetrics,
+} from "../server/verifier-service.js";
 import { MicroBatcher } from "../verifier/micro-batch.js";
 import { VerifierPool } from "../verifier/pool.js";
 import { SqliteVerifierStore } from "../verifier/sqlite-store.js";
 import type { VerifierStore } from "../verifier/store.js";
 import { Verifier } from "../verifier/verifier.js";
-import { ApiKeyAuth, loadAdminKey } from "./api-keys.js";
-import type { ServiceConfig } from "./config.js";
-import { listen, type RunningService } from "./http.js";
-import { createProverApp, ProverMetrics, poolBackend } from "./prover-service.js";
-import { createVerifierApp, type ReadinessChecks, VerifierMetrics } from "./verifier-service.js";
 
 /** How long after its expiry an unused challenge is kept, and how often they are purged. */
 const PURGE_AFTER_MS = 3_600_000;

@@ -5,14 +5,15 @@
  * cheapest first and every failure is a named reason. The verifier service
  * (`verify-presentation.ts`) adds the challenge store, the policy and the on-chain registry.
  */
-import type { CircuitRelease } from "../core/artifacts.js";
+
 import { CrossproofError } from "../core/errors.js";
 import { type ProofBundle, parseProofBundle } from "../core/proof.js";
 import { parseQueryPublicSignals } from "../core/public-signals.js";
-import { Reason } from "./reasons.js";
+import { Reason } from "../core/reasons.js";
+import type { CircuitRelease } from "../infra/artifacts.js";
 import { checkProofPoints, pairingCheck } from "./verify-proof.js";
 
-export { Reason } from "./reasons.js";
+export { Reason } from "../core/reasons.js";
 
 /** What the verifier expects a proof to be about. */
 export interface QueryExpectation {

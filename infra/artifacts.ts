@@ -4,7 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { ArtifactError, ErrorCode } from "./errors.js";
+import { ArtifactError, ErrorCode } from "../core/errors.js";
 import { sha256File } from "./files.js";
 import { ARTIFACTS_DIR, type CircuitArtifactPaths, circuitArtifactPaths } from "./paths.js";
 

@@ -5,10 +5,10 @@
  */
 import { buildBn128 } from "ffjavascript";
 import * as snarkjs from "snarkjs";
-import type { CircuitRelease } from "../core/artifacts.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import { type Groth16Proof, type ProofBundle, parseProofBundle } from "../core/proof.js";
 import { proofPointProblem } from "../core/proof-points.js";
+import type { CircuitRelease } from "../infra/artifacts.js";
 
 type SnarkjsVerify = typeof snarkjs.groth16.verify;
 

@@ -7,9 +7,10 @@
  * use this to show that a re-randomised proof for a used challenge is still refused, and the
  * benchmarks to make many distinct valid proofs from a few genuine ones.
  */
-import type { VerificationKey } from "../core/artifacts.js";
+
 import type { ProofBundle } from "../core/proof.js";
-import { g1FromJson, g1Json, g2FromJson, g2Json, initBn254, mcl } from "./bn254.js";
+import type { VerificationKey } from "../infra/artifacts.js";
+import { g1FromJson, g1Json, g2FromJson, g2Json, initBn254, mcl } from "../verifier/bn254.js";
 
 function randomNonZero(): mcl.Fr {
   for (;;) {

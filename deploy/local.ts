@@ -6,29 +6,29 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type ChainConnection, openChain } from "../../chain/connect.js";
-import { CrossproofError, ErrorCode } from "../../core/errors.js";
-import { createPrivateFile, fileExists } from "../../core/files.js";
-import type { CrossproofLogger } from "../../core/log.js";
-import { vaultPath, verifierPaths } from "../../core/paths.js";
-import { evaluatePredicate } from "../../core/query.js";
-import { encodeRecord, type RecordInput } from "../../core/record.js";
-import { getSchema } from "../../core/schema.js";
-import { syntheticRecordRows } from "../../core/synthetic.js";
-import { anchorNewRecords } from "../../issuer/anchor.js";
-import { readImportFile } from "../../issuer/import-file.js";
-import { Vault } from "../../issuer/vault.js";
-import { loadOrCreateClientKeyFile } from "../../server/api-keys.js";
-import type { ServiceConfig } from "../../server/config.js";
+import { type ChainConnection, openChain } from "../chain/connect.js";
+import { CrossproofError, ErrorCode } from "../core/errors.js";
+import { evaluatePredicate } from "../core/query.js";
+import { encodeRecord, type RecordInput } from "../core/record.js";
+import { getSchema } from "../core/schema.js";
+import { createPrivateFile, fileExists } from "../infra/files.js";
+import type { CrossproofLogger } from "../infra/log.js";
+import { vaultPath, verifierPaths } from "../infra/paths.js";
+import { anchorNewRecords } from "../issuer/anchor.js";
+import { readImportFile } from "../issuer/import-file.js";
+import { syntheticRecordRows } from "../issuer/synthetic.js";
+import { Vault } from "../issuer/vault.js";
+import { loadOrCreateClientKeyFile } from "../server/api-keys.js";
+import type { ServiceConfig } from "../server/config.js";
+import type { ReadinessCheck } from "../server/verifier-service.js";
+import { type PolicyDefinition, resolveQuery } from "../verifier/policy.js";
+import type { VerifierStore } from "../verifier/store.js";
 import {
   type ProverService,
   startProverService,
   startVerifierService,
   type VerifierService,
-} from "../../server/services.js";
-import type { ReadinessCheck } from "../../server/verifier-service.js";
-import { type PolicyDefinition, resolveQuery } from "../../verifier/policy.js";
-import type { VerifierStore } from "../../verifier/store.js";
+} from "./services.js";
 
 /** The id of the sample policy `crossproof start` creates. */
 export const SAMPLE_POLICY_ID = "pilot-credit-v1";

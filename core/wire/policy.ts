@@ -1,0 +1,95 @@
+/**
+ * A policy on the wire: what an administrator writes to `POST /v1/policies`, checked for shape
+ * here; what it means (fields of its schema, encodings, a query the circuit can prove) is
+ * checked by the verifier when the policy is compiled (`verifier/policy.ts`).
+ */
+import { z } from "zod";
+import { address } from "./common.js";
+
+/** Policy ids: lower-case letters, digits and dashes, as schema ids. */
+export const POLICY_ID_PATTERN = "^[a-z0-9][a-z0-9-]{0,63}$";
+
+const fieldName = z.string().min(1).max(64);
+
+/** A date threshold resolved when a challenge is issued: that day minus `daysAgo` (UTC). */
+export const relativeDate = z
+  .strictObject({ daysAgo: z.number().int().min(0).max(3_650) })
+  .describe("A date this many days before the day the challenge is issued (UTC)");
+
+const value = z
+  .union([z.string().max(256), z.number(), z.boolean(), relativeDate])
+  .describe(
+    "A value in the field's encoding: an integer (or decimal string), a YYYY-MM-DD date, a code name, a boolean, text; or a relative date",
+  );
+
+const comparison = z.strictObject({
+  op: z.enum(["EQ", "NE", "LT", "LTE", "GT", "GTE"]),
+  field: fieldName,
+  value,
+});
+const range = z.strictObject({
+  op: z.enum(["BETWEEN", "OUTSIDE"]),
+  field: fieldName,
+  min: value,
+  max: value,
+});
+const ratio = z
+  .strictObject({
+    op: z.enum(["RATIO_LTE", "RATIO_GTE"]),
+    field: fieldName,
+    per: fieldName,
+    numerator: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    denominator: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  })
+  .describe("field / per compared with numerator / denominator (e.g. debt/income ≤ 40/100)");
+
+/** One predicate of a policy, by field name. */
+export const policyPredicate = z.union([comparison, range, ratio]);
+
+/**
+ * An EVM address, lower-cased so that two spellings of one address are one (the verifier
+ * checksums them: `verifier/policy.ts`).
+ */
+const issuerAddress = address.transform((a) => a.toLowerCase());
+
+/** A policy as an administrator writes it (the body of `POST /v1/policies`). */
+export const policyDefinition = z.strictObject({
+  id: z.string().regex(new RegExp(POLICY_ID_PATTERN), "lower-case letters, digits and dashes"),
+  description: z.string().max(500).optional(),
+  schema: z.string().min(1).max(64).describe("A record schema id, such as credit-report-v1"),
+  issuers: z
+    .array(issuerAddress)
+    .min(1)
+    .max(32)
+    .refine((a) => new Set(a).size === a.length, "issuers must be distinct")
+    .describe("Issuer addresses whose anchored roots this policy accepts"),
+  subject: z
+    .strictObject({ field: fieldName })
+    .optional()
+    .describe(
+      "Binds each challenge to one subject: an EQ on this field with the subjectHash given when the challenge is issued",
+    ),
+  predicates: z.array(policyPredicate).max(16).default([]),
+  disclose: z
+    .array(fieldName)
+    .max(16)
+    .default([])
+    .describe("Fields whose values the proof discloses"),
+  challengeTtlSeconds: z.number().int().min(1).max(86_400).default(300),
+  rootGraceSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(31_536_000)
+    .default(3_600)
+    .describe("How long after its issuer replaced it a root is still accepted"),
+});
+
+/** A policy as an administrator writes it (relative dates as `{daysAgo}`). */
+export type PolicyInput = z.input<typeof policyDefinition>;
+
+/** A value in a policy predicate: literal, or a relative date. */
+export type PolicyValue = z.output<typeof value>;
+
+/** A predicate of a policy, by field name. */
+export type PolicyPredicate = z.output<typeof policyPredicate>;
