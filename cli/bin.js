@@ -1,7 +1,14 @@
 #!/usr/bin/env node
-// The `crossproof` command. crossproof is written in TypeScript and runs through tsx's loader,
-// so that there is no build step between a checkout and a working command.
-import { register } from "tsx/esm/api";
+// The `crossproof` command: the compiled JavaScript in dist/, which `npm ci` builds (the
+// `prepare` script) and `npm run build` rebuilds after a change to the TypeScript sources.
+import { existsSync } from "node:fs";
 
-register();
-await import("./main.ts");
+const main = new URL("../dist/cli/main.js", import.meta.url);
+if (existsSync(main)) {
+  await import(main.href);
+} else {
+  process.stderr.write(
+    "error DEPENDENCY_MISSING: crossproof is not built: run `npm run build` (npm ci runs it)\n",
+  );
+  process.exitCode = 1;
+}

@@ -273,6 +273,23 @@ function help(): string {
   return `${lines.join("\n")}\n`;
 }
 
+/**
+ * A command that needs a package a production install (`npm ci --omit=dev`) leaves out: the
+ * circuit compiler and the trusted setup (`setup dev`), the contract compiler (`chain build`).
+ * Say what to install instead of showing Node's module error.
+ */
+function missingDependency(err: unknown): CrossproofError | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code !== "ERR_MODULE_NOT_FOUND" && code !== "MODULE_NOT_FOUND") return undefined;
+  const name = /Cannot find (?:package|module) '([^']+)'/.exec(String((err as Error).message))?.[1];
+  const pkg = name?.replace(/^((?:@[^/]+\/)?[^/]+).*$/, "$1") ?? "a development package";
+  return new CrossproofError(
+    ErrorCode.DEPENDENCY_MISSING,
+    `this command needs ${pkg}, a development dependency: run \`npm ci\` (without --omit=dev) in a crossproof checkout`,
+    { details: { package: pkg } },
+  );
+}
+
 function commandHelp(command: Command): string {
   return `${command.summary}\n\nUsage: ${command.usage}\n`;
 }
@@ -303,7 +320,7 @@ async function main(argv: string[]): Promise<void> {
     printError(
       err instanceof TypeError && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS")
         ? new CrossproofError(ErrorCode.USAGE, err.message)
-        : err,
+        : (missingDependency(err) ?? err),
       json,
     );
   } finally {

@@ -2,7 +2,7 @@
  * Every file location crossproof reads or writes comes from this module, so that the layout is
  * defined in one place (after circomkit's `pathing.ts`).
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -10,8 +10,19 @@ import { fileURLToPath } from "node:url";
 
 const require = createRequire(import.meta.url);
 
-/** The repository root: the folder holding `package.json`. */
-export const PROJECT_ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
+/**
+ * The package root: the folder holding `package.json`, `artifacts/` and `circuits/`. This module
+ * is `infra/paths.ts` in a checkout and `dist/infra/paths.js` once built: the nearest folder
+ * upwards with a `package.json`.
+ */
+export const PROJECT_ROOT = ownRoot(dirname(fileURLToPath(import.meta.url)));
+
+function ownRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "package.json"))) return dir;
+    if (dirname(dir) === dir) return resolve(from, "..");
+  }
+}
 
 /** Folder of the circom sources and `circuits.json`. */
 export const CIRCUITS_DIR = join(PROJECT_ROOT, "circuits");

@@ -9,11 +9,11 @@
  * `stats` reads from one place.
  */
 import { availableParallelism } from "node:os";
-import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import type { ProofBundle } from "../core/proof.js";
 import { type CircuitRelease, loadCircuitRelease } from "../infra/artifacts.js";
+import { workerEntry } from "../infra/worker-entry.js";
 import { checkQueryWitness, queryShape } from "./prove-query.js";
 import type { ProveTask, ProveWorkerData, WorkerFault } from "./prove-worker.js";
 import { buildQueryInput, type QueryWitness } from "./query-input.js";
@@ -85,7 +85,7 @@ export interface ProverPoolStats {
 /** Default time limit of a job on a worker (a `query` proof takes about 3 s on one core here). */
 export const DEFAULT_JOB_TIMEOUT_MS = 30_000;
 
-const WORKER_ENTRY = fileURLToPath(new URL("./prove-worker-entry.js", import.meta.url));
+const WORKER_ENTRY = workerEntry(import.meta.url, "prove-worker");
 
 const TIMED_OUT = Symbol("timed out");
 

@@ -7,17 +7,17 @@
  */
 import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
-import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import type { ProofBundle } from "../core/proof.js";
 import type { VerificationKey } from "../infra/artifacts.js";
+import { workerEntry } from "../infra/worker-entry.js";
 import type { BatchStats } from "./batch-verify.js";
 import type { VerifyOutcome, VerifyTask, VerifyTaskResult } from "./verify-worker.js";
 
 export type { VerifyOutcome } from "./verify-worker.js";
 
-const WORKER_ENTRY = fileURLToPath(new URL("./verify-worker-entry.js", import.meta.url));
+const WORKER_ENTRY = workerEntry(import.meta.url, "verify-worker");
 
 /** What the verification code needs from a pool (tests may give another). */
 export interface ProofChecker {
