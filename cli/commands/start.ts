@@ -21,6 +21,7 @@ import { startVerifierService } from "../../server/services.js";
 import { parsePolicyDefinition } from "../../verifier/policy.js";
 import { printJson, untilStopSignal, usageError } from "../output.js";
 import { type DemoResult, runDemo } from "./demo.js";
+import { allowDevelopmentKeysLocally, DEVELOPMENT_KEYS_NOTICE } from "./development-keys.js";
 import { pickApplicants, SAMPLE_POLICY_ID, type Stack, startStack } from "./stack.js";
 
 function stackArgs(args: string[]): { records: number; seed: number } {
@@ -81,13 +82,14 @@ export function walkThrough(stack: Stack): string[] {
 /** `crossproof start`: runs the stack until SIGINT or SIGTERM. */
 export async function runStartCommand(args: string[], json: boolean): Promise<void> {
   const { records, seed } = stackArgs(args);
-  const config = serviceConfigFromEnv(process.env);
+  const config = serviceConfigFromEnv(allowDevelopmentKeysLocally(process.env)); // (ceremony branch)
   // If whoever reads our output goes away (`npm start | head`), keep serving and stop cleanly.
   process.stdout.on("error", () => undefined);
   const print = json ? () => {} : (line: string) => process.stdout.write(`${line}\n`);
   print(
     "crossproof — the cross-boundary flow on this machine (development keys: not for production)\n",
   );
+  if (config.allowDevelopmentKeys) print(`${DEVELOPMENT_KEYS_NOTICE}\n`); // (ceremony branch)
   // Listen for Ctrl-C / SIGTERM from the start: one during start-up ends it cleanly once the
   // services are up (Node's default would kill the process and leave the chain node running).
   const stopped = untilStopSignal();
@@ -170,8 +172,12 @@ export async function runDemoCommand(args: string[], json: boolean): Promise<voi
   } else {
     // Nothing running: a stack of our own, on free ports, for the length of the demo.
     print("(no verifier running: starting one for the demo)\n");
+    // (ceremony branch) the demo's own local stack runs on the development keys.
+    allowDevelopmentKeysLocally(process.env);
+    if (process.env.CROSSPROOF_ALLOW_DEVELOPMENT_KEYS === "1")
+      print(`${DEVELOPMENT_KEYS_NOTICE}\n`);
     const stack = await startStack({
-      config,
+      config: serviceConfigFromEnv(process.env),
       env: process.env,
       logger: createLogger("crossproof"),
       ...stackArgs(["--records", values.records, "--seed", values.seed]),

@@ -41,6 +41,7 @@ describe("serviceConfigFromEnv", () => {
       bodyLimitKb: 256,
       requestTimeoutMs: 30_000,
       rootPollMs: 1_000,
+      allowDevelopmentKeys: false,
       chain: { mode: "local", dataDir },
     });
   });
@@ -166,6 +167,11 @@ describe("serviceConfigFromEnv", () => {
       "CROSSPROOF_REQUEST_TIMEOUT_MS",
     ],
     ["a root poll under 50 ms", { CROSSPROOF_ROOT_POLL_MS: "49" }, "CROSSPROOF_ROOT_POLL_MS"],
+    [
+      "development keys allowed by a word",
+      { CROSSPROOF_ALLOW_DEVELOPMENT_KEYS: "yes" },
+      "CROSSPROOF_ALLOW_DEVELOPMENT_KEYS",
+    ],
   ];
 
   it.each(refusals)("refuses %s, naming the variable", async (_, vars, variable) => {

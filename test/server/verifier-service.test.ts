@@ -107,6 +107,7 @@ describe("the verifier service", () => {
       CROSSPROOF_DATA_DIR: dataDir,
       CROSSPROOF_ROOT_POLL_MS: "100",
       CROSSPROOF_VERIFY_WORKERS: "1",
+      CROSSPROOF_ALLOW_DEVELOPMENT_KEYS: "1", // the committed keys are development keys
     };
     config = serviceConfigFromEnv(env);
     stack = await startStack({
