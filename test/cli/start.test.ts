@@ -93,6 +93,8 @@ describe("npm start: the whole flow as services", () => {
     expect(url("prover")).toMatch(/^http:/);
     expect(out).toContain("issuer: 64 synthetic credit reports committed");
     expect(out).toMatch(/root \d+ \(64 records\) anchored/);
+    // The local deployment allows development keys, and says so plainly.
+    expect(out).toContain("CROSSPROOF_ALLOW_DEVELOPMENT_KEYS=1 is set for this local deployment");
     if (!hasCurl) {
       console.warn("SKIPPED: curl is not installed, so the walk-through was not run");
       return;
@@ -192,6 +194,7 @@ describe("crossproof demo and start refusals", () => {
     );
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("no verifier running: starting one for the demo");
+    expect(result.stdout).toContain("CROSSPROOF_ALLOW_DEVELOPMENT_KEYS=1 is set");
     expect(result.stdout).toMatch(/verified: true; disclosed: \{"jurisdiction":"(HK|CN)"\}/);
     expect(result.stdout).toContain("Done: the bank learned the policy holds");
   });
