@@ -325,10 +325,8 @@ export async function contribute(options: ContributeOptions): Promise<Contributi
       tmp,
       name,
       entropy,
-      stepLogger("zkey contribute", (line) => {
-        // snarkjs logs only hashes here; keep its lines but never anything else.
-        if (!line.includes("Circuit Hash") && !line.includes("Contribution Hash")) progress(line);
-      }),
+      // snarkjs logs its progress and the hashes here, never the entropy.
+      stepLogger("zkey contribute", progress),
     )) as Uint8Array;
     entropy = undefined;
     hash = Buffer.from(digest).toString("hex");
