@@ -81,6 +81,7 @@ describe("serviceConfigFromEnv", () => {
           CROSSPROOF_REQUEST_TIMEOUT_MS: "600000",
           CROSSPROOF_ROOT_POLL_MS: "50",
           CROSSPROOF_LOG_LEVEL: "silent",
+          CROSSPROOF_ALLOW_DEVELOPMENT_KEYS: "1",
         }),
       ),
     ).toEqual({
@@ -97,6 +98,7 @@ describe("serviceConfigFromEnv", () => {
       bodyLimitKb: 1,
       requestTimeoutMs: 600_000,
       rootPollMs: 50,
+      allowDevelopmentKeys: true,
       chain: { mode: "local", dataDir },
     });
   });
