@@ -9,6 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
 import { basename } from "node:path";
 import * as snarkjs from "snarkjs";
 import { ArtifactError, ErrorCode } from "../core/errors.js";
@@ -76,11 +77,11 @@ export async function blake2bFile(path: string): Promise<string> {
 
 /** The power of a ptau file, from its header section (`PTAU_INVALID` when it is not a ptau). */
 async function ptauPower(path: string): Promise<number> {
-  const { open } = await import("node:fs/promises");
-  const file = await open(path, "r");
+  let file: FileHandle | undefined;
   try {
-    // magic "ptau", version, section count, then sections; section 1 (header) holds
-    // n8 (u32), q (n8 bytes), power (u32), ceremony power (u32).
+    file = await open(path, "r");
+    // The magic "ptau", a version, a section count, then sections of (type u32, size u64,
+    // bytes); section 1, the header, holds n8 (u32), q (n8 bytes), the power (u32).
     const head = Buffer.alloc(12);
     await file.read(head, 0, 12, 0);
     if (head.toString("latin1", 0, 4) !== "ptau") throw new Error("no `ptau` magic");
@@ -105,7 +106,7 @@ async function ptauPower(path: string): Promise<number> {
       cause: err,
     });
   } finally {
-    await file.close();
+    await file?.close();
   }
 }
 

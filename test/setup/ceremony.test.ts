@@ -183,7 +183,8 @@ beforeAll(async () => {
   }
   await finalizeCeremony({ dir, beacon: BEACON, iterationsExp: 10, progress: log });
   await releaseCeremony({ dir, outDir, progress: log });
-});
+  // Five full `zkey verify` runs and a ptau verify: about two minutes on two idle cores.
+}, 900_000);
 
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
