@@ -6,7 +6,8 @@
  *
  * Phase 1 is the cached development ptau (made first when missing, not timed), so it is an
  * unknown file to the ptau check and is allowed explicitly; a Hermez file of the same power
- * verifies in the same time. The release goes to a scratch folder, never to artifacts/.
+ * verifies in the same time. The release goes to a scratch folder, never to artifacts/; the
+ * ceremony's transcript is kept in the JSON.
  *
  * Options: `--circuit NAME` (default query), `--participants N` (default 3).
  */
@@ -23,6 +24,7 @@ import {
   finalizeCeremony,
   initCeremony,
   latestZkey,
+  readTranscript,
   releaseCeremony,
   verifyCeremonyZkey,
 } from "../setup/ceremony.js";
@@ -90,7 +92,7 @@ try {
     figures,
   );
   process.stdout.write(
-    `\nwrote ${await writeResults("ceremony", figures, { circuit: circuit.name, constraints: manifest.constraints, participants, steps })}\n`,
+    `\nwrote ${await writeResults("ceremony", figures, { circuit: circuit.name, constraints: manifest.constraints, participants, steps, transcript: await readTranscript(dir) })}\n`,
   );
 } finally {
   await releaseSnarkjsCurve();
