@@ -44,6 +44,7 @@ const env = {
   CROSSPROOF_DATA_DIR: dataDir,
   CROSSPROOF_LOG_LEVEL: "warn",
   CROSSPROOF_RATE_LIMIT: "0",
+  CROSSPROOF_ALLOW_DEVELOPMENT_KEYS: "1", // the committed keys are development keys
 };
 const stack = await startStack({
   config: serviceConfigFromEnv(env),

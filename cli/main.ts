@@ -128,10 +128,19 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   setup: {
-    summary: "make circuit keys: `setup dev` runs the deterministic development setup",
-    usage: "crossproof setup dev [--circuit NAME]... [--out DIR] [--ptau-dir DIR] [--json]",
-    subcommands: ["dev"],
+    summary:
+      "make circuit keys: `setup dev` (deterministic development setup), `setup ptau import` (check a public ptau)",
+    usage: [
+      "crossproof setup dev [--circuit NAME]... [--out DIR] [--ptau-dir DIR] [--json]",
+      "crossproof setup ptau import FILE [--allow-unknown]   check a Powers of Tau against the published hashes, verify it",
+    ].join("\n  "),
+    subcommands: ["dev", "ptau"],
     async run(args, json) {
+      if (args[0] === "ptau") {
+        const { runSetupPtau } = await import("./commands/ceremony.js");
+        await runSetupPtau(args.slice(1), json);
+        return;
+      }
       const { positionals, values } = parseArgs({
         args,
         allowPositionals: true,
@@ -143,7 +152,9 @@ const COMMANDS: Record<string, Command> = {
         strict: true,
       });
       if (positionals[0] !== "dev" || positionals.length !== 1) {
-        usageError("only `crossproof setup dev` exists so far (production ceremonies come later)");
+        usageError(
+          "crossproof setup dev | setup ptau import FILE (production keys: `crossproof ceremony`)",
+        );
       }
       const { setupDev } = await import("../setup/dev.js");
       const options: Parameters<typeof setupDev>[0] = {
@@ -166,6 +177,21 @@ const COMMANDS: Record<string, Command> = {
         await buildContracts();
         if (!json) process.stdout.write("contracts rebuilt: artifacts/contracts, chain/abi.ts\n");
       }
+    },
+  },
+  ceremony: {
+    summary:
+      "the multi-party phase-2 ceremony for production keys: init, contribute, verify, finalize, release",
+    usage: [
+      "crossproof ceremony init CIRCUIT --ptau FILE [--dir DIR] [--allow-unknown-ptau]",
+      "crossproof ceremony contribute IN OUT --name NAME [--typed-entropy]",
+      "crossproof ceremony verify ZKEY [--dir DIR] [--accept]",
+      "crossproof ceremony finalize --beacon HEX --iterations N [--dir DIR]",
+      "crossproof ceremony release [--dir DIR] [--out DIR]",
+    ].join("\n  "),
+    async run(args, json) {
+      const { runCeremony } = await import("./commands/ceremony.js");
+      await runCeremony(args, json);
     },
   },
   circuits: {

@@ -117,6 +117,26 @@ export const ErrorCode = {
   CONFIG_INVALID: "CONFIG_INVALID",
   /** The verifier's database cannot be used (locked, corrupt, full, or from another version). */
   STORE_UNAVAILABLE: "STORE_UNAVAILABLE",
+  /**
+   * A verification key fails a check made on load: γ = δ (no phase-2 contribution), an IC count
+   * other than nPublic + 1, a point off its curve or outside its subgroup, or a key that differs
+   * from its zkey's. `details.check` names the check.
+   */
+  KEY_INVALID: "KEY_INVALID",
+  /**
+   * A release has a development setup (public toxic waste) and development keys are not allowed
+   * here (`CROSSPROOF_ALLOW_DEVELOPMENT_KEYS=1` allows them, for local use only).
+   */
+  DEVELOPMENT_KEYS_REFUSED: "DEVELOPMENT_KEYS_REFUSED",
+  /** A Powers of Tau file is none of the published ceremony files (and unknown ones were not allowed). */
+  PTAU_UNKNOWN: "PTAU_UNKNOWN",
+  /** A Powers of Tau file is malformed, fails its verification, or is not prepared for phase 2. */
+  PTAU_INVALID: "PTAU_INVALID",
+  /**
+   * A ceremony file (zkey, transcript) is wrong or tampered: `details.file` names it and
+   * `details.reason` says why.
+   */
+  CEREMONY_INVALID: "CEREMONY_INVALID",
 } as const;
 
 /** One of the stable error codes. */

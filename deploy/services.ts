@@ -23,6 +23,7 @@ import {
   type ReadinessChecks,
   VerifierMetrics,
 } from "../server/verifier-service.js";
+import { checkVerificationKey } from "../verifier/key-checks.js";
 import { MicroBatcher } from "../verifier/micro-batch.js";
 import { VerifierPool } from "../verifier/pool.js";
 import { SqliteVerifierStore } from "../verifier/sqlite-store.js";
@@ -45,17 +46,33 @@ export interface VerifierService {
   close(): Promise<void>;
 }
 
-/** Every circuit with a committed release (the `query` circuit must have one). */
-async function loadReleases(): Promise<Map<string, CircuitRelease>> {
+/**
+ * Every circuit with a committed release (the `query` circuit must have one), each checked on
+ * load: manifest hashes (loadCircuitRelease), then its verification key (γ ≠ δ, IC count, every
+ * point on its curve and in its subgroup). A development release is refused unless
+ * `allowDevelopmentKeys` (`DEVELOPMENT_KEYS_REFUSED`).
+ */
+async function loadReleases(allowDevelopmentKeys: boolean): Promise<Map<string, CircuitRelease>> {
   const releases = new Map<string, CircuitRelease>();
   for (const instance of loadCircuitInstances()) {
+    let release: CircuitRelease;
     try {
-      releases.set(instance.name, await loadCircuitRelease(instance.name));
+      release = await loadCircuitRelease(instance.name);
     } catch (err) {
       // A missing benchmark variant is fine; a broken or missing `query` release is not.
       if (instance.name === "query" || !(err instanceof CrossproofError)) throw err;
       if (err.code !== ErrorCode.ARTIFACT_MISSING) throw err;
+      continue;
     }
+    await checkVerificationKey(release.verificationKey, release.name, release.manifest.nPublic);
+    if (release.manifest.setup.kind === "development" && !allowDevelopmentKeys) {
+      throw new CrossproofError(
+        ErrorCode.DEVELOPMENT_KEYS_REFUSED,
+        `circuit ${release.name} has development keys (public toxic waste: anyone can forge proofs); set CROSSPROOF_ALLOW_DEVELOPMENT_KEYS=1 for local use only, or install a production release (crossproof ceremony release)`,
+        { details: { circuit: release.name } },
+      );
+    }
+    releases.set(instance.name, release);
   }
   return releases;
 }
@@ -75,7 +92,7 @@ export async function startVerifierService(options: {
 }): Promise<VerifierService> {
   const { config, env, registry, logger } = options;
   const paths = verifierPaths(config.dataDir);
-  const circuits = await loadReleases();
+  const circuits = await loadReleases(config.allowDevelopmentKeys);
   await loadFastPoseidon(); // queryHash per challenge, several times faster than poseidon-lite
   const store = SqliteVerifierStore.open(paths.database);
   const started: { close(): Promise<void> }[] = [store];
@@ -142,7 +159,7 @@ export async function startVerifierService(options: {
       if (release.manifest.setup.kind === "development") {
         logger.warn(
           { event: "development-setup", circuit: release.name },
-          "serving a circuit with a development trusted setup: not for production",
+          "serving a circuit with a development trusted setup, allowed by CROSSPROOF_ALLOW_DEVELOPMENT_KEYS=1: anyone can forge its proofs; not for production",
         );
       }
     }

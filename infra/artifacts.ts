@@ -21,10 +21,33 @@ const manifestSchema = z.strictObject({
   constraints: z.number().int().positive(),
   wires: z.number().int().positive(),
   r1csSha256: sha256,
-  ptau: z.strictObject({ power: z.number().int(), sha256 }),
+  ptau: z.strictObject({
+    power: z.number().int(),
+    sha256,
+    /** blake2b-512 of the file, the hash the public ceremonies publish (production releases). */
+    blake2b: z
+      .string()
+      .regex(/^[0-9a-f]{128}$/)
+      .optional(),
+    /** The published ceremony file it is (e.g. `powersOfTau28_hez_final_14.ptau`), or null. */
+    published: z.string().nullable().optional(),
+    /** Whether a file that is no published ceremony file was explicitly allowed. */
+    unknownAllowed: z.boolean().optional(),
+  }),
   setup: z.strictObject({
-    kind: z.enum(["development", "ceremony"]),
+    kind: z.enum(["development", "production"]),
     beacon: z.strictObject({ hash: z.string(), iterationsExp: z.number().int() }).optional(),
+    /** The phase-2 contributions in order (production releases), as the zkey records them. */
+    contributions: z
+      .array(
+        z.strictObject({
+          index: z.number().int().positive(),
+          name: z.string(),
+          type: z.enum(["contribution", "beacon"]),
+          hash: z.string().regex(/^[0-9a-f]{128}$/),
+        }),
+      )
+      .optional(),
     note: z.string(),
     tools: z.record(z.string(), z.string()),
   }),
@@ -33,6 +56,8 @@ const manifestSchema = z.strictObject({
     zkey: fileEntry,
     verificationKey: fileEntry,
     solidityVerifier: fileEntry,
+    /** The ceremony transcript (production releases). */
+    transcript: fileEntry.optional(),
   }),
 });
 
@@ -96,7 +121,18 @@ export async function loadCircuitRelease(
       details: { circuit },
     });
   }
+  if (
+    manifest.setup.kind === "production" &&
+    (!manifest.files.transcript || !manifest.setup.contributions?.length)
+  ) {
+    throw new ArtifactError(
+      ErrorCode.ARTIFACT_MISMATCH,
+      `production release of ${circuit} lacks its transcript or contribution list`,
+      { details: { circuit } },
+    );
+  }
   for (const [kind, entry] of Object.entries(manifest.files)) {
+    if (!entry) continue;
     const expectedPath = paths[kind as keyof typeof manifest.files];
     if (!expectedPath.endsWith(`/${entry.path}`)) {
       throw new ArtifactError(ErrorCode.ARTIFACT_MISMATCH, `unexpected ${kind} path ${entry.path}`);

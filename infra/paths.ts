@@ -52,6 +52,8 @@ export interface CircuitArtifactPaths {
   readonly verificationKey: string;
   readonly solidityVerifier: string;
   readonly manifest: string;
+  /** The ceremony transcript of a production release (absent from development ones). */
+  readonly transcript: string;
 }
 
 /** Paths of a circuit's release files, under `root` (default: the committed `artifacts/`). */
@@ -64,6 +66,7 @@ export function circuitArtifactPaths(circuit: string, root = ARTIFACTS_DIR): Cir
     verificationKey: join(dir, "verification_key.json"),
     solidityVerifier: join(dir, "Verifier.sol"),
     manifest: join(dir, "manifest.json"),
+    transcript: join(dir, "transcript.json"),
   };
 }
 

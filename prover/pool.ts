@@ -14,6 +14,7 @@ import { CrossproofError, ErrorCode } from "../core/errors.js";
 import type { ProofBundle } from "../core/proof.js";
 import { type CircuitRelease, loadCircuitRelease } from "../infra/artifacts.js";
 import { workerEntry } from "../infra/worker-entry.js";
+import { assertZkeyMatchesKey } from "../infra/zkey-file.js";
 import { checkQueryWitness, queryShape } from "./prove-query.js";
 import type { ProveTask, ProveWorkerData, WorkerFault } from "./prove-worker.js";
 import { buildQueryInput, type QueryWitness } from "./query-input.js";
@@ -154,10 +155,12 @@ export class ProverPool {
 
   /**
    * Start the workers for a `query` release (loaded and sha256-checked here, in the calling
-   * thread, unless given), and wait until each has loaded snarkjs and built its curve.
+   * thread, unless given; its verification key must be its zkey's: `KEY_INVALID`), and wait until each has loaded snarkjs and built its curve.
    */
   static async start(options: ProverPoolOptions = {}): Promise<ProverPool> {
     const release = options.release ?? (await loadCircuitRelease(options.circuit ?? "query"));
+    // The key the verifiers hold must be the zkey's, or every proof made here would be refused.
+    await assertZkeyMatchesKey(release.paths.zkey, release.verificationKey, release.name);
     const pool = new ProverPool(release, options);
     try {
       await pool.#warm();

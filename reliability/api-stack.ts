@@ -85,6 +85,7 @@ export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiS
     CROSSPROOF_DATA_DIR: dataDir,
     CROSSPROOF_ROOT_POLL_MS: "100",
     CROSSPROOF_LOG_FILE: logPath,
+    CROSSPROOF_ALLOW_DEVELOPMENT_KEYS: "1", // the committed keys are development keys
     ...options.env,
   };
   let stack: Stack | undefined;

@@ -95,6 +95,7 @@ export async function runStorageFaults(options: StorageFaultsOptions): Promise<S
       CROSSPROOF_VERIFY_WORKERS: "1",
       CROSSPROOF_PROVER_WORKERS: "1",
       CROSSPROOF_LOG_FILE: join(dataDir, "services.log"),
+      CROSSPROOF_ALLOW_DEVELOPMENT_KEYS: "1", // the committed keys are development keys
     };
     stack = await startStack({
       config: serviceConfigFromEnv(env),

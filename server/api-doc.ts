@@ -133,7 +133,11 @@ export function openApiDocument(api: ApiDescription): Record<string, unknown> {
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** A static HTML page describing the document (for people; `/openapi.json` is for tools). */
-export function apiDocsHtml(document: Record<string, unknown>, authNote = ""): string {
+export function apiDocsHtml(
+  document: Record<string, unknown>,
+  authNote = "",
+  notice?: string,
+): string {
   const doc = document as {
     info: { title: string; description: string; version: string };
     paths: Record<
@@ -185,6 +189,7 @@ code,pre{font:13px ui-monospace,monospace}pre{background:#f5f5f5;padding:.75rem;
 section{border-top:1px solid #ddd;padding:.25rem 0}.m{display:inline-block;min-width:4.5rem;color:#05a}
 </style></head><body>
 <h1>${escapeHtml(doc.info.title)} <small>${escapeHtml(doc.info.version)}</small></h1>
+${notice ? `<p role="alert" style="border:2px solid #b00;padding:.5rem;color:#b00"><strong>Warning:</strong> ${escapeHtml(notice)}</p>` : ""}
 <p>${escapeHtml(doc.info.description)}</p>
 <p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1).${authNote ? ` ${authNote}` : ""}</p>
 <h2>Operations</h2>

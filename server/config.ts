@@ -21,6 +21,7 @@
  * | `CROSSPROOF_ROOT_POLL_MS` | `1000` | registry event poll: the longest a revocation goes unseen |
  * | `CROSSPROOF_LOG_LEVEL` | `info` | `trace` … `fatal`, or `silent` |
  * | `CROSSPROOF_LOG_FILE` | standard error | append logs to this file |
+ * | `CROSSPROOF_ALLOW_DEVELOPMENT_KEYS` | `0` | `1`: the verifier accepts development keys (public toxic waste: local use only; `npm start` sets it) |
  */
 import { availableParallelism } from "node:os";
 import { type ChainConfig, chainConfigFromEnv } from "../chain/config.js";
@@ -47,6 +48,11 @@ export interface ServiceConfig {
   /** The prover's limit: a batch of proofs takes much longer than any verifier request. */
   readonly proverRequestTimeoutMs: number;
   readonly rootPollMs: number;
+  /**
+   * Whether the verifier may serve development keys, whose toxic waste is public (anyone can
+   * forge proofs). Off unless `CROSSPROOF_ALLOW_DEVELOPMENT_KEYS=1`; `npm start` sets it.
+   */
+  readonly allowDevelopmentKeys: boolean;
   readonly chain: ChainConfig;
 }
 
@@ -89,6 +95,10 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
   if (adminApiKey !== undefined && adminApiKey.length < 32) {
     invalid("CROSSPROOF_ADMIN_API_KEY", "must be at least 32 characters");
   }
+  const allowDev = env.CROSSPROOF_ALLOW_DEVELOPMENT_KEYS?.trim() ?? "";
+  if (!["", "0", "1"].includes(allowDev)) {
+    invalid("CROSSPROOF_ALLOW_DEVELOPMENT_KEYS", `must be 0 or 1, not "${allowDev}"`);
+  }
   const cores = availableParallelism();
   const verifierPort = integer(env, "CROSSPROOF_VERIFIER_PORT", 8080, 0, 65_535);
   const proverPort = integer(env, "CROSSPROOF_PROVER_PORT", 8081, 0, 65_535);
@@ -116,6 +126,7 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
       3_600_000,
     ),
     rootPollMs: integer(env, "CROSSPROOF_ROOT_POLL_MS", 1_000, 50, 60_000),
+    allowDevelopmentKeys: allowDev === "1",
     chain: chainConfigFromEnv(env),
   };
 }

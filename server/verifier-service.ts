@@ -184,7 +184,15 @@ export function createVerifierApp(options: VerifierAppOptions): Koa {
   const failedAuth = new RateLimit(FAILED_AUTH_PER_SECOND);
   const stopping = options.stopping ?? (() => false);
   const document = verifierOpenApiDocument();
-  const docsPage = apiDocsHtml(document, VERIFIER_AUTH_NOTE);
+  // Development keys (public toxic waste): say so on /docs and in /readyz, not only in the log.
+  const developmentCircuits = [...verifier.circuits.values()]
+    .filter((r) => r.manifest.setup.kind === "development")
+    .map((r) => r.name);
+  const developmentNotice =
+    developmentCircuits.length > 0
+      ? `this verifier serves development keys (${developmentCircuits.join(", ")}), allowed by CROSSPROOF_ALLOW_DEVELOPMENT_KEYS=1: their toxic waste is public, so anyone can forge proofs. Local use only, never production.`
+      : undefined;
+  const docsPage = apiDocsHtml(document, VERIFIER_AUTH_NOTE, developmentNotice);
 
   // Every /v1 route: an API key, then the per-key rate limit.
   const authenticate: RouterMiddleware<State> = async (ctx, next) => {
@@ -382,6 +390,9 @@ export function createVerifierApp(options: VerifierAppOptions): Koa {
     }
     checks.pool = { ok: pool.stats.workers > 0 };
     checks.accepting = { ok: !stopping() };
+    checks.keys = developmentNotice
+      ? { ok: true, detail: developmentNotice }
+      : { ok: true, detail: "every circuit has a production key (multi-party ceremony)" };
     if (options.readiness) {
       try {
         Object.assign(checks, await options.readiness());

@@ -71,7 +71,8 @@ export interface SetupTimings {
 /** What {@link setupDev} made: per circuit, its manifest. */
 export type SetupDevResult = ReadonlyMap<string, ArtifactManifest>;
 
-function snarkjsVersion(): string {
+/** The installed snarkjs version (recorded in release manifests). */
+export function snarkjsVersion(): string {
   const pkg = JSON.parse(readFileSync(join(packageRoot("snarkjs"), "package.json"), "utf8"));
   return (pkg as { version: string }).version;
 }

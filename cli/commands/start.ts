@@ -23,6 +23,7 @@ import { type ServiceConfig, serviceConfigFromEnv } from "../../server/config.js
 import { parsePolicyDefinition } from "../../verifier/policy.js";
 import { printJson, untilStopSignal, usageError } from "../output.js";
 import { type DemoResult, runDemo } from "./demo.js";
+import { allowDevelopmentKeysLocally, DEVELOPMENT_KEYS_NOTICE } from "./development-keys.js";
 
 function stackArgs(args: string[]): { records: number; seed: number } {
   const { values } = parseArgs({
@@ -113,7 +114,7 @@ function logFileFor(config: ServiceConfig): string {
 export async function runStartCommand(args: string[], json: boolean): Promise<void> {
   const started = performance.now();
   const { records, seed } = stackArgs(args);
-  const config = serviceConfigFromEnv(process.env);
+  const config = serviceConfigFromEnv(allowDevelopmentKeysLocally(process.env)); // (ceremony branch)
   // If whoever reads our output goes away (`npm start | head`), keep serving and stop cleanly.
   process.stdout.on("error", () => undefined);
   const print = json ? () => {} : (line: string) => process.stdout.write(`${line}\n`);
@@ -121,6 +122,7 @@ export async function runStartCommand(args: string[], json: boolean): Promise<vo
   const logFile = logFileFor(config);
   print("crossproof — the cross-boundary flow on this machine\n");
   print(`logs      ${shown(logFile)}`);
+  if (config.allowDevelopmentKeys) print(`${DEVELOPMENT_KEYS_NOTICE}\n`);
   // Listen for Ctrl-C / SIGTERM from the start: one during start-up ends it cleanly once the
   // services are up (Node's default would kill the process and leave the chain node running).
   const stopped = untilStopSignal();
@@ -159,9 +161,6 @@ export async function runStartCommand(args: string[], json: boolean): Promise<vo
     print(`registry  ${stack.chain.registryAddress}`);
     print(`policy    ${SAMPLE_POLICY_ID}`);
     print(`keys      client ${shown(stack.clientKeyPath)}, admin ${shown(stack.adminKeyPath)}`);
-    print("");
-    print("Development keys: the committed circuit keys come from a public-beacon setup; anyone");
-    print("can forge proofs against them. For demonstrations and tests only.");
     print("");
     print("Walk-through (paste into another terminal in this folder):\n");
     for (const line of walkThrough()) print(line ? `  ${line}` : "");
@@ -218,8 +217,12 @@ export async function runDemoCommand(args: string[], json: boolean): Promise<voi
   } else {
     // Nothing running: a stack of our own, on free ports, for the length of the demo.
     print("(no verifier running: starting one for the demo)\n");
+    // (ceremony branch) the demo's own local stack runs on the development keys.
+    allowDevelopmentKeysLocally(process.env);
+    if (process.env.CROSSPROOF_ALLOW_DEVELOPMENT_KEYS === "1")
+      print(`${DEVELOPMENT_KEYS_NOTICE}\n`);
     const stack = await startStack({
-      config,
+      config: serviceConfigFromEnv(process.env),
       env: process.env,
       logger: createLogger("crossproof"),
       ...stackArgs(["--records", values.records, "--seed", values.seed]),

@@ -162,7 +162,7 @@ export const circuitResponse = z.strictObject({
   constraints: z.number().int(),
   nPublic: z.number().int(),
   publicSignals: z.array(z.string()),
-  setup: z.enum(["development", "ceremony"]),
+  setup: z.enum(["development", "production"]),
   verificationKeySha256: z.string(),
 });
 

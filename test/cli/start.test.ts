@@ -99,7 +99,8 @@ describe("npm start: the whole flow as services", () => {
     }
     expect(out.match(/^READY /gm)).toHaveLength(1);
     expect(out.trimEnd().split("\n").at(-1)).toMatch(/^READY {2}crossproof is up in [\d.]+ s/);
-    expect(out).toContain("Development keys");
+    // The local deployment allows development keys, and says so plainly.
+    expect(out).toContain("CROSSPROOF_ALLOW_DEVELOPMENT_KEYS=1 is set for this local deployment");
     const ready = await fetch(`${url("verifier")}/readyz`);
     expect(ready.status).toBe(200);
     expect(((await ready.json()) as { checks: Record<string, unknown> }).checks).toMatchObject({
@@ -223,6 +224,7 @@ describe("crossproof demo and start refusals", () => {
     );
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("no verifier running: starting one for the demo");
+    expect(result.stdout).toContain("CROSSPROOF_ALLOW_DEVELOPMENT_KEYS=1 is set");
     expect(result.stdout).toMatch(/verified: true; disclosed: \{"jurisdiction":"(HK|CN)"\}/);
     expect(result.stdout).toContain("Done: the bank learned the policy holds");
   });

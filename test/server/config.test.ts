@@ -42,6 +42,7 @@ describe("serviceConfigFromEnv", () => {
       requestTimeoutMs: 30_000,
       proverRequestTimeoutMs: 180_000,
       rootPollMs: 1_000,
+      allowDevelopmentKeys: false,
       chain: { mode: "local", dataDir },
     });
   });
@@ -82,6 +83,7 @@ describe("serviceConfigFromEnv", () => {
           CROSSPROOF_PROVER_REQUEST_TIMEOUT_MS: "3600000",
           CROSSPROOF_ROOT_POLL_MS: "50",
           CROSSPROOF_LOG_LEVEL: "silent",
+          CROSSPROOF_ALLOW_DEVELOPMENT_KEYS: "1",
         }),
       ),
     ).toEqual({
@@ -99,6 +101,7 @@ describe("serviceConfigFromEnv", () => {
       requestTimeoutMs: 600_000,
       proverRequestTimeoutMs: 3_600_000,
       rootPollMs: 50,
+      allowDevelopmentKeys: true,
       chain: { mode: "local", dataDir },
     });
   });
@@ -174,6 +177,11 @@ describe("serviceConfigFromEnv", () => {
       "CROSSPROOF_PROVER_REQUEST_TIMEOUT_MS",
     ],
     ["a root poll under 50 ms", { CROSSPROOF_ROOT_POLL_MS: "49" }, "CROSSPROOF_ROOT_POLL_MS"],
+    [
+      "development keys allowed by a word",
+      { CROSSPROOF_ALLOW_DEVELOPMENT_KEYS: "yes" },
+      "CROSSPROOF_ALLOW_DEVELOPMENT_KEYS",
+    ],
   ];
 
   it.each(refusals)("refuses %s, naming the variable", async (_, vars, variable) => {

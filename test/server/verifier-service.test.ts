@@ -108,6 +108,7 @@ describe("the verifier service", () => {
       CROSSPROOF_DATA_DIR: dataDir,
       CROSSPROOF_ROOT_POLL_MS: "100",
       CROSSPROOF_VERIFY_WORKERS: "1",
+      CROSSPROOF_ALLOW_DEVELOPMENT_KEYS: "1", // the committed keys are development keys
     };
     config = serviceConfigFromEnv(env);
     stack = await startStack({
@@ -604,6 +605,8 @@ describe("the verifier service", () => {
     const ready = await client.ready();
     expect(ready.ready).toBe(true);
     expect(ready.warnings.join()).toContain("development");
+    // Development keys are allowed here, and the service says so plainly.
+    expect(ready.checks.keys?.detail).toContain("CROSSPROOF_ALLOW_DEVELOPMENT_KEYS=1");
     const metrics = await raw("GET", "/metrics", { key: null });
     expect(metrics.body).toMatch(
       /crossproof_verifier_verifications_total\{verdict="verified",reason="none"\} [1-9]/,
@@ -616,6 +619,7 @@ describe("the verifier service", () => {
     const docs = await raw("GET", "/docs", { key: null });
     expect(docs.status).toBe(200);
     expect(docs.body).toContain("/v1/verifications");
+    expect(docs.body).toMatch(/role="alert".*serves development keys/);
     expect(docs.headers.get("content-security-policy")).not.toContain("script");
     const api = await raw("GET", "/openapi.json", { key: null });
     expect((api.body as { openapi: string }).openapi).toBe("3.1.0");
