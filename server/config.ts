@@ -20,11 +20,15 @@
  * | `CROSSPROOF_ROOT_POLL_MS` | `1000` | registry event poll: the longest a revocation goes unseen |
  * | `CROSSPROOF_LOG_LEVEL` | `info` | `trace` … `fatal`, or `silent` |
  * | `CROSSPROOF_LOG_FILE` | standard error | append logs to this file |
+ *
+ * The shared mode's variables (`CROSSPROOF_DATABASE_URL`, `CROSSPROOF_REDIS_URL`, …) are read by
+ * `shared-config.ts`.
  */
 import { availableParallelism } from "node:os";
 import { type ChainConfig, chainConfigFromEnv } from "../chain/config.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import { dataDir } from "../core/paths.js";
+import { type SharedConfig, sharedConfigFromEnv } from "./shared-config.js";
 
 /** The services' settings. */
 export interface ServiceConfig {
@@ -45,6 +49,8 @@ export interface ServiceConfig {
   readonly requestTimeoutMs: number;
   readonly rootPollMs: number;
   readonly chain: ChainConfig;
+  /** PostgreSQL and Redis for several instances (`shared-config.ts`); unset: embedded. */
+  readonly shared: SharedConfig;
 }
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
@@ -107,5 +113,6 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
     requestTimeoutMs: integer(env, "CROSSPROOF_REQUEST_TIMEOUT_MS", 30_000, 100, 600_000),
     rootPollMs: integer(env, "CROSSPROOF_ROOT_POLL_MS", 1_000, 50, 60_000),
     chain: chainConfigFromEnv(env),
+    shared: sharedConfigFromEnv(env),
   };
 }

@@ -16,13 +16,13 @@ import { Vault } from "../issuer/vault.js";
 import { ProverPool } from "../prover/pool.js";
 import { MicroBatcher } from "../verifier/micro-batch.js";
 import { VerifierPool } from "../verifier/pool.js";
-import { SqliteVerifierStore } from "../verifier/sqlite-store.js";
 import type { VerifierStore } from "../verifier/store.js";
 import { Verifier } from "../verifier/verifier.js";
-import { ApiKeyAuth, loadAdminKey } from "./api-keys.js";
+import { ApiKeyAuth } from "./api-keys.js";
 import type { ServiceConfig } from "./config.js";
 import { listen, type RunningService } from "./http.js";
 import { createProverApp, ProverMetrics, poolBackend } from "./prover-service.js";
+import { loadVerifierAdminKey, openSharedLimiter, openVerifierStore } from "./shared-state.js";
 import { createVerifierApp, VerifierMetrics } from "./verifier-service.js";
 
 /** How long after its expiry an unused challenge is kept, and how often they are purged. */
@@ -68,10 +68,11 @@ export async function startVerifierService(options: {
   const paths = verifierPaths(config.dataDir);
   const circuits = await loadReleases();
   await loadFastPoseidon(); // queryHash per challenge, several times faster than poseidon-lite
-  const store = SqliteVerifierStore.open(paths.database);
+  // SQLite in the data folder, or PostgreSQL with CROSSPROOF_DATABASE_URL (shared-state.ts).
+  const store = await openVerifierStore(config, paths.database);
   const started: { close(): Promise<void> }[] = [store];
   try {
-    const auth = new ApiKeyAuth(store, await loadAdminKey(env, paths.adminKey));
+    const auth = new ApiKeyAuth(store, await loadVerifierAdminKey(config, env, paths.adminKey));
     const roots = new RootCache(registry, {
       pollingIntervalMs: config.rootPollMs,
       onError: (error) =>
@@ -93,6 +94,11 @@ export async function startVerifierService(options: {
     purge.unref();
     started.push({ close: async () => clearInterval(purge) });
     const metrics = new VerifierMetrics();
+    // Per-key rate limits in Redis with CROSSPROOF_REDIS_URL, else in this process's memory.
+    const limiter = await openSharedLimiter(config, logger, (shared) =>
+      metrics.rateLimitShared.set(shared ? 1 : 0),
+    );
+    if (limiter) started.push(limiter);
     const pool = await VerifierPool.start({
       workers: config.verifyWorkers,
       onBatch: metrics.observeBatch,
@@ -118,6 +124,7 @@ export async function startVerifierService(options: {
       metrics,
       logger,
       rateLimit: config.rateLimit,
+      ...(limiter ? { limiter } : {}),
       bodyLimitKb: config.bodyLimitKb,
       requestTimeoutMs: config.requestTimeoutMs,
       stopping: () => stopping,

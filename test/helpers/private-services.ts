@@ -7,7 +7,7 @@
  * /usr/lib/postgresql/<version>/bin), trust authentication, superuser `root`. PostgreSQL refuses
  * to run as root: when the tests run as root, the binaries run as the `postgres` user.
  */
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, readdirSync } from "node:fs";
 import { chown, mkdtemp, rm } from "node:fs/promises";
