@@ -26,7 +26,7 @@ import {
 import { type ScaleOut, startScaleOut } from "../../reliability/scale-out-stack.js";
 import { checkServices, TEST_DATABASE_URL, TEST_REDIS_URL } from "../helpers/shared-services.js";
 
-const ROUNDS = 10;
+const ROUNDS = 100;
 const RATE_LIMIT = 100;
 const services = await checkServices(["postgres", "redis"], "the scale-out tests");
 
