@@ -6,7 +6,7 @@
  */
 import pLimit from "p-limit";
 import { SAMPLE_POLICY_ID } from "../cli/commands/stack.js";
-import type { Challenge, Presentation } from "../client/index.js";
+import { ApiError, type Challenge, type Presentation } from "../client/index.js";
 import type { ScaleOut } from "./scale-out-stack.js";
 
 /** One answer, or the transport failure of a request (an instance killed under it). */
@@ -59,14 +59,38 @@ export function present(url: string, key: string, presentation: unknown): Promis
   });
 }
 
-/** Fresh challenges with valid presentations, made `concurrency` at a time, in order. */
+/**
+ * Fresh challenges with valid presentations, made `concurrency` at a time, in order. A proof the
+ * prover gives up on (504 PROVE_TIMEOUT, 503 QUEUE_FULL on a busy machine: nothing was made) is
+ * asked again for the same challenge, up to five times.
+ */
 export function presentationsAhead(
   scale: ScaleOut,
   count: number,
   concurrency = 2,
 ): Promise<{ challenge: Challenge; presentation: Presentation }>[] {
   const limit = pLimit(concurrency);
-  return Array.from({ length: count }, () => limit(() => scale.api.freshPresentation()));
+  const { api } = scale;
+  const made = Array.from({ length: count }, () =>
+    limit(async () => {
+      const challenge = await api.freshChallenge();
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const presentation = await api.prover.present(
+            api.stack.applicants.eligible.recordId,
+            challenge,
+          );
+          return { challenge, presentation };
+        } catch (err) {
+          const retry = err instanceof ApiError && (err.status === 503 || err.status === 504);
+          if (!retry || attempt >= 5) throw err;
+        }
+      }
+    }),
+  );
+  // A test that fails half-way leaves the rest unread: their failures are not "unhandled".
+  for (const p of made) p.catch(() => undefined);
+  return made;
 }
 
 /** A real proof sent with another (fresh) challenge: decided, refused, challenge consumed. */

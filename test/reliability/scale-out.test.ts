@@ -27,7 +27,7 @@ import { type ScaleOut, startScaleOut } from "../../reliability/scale-out-stack.
 import { checkServices, TEST_DATABASE_URL, TEST_REDIS_URL } from "../helpers/shared-services.js";
 
 const ROUNDS = 100;
-const RATE_LIMIT = 100;
+const RATE_LIMIT = 30;
 const services = await checkServices(["postgres", "redis"], "the scale-out tests");
 
 describe.runIf(services.run)("three verifier instances on PostgreSQL and Redis", () => {
@@ -150,43 +150,48 @@ describe.runIf(services.run)("three verifier instances on PostgreSQL and Redis",
     );
     expect(revoked.status).toBe(204);
     const since = performance.now();
+    // When each instance first refused it: the time the refused request was sent, after the
+    // revocation was acknowledged (an answer's own latency is the machine's load, not staleness).
     const seen = await Promise.all(
       scale.urls.map(async (url) => {
         for (;;) {
+          const sent = performance.now() - since;
           const answer = await send(url, "GET", "/v1/policies", key);
-          if (answer.status === 401) return performance.now() - since;
+          if (answer.status === 401) return sent;
           expect(answer.status).toBe(200);
-          if (performance.now() - since > 5_000) return Number.POSITIVE_INFINITY;
+          if (sent > 5_000) return Number.POSITIVE_INFINITY;
           await new Promise((r) => setTimeout(r, 10));
         }
       }),
     );
     process.stdout.write(
-      `revocation seen by the 3 instances after ${seen.map((ms) => ms.toFixed(1)).join(", ")} ms\n`,
+      `revocation refused by the 3 instances for requests sent ${seen.map((ms) => ms.toFixed(1)).join(", ")} ms after it\n`,
     );
     for (const ms of seen) expect(ms).toBeLessThanOrEqual(1_000);
   });
 
   it(`holds one key's limit (${RATE_LIMIT}/s) across the three instances within ±10 %`, async () => {
     const { key } = await newKey("rate limited");
-    const statuses: number[] = [];
-    const started = performance.now();
-    // Six callers, round-robin over the instances, for just under three windows of one second
-    // (a key's window starts with its first request).
-    await Promise.all(
-      Array.from({ length: 6 }, async (_, caller) => {
-        for (let n = caller; performance.now() - started < 2_900; n++) {
-          const url = scale.urls[n % scale.urls.length] as string;
-          statuses.push((await send(url, "GET", "/v1/policies", key)).status);
-        }
-      }),
-    );
-    const accepted = statuses.filter((s) => s === 200).length;
+    // Three bursts of three times the limit, a third to each instance, all sent at once; each
+    // burst in a window of its own (a key's window starts with its first request and lasts 1 s).
+    let accepted = 0;
+    const spans: number[] = [];
+    for (let burst = 0; burst < 3; burst++) {
+      const started = performance.now();
+      const statuses = await Promise.all(
+        Array.from({ length: 3 * RATE_LIMIT }, (_, n) =>
+          send(scale.urls[n % 3] as string, "GET", "/v1/policies", key).then((a) => a.status),
+        ),
+      );
+      spans.push(performance.now() - started);
+      expect(statuses.filter((s) => s !== 200 && s !== 429)).toEqual([]);
+      accepted += statuses.filter((s) => s === 200).length;
+      await new Promise((r) => setTimeout(r, 1_100));
+    }
     process.stdout.write(
-      `rate limit ${RATE_LIMIT}/s over 3 instances, 2.9 s: ${accepted} accepted of ${statuses.length}\n`,
+      `rate limit ${RATE_LIMIT}/s, 3 bursts of ${3 * RATE_LIMIT} over 3 instances (${spans.map((s) => Math.round(s)).join(", ")} ms each): ${accepted} accepted\n`,
     );
-    expect(statuses.filter((s) => s !== 200 && s !== 429)).toEqual([]);
-    expect(statuses.length).toBeGreaterThan(3 * RATE_LIMIT * 1.5);
+    // Per-instance limits would accept up to three times as many.
     expect(accepted).toBeGreaterThanOrEqual(3 * RATE_LIMIT * 0.9);
     expect(accepted).toBeLessThanOrEqual(3 * RATE_LIMIT * 1.1);
   });
