@@ -22,7 +22,12 @@ import { parsePolicyDefinition } from "../../verifier/policy.js";
 import { printJson, untilStopSignal, usageError } from "../output.js";
 import { type DemoResult, runDemo } from "./demo.js";
 import { pickApplicants, SAMPLE_POLICY_ID, type Stack, startStack } from "./stack.js";
-import { isClusterInstance, reportListening, runVerifierCluster } from "./verifier-cluster.js";
+import {
+  isClusterInstance,
+  leaveCluster,
+  reportListening,
+  runVerifierCluster,
+} from "./verifier-cluster.js";
 
 function stackArgs(args: string[]): { records: number; seed: number } {
   const { values } = parseArgs({
@@ -275,5 +280,6 @@ export async function runVerifierServe(args: string[], json: boolean): Promise<v
     await service.close();
   } finally {
     await chain.close();
+    leaveCluster();
   }
 }

@@ -41,6 +41,14 @@ export function reportListening(url: string): void {
   }
 }
 
+/**
+ * In an instance that has stopped serving: lets go of the primary (the IPC channel would keep
+ * the process alive otherwise).
+ */
+export function leaveCluster(): void {
+  if (cluster.isWorker) process.disconnect?.();
+}
+
 /** Refuses `--instances N > 1` without the shared state the instances need. */
 export function checkClusterEnv(env: NodeJS.ProcessEnv): void {
   for (const variable of ["CROSSPROOF_DATABASE_URL", "CROSSPROOF_RPC_URL"] as const) {

@@ -42,6 +42,13 @@ describe("serviceConfigFromEnv", () => {
       requestTimeoutMs: 30_000,
       rootPollMs: 1_000,
       chain: { mode: "local", dataDir },
+      shared: {
+        databaseUrl: undefined,
+        databaseSchema: "public",
+        databasePoolSize: 10,
+        redisUrl: undefined,
+        redisPrefix: "crossproof:rl",
+      },
     });
   });
 
@@ -97,6 +104,13 @@ describe("serviceConfigFromEnv", () => {
       requestTimeoutMs: 600_000,
       rootPollMs: 50,
       chain: { mode: "local", dataDir },
+      shared: {
+        databaseUrl: undefined,
+        databaseSchema: "public",
+        databasePoolSize: 10,
+        redisUrl: undefined,
+        redisPrefix: "crossproof:rl",
+      },
     });
   });
 
