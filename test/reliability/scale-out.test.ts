@@ -92,6 +92,9 @@ describe.runIf(services.run)("three verifier instances on PostgreSQL and Redis",
         presentation = mismatched(template as Presentation, challenge.challengeId);
       }
       ids.push(presentation.challengeId);
+      // At most four requests of this key per 250 ms: under its rate limit, so that every
+      // instance takes part in every race.
+      await new Promise((r) => setTimeout(r, 250));
       const answers = await Promise.all(
         scale.urls.map((url) => present(url, scale.api.clientKey, presentation)),
       );
@@ -123,6 +126,7 @@ describe.runIf(services.run)("three verifier instances on PostgreSQL and Redis",
         items.push({ policyId: SAMPLE_POLICY_ID, presentation });
       }
       const template = items[0]?.presentation as Presentation;
+      await new Promise((r) => setTimeout(r, 1_000)); // a rate-limit window of its own
       for (let n = 0; n < 8; n++) {
         const challenge = await scale.api.freshChallenge();
         ids.push(challenge.challengeId);
