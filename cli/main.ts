@@ -39,7 +39,7 @@ const COMMANDS: Record<string, Command> = {
   },
   verifier: {
     summary: "the verifier service alone: policies, challenges, verifications, receipts",
-    usage: "crossproof verifier serve [--port N]",
+    usage: "crossproof verifier serve [--port N] [--instances N]",
     subcommands: ["serve"],
     async run(args, json) {
       const { runVerifierServe } = await import("./commands/start.js");

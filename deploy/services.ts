@@ -14,10 +14,15 @@ import type { CrossproofLogger } from "../infra/log.js";
 import { vaultPath, verifierPaths } from "../infra/paths.js";
 import { Vault } from "../issuer/vault.js";
 import { ProverPool } from "../prover/pool.js";
-import { ApiKeyAuth, loadAdminKey } from "../server/api-keys.js";
+import { ApiKeyAuth } from "../server/api-keys.js";
 import type { ServiceConfig } from "../server/config.js";
 import { listen, type RunningService } from "../server/http.js";
 import { createProverApp, ProverMetrics, poolBackend } from "../server/prover-service.js";
+import {
+  loadVerifierAdminKey,
+  openSharedLimiter,
+  openVerifierStore,
+} from "../server/shared-state.js";
 import {
   createVerifierApp,
   type ReadinessChecks,
@@ -26,7 +31,6 @@ import {
 import { checkVerificationKey } from "../verifier/key-checks.js";
 import { MicroBatcher } from "../verifier/micro-batch.js";
 import { VerifierPool } from "../verifier/pool.js";
-import { SqliteVerifierStore } from "../verifier/sqlite-store.js";
 import type { VerifierStore } from "../verifier/store.js";
 import { Verifier } from "../verifier/verifier.js";
 
@@ -94,10 +98,11 @@ export async function startVerifierService(options: {
   const paths = verifierPaths(config.dataDir);
   const circuits = await loadReleases(config.allowDevelopmentKeys);
   await loadFastPoseidon(); // queryHash per challenge, several times faster than poseidon-lite
-  const store = SqliteVerifierStore.open(paths.database);
+  // SQLite in the data folder, or PostgreSQL with CROSSPROOF_DATABASE_URL (shared-state.ts).
+  const store = await openVerifierStore(config, paths.database);
   const started: { close(): Promise<void> }[] = [store];
   try {
-    const auth = new ApiKeyAuth(store, await loadAdminKey(env, paths.adminKey));
+    const auth = new ApiKeyAuth(store, await loadVerifierAdminKey(config, env, paths.adminKey));
     const roots = new RootCache(registry, {
       pollingIntervalMs: config.rootPollMs,
       onError: (error) =>
@@ -119,6 +124,11 @@ export async function startVerifierService(options: {
     purge.unref();
     started.push({ close: async () => clearInterval(purge) });
     const metrics = new VerifierMetrics();
+    // Per-key rate limits in Redis with CROSSPROOF_REDIS_URL, else in this process's memory.
+    const limiter = await openSharedLimiter(config, logger, (shared) =>
+      metrics.rateLimitShared.set(shared ? 1 : 0),
+    );
+    if (limiter) started.push(limiter);
     const pool = await VerifierPool.start({
       workers: config.verifyWorkers,
       onBatch: metrics.observeBatch,
@@ -144,6 +154,7 @@ export async function startVerifierService(options: {
       metrics,
       logger,
       rateLimit: config.rateLimit,
+      ...(limiter ? { limiter } : {}),
       bodyLimitKb: config.bodyLimitKb,
       requestTimeoutMs: config.requestTimeoutMs,
       stopping: () => stopping,

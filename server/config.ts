@@ -22,11 +22,15 @@
  * | `CROSSPROOF_LOG_LEVEL` | `info` | `trace` … `fatal`, or `silent` |
  * | `CROSSPROOF_LOG_FILE` | standard error | append logs to this file |
  * | `CROSSPROOF_ALLOW_DEVELOPMENT_KEYS` | `0` | `1`: the verifier accepts development keys (public toxic waste: local use only; `npm start` sets it) |
+ *
+ * The shared mode's variables (`CROSSPROOF_DATABASE_URL`, `CROSSPROOF_REDIS_URL`, …) are read by
+ * `shared-config.ts`.
  */
 import { availableParallelism } from "node:os";
 import { type ChainConfig, chainConfigFromEnv } from "../chain/config.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import { dataDir } from "../infra/paths.js";
+import { type SharedConfig, sharedConfigFromEnv } from "./shared-config.js";
 
 /** The services' settings. */
 export interface ServiceConfig {
@@ -54,6 +58,8 @@ export interface ServiceConfig {
    */
   readonly allowDevelopmentKeys: boolean;
   readonly chain: ChainConfig;
+  /** PostgreSQL and Redis for several instances (`shared-config.ts`); unset: embedded. */
+  readonly shared: SharedConfig;
 }
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
@@ -128,5 +134,6 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
     rootPollMs: integer(env, "CROSSPROOF_ROOT_POLL_MS", 1_000, 50, 60_000),
     allowDevelopmentKeys: allowDev === "1",
     chain: chainConfigFromEnv(env),
+    shared: sharedConfigFromEnv(env),
   };
 }

@@ -51,6 +51,7 @@ import {
   securityHeaders,
 } from "./http.js";
 import { VERIFIER_AUTH_NOTE, verifierOpenApiDocument } from "./openapi.js";
+import type { RequestLimiter } from "./shared-rate-limit.js";
 import {
   apiKeyJson,
   challengeJson,
@@ -117,6 +118,11 @@ export class VerifierMetrics {
     labelNames: ["result"],
     registers: [this.registry],
   });
+  readonly rateLimitShared = new Gauge({
+    name: "crossproof_verifier_rate_limit_shared",
+    help: "1 while per-key rate limits are counted in Redis for all instances, 0 while this instance counts alone (Redis unreachable)",
+    registers: [this.registry],
+  });
   readonly registryInSync = new Gauge({
     name: "crossproof_verifier_registry_in_sync",
     help: "1 while the registry event watch is in sync (root lookups may come from memory)",
@@ -153,6 +159,8 @@ export interface VerifierAppOptions {
   readonly logger: CrossproofLogger;
   /** Requests per second per API key (0: none). */
   readonly rateLimit: number;
+  /** The per-key limit to use instead of one in this process's memory (shared mode: Redis). */
+  readonly limiter?: RequestLimiter;
   readonly bodyLimitKb: number;
   readonly requestTimeoutMs: number;
   /** Whether the service is shutting down (readiness fails, new work is refused). */
@@ -180,7 +188,7 @@ export function createVerifierApp(options: VerifierAppOptions): Koa {
   const { verifier, store, auth, roots, pool, metrics, logger } = options;
   const app = new Koa({ proxy: false });
   const router = new Router<State>();
-  const perKey = new RateLimit(options.rateLimit);
+  const perKey: RequestLimiter = options.limiter ?? new RateLimit(options.rateLimit);
   const failedAuth = new RateLimit(FAILED_AUTH_PER_SECOND);
   const stopping = options.stopping ?? (() => false);
   const document = verifierOpenApiDocument();
@@ -389,6 +397,8 @@ export function createVerifierApp(options: VerifierAppOptions): Koa {
       }
     }
     checks.pool = { ok: pool.stats.workers > 0 };
+    // Shared limits falling back to per-instance ones is said here, never a reason to refuse.
+    if (perKey.mode) checks.rateLimits = { ok: true, detail: perKey.mode().detail };
     checks.accepting = { ok: !stopping() };
     checks.keys = developmentNotice
       ? { ok: true, detail: developmentNotice }
@@ -415,6 +425,7 @@ export function createVerifierApp(options: VerifierAppOptions): Koa {
     metrics.rootCache.set({ result: "hit" }, roots.stats.hits);
     metrics.rootCache.set({ result: "miss" }, roots.stats.misses);
     metrics.registryInSync.set(roots.inSync ? 1 : 0);
+    if (perKey.mode) metrics.rateLimitShared.set(perKey.mode().shared ? 1 : 0);
     ctx.type = metrics.registry.contentType;
     ctx.body = await metrics.registry.metrics();
   });

@@ -24,6 +24,12 @@ import { parsePolicyDefinition } from "../../verifier/policy.js";
 import { printJson, untilStopSignal, usageError } from "../output.js";
 import { type DemoResult, runDemo } from "./demo.js";
 import { allowDevelopmentKeysLocally, DEVELOPMENT_KEYS_NOTICE } from "./development-keys.js";
+import {
+  isClusterInstance,
+  leaveCluster,
+  reportListening,
+  runVerifierCluster,
+} from "./verifier-cluster.js";
 
 function stackArgs(args: string[]): { records: number; seed: number } {
   const { values } = parseArgs({
@@ -273,22 +279,38 @@ async function demoAgainst(
   return runDemo({ verifierUrl, proverUrl, apiKey, policyId: SAMPLE_POLICY_ID, applicants }, print);
 }
 
-/** `crossproof verifier serve [--port N]`: the verifier service alone, until Ctrl-C. */
+/**
+ * `crossproof verifier serve [--port N] [--instances N]`: the verifier service alone, until
+ * Ctrl-C; with `--instances`, N instances behind one address (`verifier-cluster.ts`).
+ */
 export async function runVerifierServe(args: string[], json: boolean): Promise<void> {
   const { positionals, values } = parseArgs({
     args,
     allowPositionals: true,
-    options: { port: { type: "string" } },
+    options: { port: { type: "string" }, instances: { type: "string" } },
     strict: true,
   });
   if (positionals[0] !== "serve" || positionals.length !== 1)
-    usageError("crossproof verifier serve [--port N]");
+    usageError("crossproof verifier serve [--port N] [--instances N]");
+  const instances = Number(values.instances ?? "1");
+  if (!Number.isInteger(instances) || instances < 1 || instances > 64)
+    usageError("--instances must be an integer in [1, 64]");
   const config = serviceConfigFromEnv(process.env);
   let port: number | undefined;
   if (values.port !== undefined) {
     port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       usageError("--port must be a port number");
+  }
+  if (instances > 1 && !isClusterInstance()) {
+    const cluster = await runVerifierCluster(instances, process.env, untilStopSignal());
+    if (json) printJson({ url: cluster.url, instances });
+    else
+      process.stdout.write(
+        `${instances} verifier instances at ${cluster.url}; Ctrl-C stops them\n`,
+      );
+    await cluster.stopped;
+    return;
   }
   const logger = createLogger("verifier");
   const stopped = untilStopSignal(); // from the start: see runStartCommand
@@ -301,11 +323,14 @@ export async function runVerifierServe(args: string[], json: boolean): Promise<v
       logger,
       ...(port === undefined ? {} : { port }),
     });
-    if (json) printJson({ url: service.url });
+    // One of several instances tells the primary, which prints the shared address.
+    if (isClusterInstance()) reportListening(service.url);
+    else if (json) printJson({ url: service.url });
     else process.stdout.write(`verifier service at ${service.url}; Ctrl-C stops it\n`);
     await stopped;
     await service.close();
   } finally {
     await chain.close();
+    leaveCluster();
   }
 }

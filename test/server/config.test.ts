@@ -44,6 +44,13 @@ describe("serviceConfigFromEnv", () => {
       rootPollMs: 1_000,
       allowDevelopmentKeys: false,
       chain: { mode: "local", dataDir },
+      shared: {
+        databaseUrl: undefined,
+        databaseSchema: "public",
+        databasePoolSize: 10,
+        redisUrl: undefined,
+        redisPrefix: "crossproof:rl",
+      },
     });
   });
 
@@ -103,6 +110,13 @@ describe("serviceConfigFromEnv", () => {
       rootPollMs: 50,
       allowDevelopmentKeys: true,
       chain: { mode: "local", dataDir },
+      shared: {
+        databaseUrl: undefined,
+        databaseSchema: "public",
+        databasePoolSize: 10,
+        redisUrl: undefined,
+        redisPrefix: "crossproof:rl",
+      },
     });
   });
 

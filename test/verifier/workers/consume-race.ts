@@ -1,17 +1,26 @@
 /**
- * Run by test/verifier/sqlite-store.test.ts as a child process (`node --import tsx/esm`): opens
- * the store at argv[2], says "ready", waits for a line on standard input, then tries to consume
- * challenges race-0 … race-<count-1> as `label`, in that order, and prints each outcome as
- * one JSON object.
+ * Run by the store contract suite (test/verifier/store-contract.ts) as a child process
+ * (`node --import tsx/esm`): opens the store (`sqlite <path>` or `postgres <schema>`, the latter
+ * on `CROSSPROOF_TEST_DATABASE_URL`), says "ready", waits for a line on standard input, then
+ * tries to consume challenges race-0 … race-<count-1> as `label`, in that order, and prints each
+ * outcome as one JSON object.
  */
 import { once } from "node:events";
 import { createInterface } from "node:readline";
+import { PostgresVerifierStore } from "../../../verifier/postgres-store.js";
 import { SqliteVerifierStore } from "../../../verifier/sqlite-store.js";
+import type { VerifierStore } from "../../../verifier/store.js";
+import { TEST_DATABASE_URL } from "../../helpers/shared-services.js";
 
-const [path, label, count] = process.argv.slice(2);
-if (!path || !label || !count) throw new Error("usage: consume-race.ts <path> <label> <count>");
+const [kind, location, label, count] = process.argv.slice(2);
+if (!kind || !location || !label || !count) {
+  throw new Error("usage: consume-race.ts sqlite|postgres <path|schema> <label> <count>");
+}
 
-const store = SqliteVerifierStore.open(path);
+const store: VerifierStore =
+  kind === "postgres"
+    ? await PostgresVerifierStore.open(TEST_DATABASE_URL, { schema: location })
+    : SqliteVerifierStore.open(location);
 const input = createInterface({ input: process.stdin });
 process.stdout.write("ready\n");
 await once(input, "line");

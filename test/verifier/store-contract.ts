@@ -1,0 +1,477 @@
+/**
+ * The verifier store's contract: what every implementation of `VerifierStore` (SQLite, the
+ * embedded default; PostgreSQL, the shared one) must do, as one suite run against each by
+ * `store-contract.test.ts`. Policies, challenges and their one-time consumption (raced by two
+ * connections and by two processes), the purge (also by three stores at once), receipts, API
+ * keys, persistence across close and reopen, and `STORE_UNAVAILABLE` once closed.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { once } from "node:events";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ErrorCode } from "../../core/errors.js";
+import { Op } from "../../core/query.js";
+import { getSchema } from "../../core/schema.js";
+import { PROJECT_ROOT } from "../../infra/paths.js";
+import { type PolicyDefinition, parsePolicyDefinition } from "../../verifier/policy.js";
+import type {
+  ApiKeyRecord,
+  ChallengeRecord,
+  Receipt,
+  VerifierStore,
+} from "../../verifier/store.js";
+import { caught } from "../helpers/errors.js";
+
+/** One implementation under test. */
+export interface StoreBackend {
+  /** `sqlite` or `postgres` (also the racer's first argument). */
+  readonly kind: "sqlite" | "postgres";
+  /** Called first (e.g. to assert the service is there). */
+  setUp?(): Promise<void>;
+  /** A new, empty place for a store: a file path, a PostgreSQL schema. */
+  newLocation(): Promise<string>;
+  /** Opens (a new connection to) the store at `location`. */
+  open(location: string): Promise<VerifierStore>;
+  /** Removes everything the backend made. */
+  tearDown(): Promise<void>;
+}
+
+const ISSUER = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
+const T0 = Date.parse("2026-05-10T12:00:00.000Z");
+const TTL_MS = 300_000;
+/** Above 2^53 and 2^64: they must come back exact. */
+const BIG = 2n ** 250n + 12_345n;
+
+/** A test policy with id `id`. */
+export function policy(id: string, description = "a test policy"): PolicyDefinition {
+  return parsePolicyDefinition(
+    {
+      id,
+      description,
+      schema: "credit-report-v1",
+      issuers: [ISSUER],
+      predicates: [{ op: "GTE", field: "creditScore", value: 650 }],
+    },
+    8,
+  );
+}
+
+/** A test challenge of `policyId`, issued at T0, expiring TTL_MS later. */
+export function challenge(id: string, policyId = "p-main"): ChallengeRecord {
+  return {
+    id,
+    policyId,
+    nonce: BIG + 1n,
+    schemaId: getSchema("credit-report-v1").schemaId,
+    queryHash: BIG + 2n,
+    predicates: [
+      { op: Op.EQ, i: 0, j: 0, a: BIG + 3n, b: 0n },
+      { op: Op.BETWEEN, i: 2, j: 0, a: 600n, b: 18_446_744_073_709_551_615n },
+      { op: Op.RATIO_LTE, i: 3, j: 4, a: 100n, b: 40n },
+      { op: Op.DISCLOSE, i: 10, j: 0, a: 0n, b: 0n },
+    ],
+    query: [
+      { op: "EQ", field: "subjectId", value: (BIG + 3n).toString() },
+      { op: "BETWEEN", field: "creditScore", min: 600, max: "18446744073709551615" },
+      { op: "RATIO_LTE", field: "totalDebt", per: "annualIncome", numerator: 40, denominator: 100 },
+      { op: "DISCLOSE", field: "jurisdiction" },
+    ],
+    issuedAt: new Date(T0),
+    expiresAt: new Date(T0 + TTL_MS),
+    clientId: "client-1",
+    consumedAt: null,
+    receiptId: null,
+  };
+}
+
+/** A verified receipt for `challengeId`. */
+export function receipt(id: string, challengeId: string | null, createdAtMs: number): Receipt {
+  return {
+    id,
+    createdAt: new Date(createdAtMs),
+    policyId: "p-main",
+    challengeId,
+    root: BIG + 4n,
+    issuer: ISSUER,
+    verified: true,
+    reasons: [],
+    clientId: "client-1",
+  };
+}
+
+function apiKey(id: string, createdAtMs: number): ApiKeyRecord {
+  return {
+    id,
+    name: `key ${id}`,
+    role: "client",
+    secretHash: "ab".repeat(32),
+    createdAt: new Date(createdAtMs),
+    revokedAt: null,
+  };
+}
+
+/** Declares the contract suite for `backend` (call inside a `describe`). */
+export function storeContract(backend: StoreBackend): void {
+  let location: string;
+  let store: VerifierStore;
+
+  beforeAll(async () => {
+    await backend.setUp?.();
+    location = await backend.newLocation();
+    store = await backend.open(location);
+    await store.createPolicy(policy("p-main"), new Date(T0));
+  });
+  afterAll(async () => {
+    await store?.close();
+    await backend.tearDown();
+  });
+
+  it("answers a ping", async () => {
+    await expect(store.ping()).resolves.toBeUndefined();
+  });
+
+  describe("policies", () => {
+    it("creates, gets and lists them by id", async () => {
+      const createdAt = new Date(T0 + 1_000);
+      const stored = await store.createPolicy(policy("p-zeta"), createdAt);
+      expect(stored).toEqual({ definition: policy("p-zeta"), createdAt });
+      await store.createPolicy(policy("p-alpha"), createdAt);
+      expect(await store.getPolicy("p-zeta")).toEqual({ definition: policy("p-zeta"), createdAt });
+      expect(await store.getPolicy("p-none")).toBeNull();
+      const ids = (await store.listPolicies()).map((p) => p.definition.id);
+      expect(ids).toEqual(["p-alpha", "p-main", "p-zeta"]);
+    });
+
+    it("refuses a second policy with a taken id, and keeps the first", async () => {
+      await store.createPolicy(policy("p-once", "first"), new Date(T0));
+      const err = await caught(store.createPolicy(policy("p-once", "second"), new Date(T0 + 5)));
+      expect(err.code).toBe(ErrorCode.POLICY_EXISTS);
+      expect(err.details).toEqual({ policyId: "p-once" });
+      const kept = await store.getPolicy("p-once");
+      expect(kept?.definition.description).toBe("first");
+      expect(kept?.createdAt).toEqual(new Date(T0));
+    });
+
+    it("keeps a description's unusual text exactly (quotes, U+0000, emoji)", async () => {
+      const text = 'a "quoted" \\ back\u0000slash, \u{1F600} and\nnew line';
+      await store.createPolicy(policy("p-text", text), new Date(T0));
+      expect((await store.getPolicy("p-text"))?.definition.description).toBe(text);
+    });
+  });
+
+  describe("challenges", () => {
+    it("round-trips a challenge, big integers and predicates exact", async () => {
+      const c = challenge("ch-roundtrip");
+      await store.insertChallenge(c);
+      expect(await store.getChallenge("ch-roundtrip")).toEqual(c);
+      expect(await store.getChallenge("ch-none")).toBeNull();
+    });
+
+    it("consumes a challenge once, storing the receipt with it", async () => {
+      await store.insertChallenge(challenge("ch-once"));
+      const first = receipt("rc-once-1", "ch-once", T0 + 10_000);
+      const second = receipt("rc-once-2", "ch-once", T0 + 20_000);
+      expect(await store.consumeChallenge("ch-once", first)).toBe("consumed");
+      expect(await store.consumeChallenge("ch-once", second)).toBe("already-consumed");
+      expect(await store.getChallenge("ch-once")).toEqual({
+        ...challenge("ch-once"),
+        consumedAt: first.createdAt,
+        receiptId: "rc-once-1",
+      });
+      expect(await store.getReceipt("rc-once-1")).toEqual(first);
+      expect(await store.getReceipt("rc-once-2")).toBeNull();
+    });
+
+    it("refuses an expired challenge from its expiry on, storing nothing", async () => {
+      await store.insertChallenge(challenge("ch-expired"));
+      await store.insertChallenge(challenge("ch-last-ms"));
+      const late = receipt("rc-late", "ch-expired", T0 + TTL_MS);
+      expect(await store.consumeChallenge("ch-expired", late)).toBe("expired");
+      expect(await store.getReceipt("rc-late")).toBeNull();
+      expect((await store.getChallenge("ch-expired"))?.consumedAt).toBeNull();
+      const later = receipt("rc-later", "ch-expired", T0 + TTL_MS + 60_000);
+      expect(await store.consumeChallenge("ch-expired", later)).toBe("expired");
+      expect(await store.getReceipt("rc-later")).toBeNull();
+      // One millisecond before expiry is still in time.
+      const justInTime = receipt("rc-in-time", "ch-last-ms", T0 + TTL_MS - 1);
+      expect(await store.consumeChallenge("ch-last-ms", justInTime)).toBe("consumed");
+      expect(await store.getReceipt("rc-in-time")).toEqual(justInTime);
+    });
+
+    it("answers already-consumed, not expired, for a consumed challenge past its expiry", async () => {
+      await store.insertChallenge(challenge("ch-used-then-old"));
+      const used = receipt("rc-used", "ch-used-then-old", T0 + 1);
+      expect(await store.consumeChallenge("ch-used-then-old", used)).toBe("consumed");
+      const old = receipt("rc-old", "ch-used-then-old", T0 + TTL_MS * 2);
+      expect(await store.consumeChallenge("ch-used-then-old", old)).toBe("already-consumed");
+    });
+
+    it("consumes nothing when the receipt cannot be stored (its id is taken)", async () => {
+      await store.insertChallenge(challenge("ch-dup-receipt"));
+      await store.insertReceipt(receipt("rc-taken", null, T0 + 1));
+      const err = await caught(
+        store.consumeChallenge("ch-dup-receipt", receipt("rc-taken", "ch-dup-receipt", T0 + 2)),
+      );
+      expect(err.code).toBe(ErrorCode.STORE_UNAVAILABLE);
+      expect((await store.getChallenge("ch-dup-receipt"))?.consumedAt).toBeNull();
+      expect((await store.getReceipt("rc-taken"))?.challengeId).toBeNull();
+    });
+
+    it("purges unused challenges that expired before a time, and keeps used ones", async () => {
+      await store.insertChallenge(challenge("ch-purge-unused"));
+      await store.insertChallenge(challenge("ch-purge-used"));
+      await store.consumeChallenge(
+        "ch-purge-used",
+        receipt("rc-purge-used", "ch-purge-used", T0 + 1),
+      );
+      // Not yet expired at that time: nothing goes.
+      expect(await store.purgeExpiredChallenges(new Date(T0 + TTL_MS - 1))).toBe(0);
+      expect(await store.getChallenge("ch-purge-unused")).not.toBeNull();
+      const purged = await store.purgeExpiredChallenges(new Date(T0 + TTL_MS + 1));
+      expect(purged).toBeGreaterThanOrEqual(1);
+      expect(await store.getChallenge("ch-purge-unused")).toBeNull();
+      expect((await store.getChallenge("ch-purge-used"))?.receiptId).toBe("rc-purge-used");
+      expect(await store.getReceipt("rc-purge-used")).not.toBeNull();
+    });
+
+    it("answers unknown for another client's challenge, consuming and storing nothing", async () => {
+      await store.insertChallenge(challenge("ch-owned"));
+      const stranger: Receipt = { ...receipt("rc-stranger", "ch-owned", T0 + 1), clientId: "k-b" };
+      expect(stranger.clientId).not.toBe(challenge("ch-owned").clientId);
+      expect(await store.consumeChallenge("ch-owned", stranger)).toBe("unknown");
+      expect(await store.getReceipt("rc-stranger")).toBeNull();
+      expect(await store.getChallenge("ch-owned")).toEqual(challenge("ch-owned"));
+      const owner = receipt("rc-owner", "ch-owned", T0 + 2);
+      expect(await store.consumeChallenge("ch-owned", owner)).toBe("consumed");
+    });
+
+    it("answers unknown for no such challenge, storing nothing", async () => {
+      const r = receipt("rc-ghost", "ch-ghost", T0 + 1);
+      expect(await store.consumeChallenge("ch-ghost", r)).toBe("unknown");
+      expect(await store.getReceipt("rc-ghost")).toBeNull();
+    });
+
+    it("stores a receipt that consumed nothing, nulls and reasons intact", async () => {
+      const refused: Receipt = {
+        ...receipt("rc-refused", null, T0 + 7),
+        root: null,
+        issuer: null,
+        verified: false,
+        reasons: ["ROOT_UNKNOWN", "PROOF_INVALID"],
+      };
+      await store.insertReceipt(refused);
+      expect(await store.getReceipt("rc-refused")).toEqual(refused);
+      expect(await store.getReceipt("rc-none")).toBeNull();
+    });
+
+    it("lets exactly one of two connections consume each challenge", async () => {
+      const other = await backend.open(location);
+      try {
+        const ids = Array.from({ length: 20 }, (_, n) => `ch-two-${n}`);
+        for (const id of ids) await store.insertChallenge(challenge(id));
+        for (const [n, id] of ids.entries()) {
+          // Alternate which connection goes first.
+          const [a, b] = n % 2 === 0 ? [store, other] : [other, store];
+          const outcomes = await Promise.all([
+            a.consumeChallenge(id, receipt(`rc-a-${id}`, id, T0 + 1)),
+            b.consumeChallenge(id, receipt(`rc-b-${id}`, id, T0 + 1)),
+          ]);
+          const winner = outcomes[0] === "consumed" ? "a" : "b";
+          expect([...outcomes].sort()).toEqual(["already-consumed", "consumed"]);
+          expect((await b.getChallenge(id))?.receiptId).toBe(`rc-${winner}-${id}`);
+          expect(await a.getReceipt(`rc-${winner === "a" ? "b" : "a"}-${id}`)).toBeNull();
+        }
+      } finally {
+        await other.close();
+      }
+    });
+
+    it("purges each expired challenge once when three stores purge at the same time", async () => {
+      const others = [await backend.open(location), await backend.open(location)];
+      try {
+        const ids = Array.from({ length: 30 }, (_, n) => `ch-purge3-${n}`);
+        const old = T0 - 10 * TTL_MS;
+        for (const id of ids) {
+          await store.insertChallenge({
+            ...challenge(id),
+            issuedAt: new Date(old),
+            expiresAt: new Date(old + TTL_MS),
+          });
+        }
+        // One of them was used: it stays.
+        await store.consumeChallenge("ch-purge3-0", receipt("rc-purge3", "ch-purge3-0", old + 1));
+        const counts = await Promise.all(
+          [store, ...others].map((s) => s.purgeExpiredChallenges(new Date(old + TTL_MS + 1))),
+        );
+        expect(counts.reduce((a, b) => a + b, 0)).toBe(ids.length - 1);
+        for (const id of ids.slice(1)) expect(await store.getChallenge(id)).toBeNull();
+        expect((await store.getChallenge("ch-purge3-0"))?.receiptId).toBe("rc-purge3");
+      } finally {
+        for (const o of others) await o.close();
+      }
+    });
+  });
+
+  describe("API keys", () => {
+    it("puts, gets, lists (oldest first) and revokes keys; a second revoke is false", async () => {
+      await store.putApiKey(apiKey("k-late", T0 + 2_000));
+      await store.putApiKey(apiKey("k-early", T0 + 1_000));
+      expect(await store.getApiKey("k-early")).toEqual(apiKey("k-early", T0 + 1_000));
+      expect(await store.getApiKey("k-none")).toBeNull();
+      expect((await store.listApiKeys()).map((k) => k.id)).toEqual(["k-early", "k-late"]);
+
+      const at = new Date(T0 + 3_000);
+      expect(await store.revokeApiKey("k-early", at)).toBe(true);
+      expect(await store.getApiKey("k-early")).toEqual({
+        ...apiKey("k-early", T0 + 1_000),
+        revokedAt: at,
+      });
+      expect(await store.revokeApiKey("k-early", new Date(T0 + 4_000))).toBe(false);
+      expect((await store.getApiKey("k-early"))?.revokedAt).toEqual(at);
+      expect(await store.revokeApiKey("k-none", at)).toBe(false);
+      expect((await store.getApiKey("k-late"))?.revokedAt).toBeNull();
+    });
+
+    it("sees a key revoked through another connection at once", async () => {
+      const other = await backend.open(location);
+      try {
+        await store.putApiKey(apiKey("k-shared", T0));
+        expect((await other.getApiKey("k-shared"))?.revokedAt).toBeNull();
+        expect(await other.revokeApiKey("k-shared", new Date(T0 + 1))).toBe(true);
+        expect((await store.getApiKey("k-shared"))?.revokedAt).toEqual(new Date(T0 + 1));
+      } finally {
+        await other.close();
+      }
+    });
+  });
+
+  it("keeps everything across close and reopen", async () => {
+    const where = await backend.newLocation();
+    const first = await backend.open(where);
+    await first.createPolicy(policy("p-main"), new Date(T0));
+    await first.insertChallenge(challenge("ch-a"));
+    await first.insertChallenge(challenge("ch-b"));
+    const used = receipt("rc-a", "ch-a", T0 + 1);
+    expect(await first.consumeChallenge("ch-a", used)).toBe("consumed");
+    await first.putApiKey(apiKey("k-1", T0));
+    await first.close();
+
+    const again = await backend.open(where);
+    try {
+      expect(await again.getPolicy("p-main")).toEqual({
+        definition: policy("p-main"),
+        createdAt: new Date(T0),
+      });
+      expect(await again.getReceipt("rc-a")).toEqual(used);
+      expect(await again.getApiKey("k-1")).toEqual(apiKey("k-1", T0));
+      expect(await again.consumeChallenge("ch-a", receipt("rc-a2", "ch-a", T0 + 2))).toBe(
+        "already-consumed",
+      );
+      expect(await again.consumeChallenge("ch-b", receipt("rc-b", "ch-b", T0 + 2))).toBe(
+        "consumed",
+      );
+    } finally {
+      await again.close();
+    }
+  });
+
+  it("answers STORE_UNAVAILABLE once closed", async () => {
+    const closed = await backend.open(await backend.newLocation());
+    await closed.close();
+    expect((await caught(closed.ping())).code).toBe(ErrorCode.STORE_UNAVAILABLE);
+    expect((await caught(closed.getPolicy("p-main"))).code).toBe(ErrorCode.STORE_UNAVAILABLE);
+  });
+
+  describe("consumption raced by two processes", () => {
+    const COUNT = 200;
+    const started: ChildProcessWithoutNullStreams[] = [];
+    afterAll(() => {
+      // Only if a test failed half-way: the racers this file started, by their own handles.
+      for (const child of started) if (child.exitCode === null) child.kill();
+    });
+
+    /** Starts a racer and resolves once it has opened the store. */
+    async function racer(where: string, label: string): Promise<ChildProcessWithoutNullStreams> {
+      const child = spawn(
+        process.execPath,
+        [
+          "--import",
+          "tsx/esm",
+          join(PROJECT_ROOT, "test/verifier/workers/consume-race.ts"),
+          backend.kind,
+          where,
+          label,
+          String(COUNT),
+        ],
+        { cwd: PROJECT_ROOT, stdio: ["pipe", "pipe", "pipe"] },
+      );
+      started.push(child);
+      const [line] = (await once(createInterface({ input: child.stdout }), "line")) as [string];
+      expect(line).toBe("ready");
+      return child;
+    }
+
+    async function outcomesOf(
+      child: ChildProcessWithoutNullStreams,
+    ): Promise<Record<string, string>> {
+      let out = "";
+      let err = "";
+      child.stdout.on("data", (d: Buffer) => {
+        out += d.toString();
+      });
+      child.stderr.on("data", (d: Buffer) => {
+        err += d.toString();
+      });
+      const [code] = (await once(child, "exit")) as [number | null];
+      if (code !== 0) throw new Error(`racer exited with ${code}: ${err}`);
+      return JSON.parse(out) as Record<string, string>;
+    }
+
+    it("consumes each challenge exactly once in total", { timeout: 60_000 }, async () => {
+      const where = await backend.newLocation();
+      const setup = await backend.open(where);
+      const ids = Array.from({ length: COUNT }, (_, n) => `race-${n}`);
+      try {
+        await setup.createPolicy(policy("race"), new Date());
+        const now = Date.now();
+        for (const id of ids) {
+          await setup.insertChallenge({
+            ...challenge(id, "race"),
+            issuedAt: new Date(now),
+            expiresAt: new Date(now + 3_600_000),
+          });
+        }
+      } finally {
+        await setup.close();
+      }
+
+      const racers = await Promise.all([racer(where, "left"), racer(where, "right")]);
+      const results = racers.map(outcomesOf);
+      for (const r of racers) r.stdin.end("go\n");
+      const [left, right] = (await Promise.all(results)) as [
+        Record<string, string>,
+        Record<string, string>,
+      ];
+
+      const check = await backend.open(where);
+      try {
+        for (const [n, id] of ids.entries()) {
+          const pair = [left[id], right[id]].sort();
+          expect(pair, id).toEqual(["already-consumed", "consumed"]);
+          const winner = left[id] === "consumed" ? "left" : "right";
+          const loser = winner === "left" ? "right" : "left";
+          const stored = await check.getChallenge(id);
+          expect(stored?.receiptId).toBe(`${winner}-${n}`);
+          expect(await check.getReceipt(`${winner}-${n}`)).toMatchObject({
+            challengeId: id,
+            clientId: winner,
+          });
+          expect(await check.getReceipt(`${loser}-${n}`)).toBeNull();
+        }
+      } finally {
+        await check.close();
+      }
+    });
+  });
+}
