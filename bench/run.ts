@@ -24,6 +24,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { printError } from "../cli/output.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import { writeChartsAndCsv } from "./charts.js";
 import { machineDescription } from "./machine.js";
@@ -217,5 +218,6 @@ export async function runBench(argv: readonly string[]): Promise<void> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  await runBench(process.argv.slice(2));
+  // As the command line reports errors: the code and message, exit code 64 for a usage error.
+  await runBench(process.argv.slice(2)).catch((err: unknown) => printError(err, false));
 }

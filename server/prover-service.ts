@@ -190,8 +190,19 @@ export function createProverApp(options: ProverAppOptions): Koa {
   };
 
   router.post("/v1/presentations", async (ctx) => {
-    const item = parseBody(presentationRequest, ctx.request.body);
-    const [outcome] = await presentAll([item], ctx.state.requestId as string);
+    // One proof: the pool's `prove`, a request of one.
+    const prepared = prepare(parseBody(presentationRequest, ctx.request.body));
+    const proof =
+      prepared instanceof CrossproofError
+        ? undefined
+        : await backend.prove(prepared.witness).then(
+            (value): PromiseSettledResult<ProofBundle> => ({ status: "fulfilled", value }),
+            (reason: unknown): PromiseSettledResult<ProofBundle> => ({
+              status: "rejected",
+              reason,
+            }),
+          );
+    const outcome = settle(prepared, proof, ctx.state.requestId as string);
     if (outcome instanceof CrossproofError) throw outcome;
     ctx.body = outcome;
   });

@@ -99,6 +99,8 @@ describe.runIf(services.run)("crossproof verifier serve --instances", () => {
       CROSSPROOF_REDIS_URL: TEST_REDIS_URL,
       CROSSPROOF_REDIS_PREFIX: `crossproof-test:${schema}`,
       CROSSPROOF_ADMIN_API_KEY: `cpk-admin.${randomBytes(32).toString("base64url")}`,
+      // The committed circuit keys are development keys: refused unless allowed.
+      CROSSPROOF_ALLOW_DEVELOPMENT_KEYS: "1",
       CROSSPROOF_LOG_FILE: join(dataDir, "..", `${schema}.log`),
     };
   }, 120_000);
