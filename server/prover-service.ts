@@ -6,7 +6,8 @@
  *   `{challengeId, proof, publicSignals}`, ready to forward to the verifier as it is
  * - `POST /v1/presentations/batch` `{items: [{recordId, challenge}]}` → `{results: [...]}`, one
  *   result per item in order, each `{presentation}` or `{error}`
- * - `GET /healthz`: the pool's state; `GET /metrics`: Prometheus (queue depth, proving latency)
+ * - `GET /healthz`: the pool's state and engine; `GET /metrics`: Prometheus (queue depth, proving
+ *   latency, engine)
  *
  * It listens on 127.0.0.1 by default: it holds raw records and is not for the open network. It
  * logs request ids, routes, record and challenge ids, codes and durations; never a body.
@@ -18,6 +19,7 @@ import { CrossproofError, ErrorCode } from "../core/errors.js";
 import type { CrossproofLogger } from "../core/log.js";
 import { parseProofRequest } from "../core/proof-request.js";
 import type { Vault } from "../issuer/vault.js";
+import { PROVER_ENGINES, type ProverEngine } from "../prover/native/index.js";
 import type { JobOutcome, ProverPool, ProverPoolStats } from "../prover/pool.js";
 import { type Presentation, type ProveFunction, presentRecord } from "../prover/present-record.js";
 import { queryShape } from "../prover/prove-query.js";
@@ -39,6 +41,8 @@ export interface ProverBackend {
   readonly stats: ProverPoolStats;
   /** Predicate slots of the `query` circuit the pool proves. */
   readonly k: number;
+  /** The proving engine (`native` or `snarkjs`), reported by `/healthz` and `/metrics`. */
+  readonly engine?: ProverEngine;
 }
 
 /** The backend for a `ProverPool`: its `prove`, its live stats, and its circuit's K. */
@@ -50,6 +54,7 @@ export function poolBackend(pool: ProverPool): ProverBackend {
       return pool.stats;
     },
     k,
+    engine: pool.engine,
   };
 }
 
@@ -80,15 +85,26 @@ export class ProverMetrics {
     registers: [this.registry],
   });
 
+  readonly #engine = new Gauge({
+    name: "crossproof_prover_engine_info",
+    help: "The proving engine in use (1 for the engine named by the label)",
+    labelNames: ["engine"],
+    registers: [this.registry],
+  });
+
   /** Records one finished job (wire it to the pool's `onJob`). */
   observeJob = (durationMs: number, outcome: JobOutcome): void => {
     this.#latency.observe({ outcome }, durationMs / 1000);
   };
 
   /** Refreshes the gauges from the pool before a scrape. */
-  sample(stats: ProverPoolStats): void {
+  sample(stats: ProverPoolStats, engine?: ProverEngine): void {
     this.#queue.set(stats.queued);
     this.#running.set(stats.running);
+    if (engine !== undefined) {
+      for (const name of PROVER_ENGINES)
+        this.#engine.set({ engine: name }, name === engine ? 1 : 0);
+    }
   }
 }
 
@@ -161,11 +177,15 @@ export function createProverApp(options: ProverAppOptions): Koa {
   router.get("/healthz", (ctx) => {
     const stats = backend.stats;
     ctx.status = stats.workers > 0 ? 200 : 503;
-    ctx.body = { status: stats.workers > 0 ? "ok" : "no workers", pool: stats };
+    ctx.body = {
+      status: stats.workers > 0 ? "ok" : "no workers",
+      ...(backend.engine === undefined ? {} : { engine: backend.engine }),
+      pool: stats,
+    };
   });
 
   router.get("/metrics", async (ctx) => {
-    metrics.sample(backend.stats);
+    metrics.sample(backend.stats, backend.engine);
     ctx.type = metrics.registry.contentType;
     ctx.body = await metrics.registry.metrics();
   });
