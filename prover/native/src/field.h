@@ -80,7 +80,7 @@ struct Field {
   /** Whether the raw integer a is a reduced element (< P). */
   static bool is_reduced(const U256& a) { return u256_lt(a, U256{{P0, P1, P2, P3}}); }
 
-  /** In-place conditional subtraction of P. */
+  /** In-place conditional subtraction of P (branch-free: the outcome is data-dependent). */
   static inline void reduce_once(u64 r[4]) {
     u64 t[4];
     u64 borrow = 0;
@@ -89,12 +89,8 @@ struct Field {
       t[i] = static_cast<u64>(d);
       borrow = static_cast<u64>(d >> 64) & 1;
     }
-    if (!borrow) {
-      r[0] = t[0];
-      r[1] = t[1];
-      r[2] = t[2];
-      r[3] = t[3];
-    }
+    const u64 keep = 0 - borrow;  // all ones: r < P, keep r
+    for (int i = 0; i < 4; i++) r[i] = (r[i] & keep) | (t[i] & ~keep);
   }
 
   friend inline Field operator+(const Field& a, const Field& b) {
@@ -117,13 +113,12 @@ struct Field {
       r.v[i] = static_cast<u64>(d);
       borrow = static_cast<u64>(d >> 64) & 1;
     }
-    if (borrow) {
-      u64 carry = 0;
-      for (int i = 0; i < 4; i++) {
-        u128 s = static_cast<u128>(r.v[i]) + P[i] + carry;
-        r.v[i] = static_cast<u64>(s);
-        carry = static_cast<u64>(s >> 64);
-      }
+    const u64 mask = 0 - borrow;  // add P back when the subtraction wrapped, without a branch
+    u64 carry = 0;
+    for (int i = 0; i < 4; i++) {
+      u128 s = static_cast<u128>(r.v[i]) + (P[i] & mask) + carry;
+      r.v[i] = static_cast<u64>(s);
+      carry = static_cast<u64>(s >> 64);
     }
     return r;
   }
