@@ -173,6 +173,26 @@ describe.skipIf(!nativeStatus.available)(nativeSuite("native MSM against ffjavas
     });
   }
 
+  it("batched affine additions: 4,097 G1 and 1,025 G2 terms, many sharing a bucket", async () => {
+    for (const [group, size, n, msm] of [
+      [curve.G1, 64, 4097, (b: Uint8Array, s: Uint8Array) => addon().msmG1(b, s, 1)],
+      [curve.G2, 128, 1025, (b: Uint8Array, s: Uint8Array) => addon().msmG2(b, s, 1)],
+    ] as const) {
+      // Few distinct points (so equal and opposite points meet in buckets), many equal scalars.
+      const distinct = Array.from({ length: 7 }, () => randomScalar());
+      const points = Array.from({ length: n }, (_, i) =>
+        i % 11 === 0 ? null : (distinct[i % 7] as bigint),
+      );
+      const bases = encodePoints(group, size, points);
+      const scalars = Array.from(
+        { length: n },
+        (_, i) => [1n, 2n, 0n, R - 1n, 3n, randomScalar()][i % 6] as bigint,
+      );
+      const sc = concat(scalars.map(le32));
+      expect(msm(bases, sc), `n = ${n}`).toEqual(await reference(group, bases, sc));
+    }
+  });
+
   it("refuses points off the curve and mismatched lengths with a stable code", () => {
     const bases = encodePoints(curve.G1, 64, [randomScalar(), randomScalar()]);
     flip(bases, 40, 1);
