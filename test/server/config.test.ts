@@ -80,6 +80,7 @@ describe("serviceConfigFromEnv", () => {
           CROSSPROOF_REQUEST_TIMEOUT_MS: "600000",
           CROSSPROOF_ROOT_POLL_MS: "50",
           CROSSPROOF_LOG_LEVEL: "silent",
+          CROSSPROOF_PROVER_ENGINE: "snarkjs",
         }),
       ),
     ).toEqual({
@@ -91,6 +92,7 @@ describe("serviceConfigFromEnv", () => {
       batchMaxDelayMs: 0,
       batchMaxSize: 128,
       proverWorkers: 256,
+      proverEngine: "snarkjs",
       adminApiKey: adminKey,
       rateLimit: 0,
       bodyLimitKb: 1,
@@ -166,6 +168,16 @@ describe("serviceConfigFromEnv", () => {
       "CROSSPROOF_REQUEST_TIMEOUT_MS",
     ],
     ["a root poll under 50 ms", { CROSSPROOF_ROOT_POLL_MS: "49" }, "CROSSPROOF_ROOT_POLL_MS"],
+    [
+      "an unknown proving engine",
+      { CROSSPROOF_PROVER_ENGINE: "rapidsnark" },
+      "CROSSPROOF_PROVER_ENGINE",
+    ],
+    [
+      "a proving engine in capitals",
+      { CROSSPROOF_PROVER_ENGINE: "NATIVE" },
+      "CROSSPROOF_PROVER_ENGINE",
+    ],
   ];
 
   it.each(refusals)("refuses %s, naming the variable", async (_, vars, variable) => {
