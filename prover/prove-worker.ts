@@ -4,8 +4,9 @@
  * first job, so files are read (and their sha256 checked) once per worker, not once per proof.
  * With the native engine it also keeps the parsed key and one witness calculator per circuit.
  *
- * Only type imports and node built-ins are imported statically here: snarkjs must be loaded
- * through `snarkjs-worker-runtime.ts` (see there).
+ * Only type imports, node built-ins and the native engine's modules (which import nothing of
+ * snarkjs or ffjavascript statically) are imported statically here: snarkjs, and circom's
+ * witness runtime, must be loaded through `snarkjs-worker-runtime.ts` (see there).
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
