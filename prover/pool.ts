@@ -49,7 +49,10 @@ export type ProverPoolOptions = {
    * `native` where it is not built fails with `PROVER_ENGINE_UNAVAILABLE`.
    */
   readonly engine?: ProverEngine;
-  /** Threads of one native proof inside the addon (default 1: one engine per worker). */
+  /**
+   * Threads of one native proof inside the addon (default: the cores left to each worker,
+   * `⌊cores / workers⌋`, at least 1; so one engine thread per worker when workers = cores).
+   */
   readonly engineThreads?: number;
   /** Tests only: let {@link ProverPool.proveWithFault} make a worker exit or throw. */
   readonly [FAULT_INJECTION]?: boolean;
@@ -140,7 +143,10 @@ export class ProverPool {
     const workerData: ProveWorkerData = {
       faultInjection: this.#faultInjection,
       engine: this.#engine,
-      engineThreads: positiveInteger("engineThreads", options.engineThreads ?? 1),
+      engineThreads: positiveInteger(
+        "engineThreads",
+        options.engineThreads ?? Math.max(1, Math.floor(availableParallelism() / this.#workers)),
+      ),
     };
     this.#piscina = new Piscina<ProveTask, ProofBundle>({
       filename: WORKER_ENTRY,
