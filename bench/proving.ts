@@ -1,10 +1,15 @@
 /**
  * `npm run bench:proving`: `query` proofs per second on this machine, for the same witnesses
- * (distinct synthetic credit reports committed in one tree, each with its own policy):
+ * (distinct synthetic credit reports committed in one tree, each with its own policy), with both
+ * proving engines side by side:
  * (a) in this process, `groth16.fullProve` on snarkjs's default threaded curve, one after another
- *     (the baseline); (b) the prover pool with 1 worker; (c) with 2 workers, all jobs submitted
- *     at once. Every mode gets one warm-up proof per prover first, and every proof is verified
- *     after the timing. Prints a table and writes bench/results/proving.json.
+ *     (the baseline); (b) the prover pool on snarkjs with 1 worker and (c) 2 workers, all jobs
+ *     submitted at once; (d) the pool on the native engine with 1 worker, (e) 2 workers, and
+ *     (f) 1 worker proving on 2 threads inside the addon (threads in the engine against one
+ *     engine per worker). Every mode gets one warm-up proof per prover first, and every proof is
+ *     verified after the timing. Then the latency of one proof at a time through each pool
+ *     (p50), and where a native proof's time goes (witness, each MSM, the transforms), from proofs
+ *     made in this process. Prints tables and writes bench/results/proving.json.
  *
  * The modes run in turn, a b c a b c …, for several rounds, and each figure is the median of its
  * rounds: on a shared virtual machine the speed of the cores drifts by 10 % or more between runs
@@ -22,6 +27,8 @@ import * as snarkjs from "snarkjs";
 import type { Groth16Proof, ProofBundle } from "../core/proof.js";
 import { loadCircuitRelease } from "../infra/artifacts.js";
 import { releaseSnarkjsCurve } from "../infra/snarkjs-runtime.js";
+import { type NativeProofTimings, NativeProver } from "../prover/native/engine.js";
+import { loadNativeAddon, type ProverEngine } from "../prover/native/index.js";
 import { ProverPool } from "../prover/pool.js";
 import { queryShape } from "../prover/prove-query.js";
 import { buildQueryInput, type QueryWitness } from "../prover/query-input.js";
@@ -134,8 +141,19 @@ async function inProcess(all: readonly QueryWitness[]): Promise<Measured> {
   return measured;
 }
 
-async function pooled(workers: number, all: readonly QueryWitness[]): Promise<Measured> {
-  const pool = await ProverPool.start({ release, workers, maxQueue: all.length });
+async function pooled(
+  engine: ProverEngine,
+  workers: number,
+  all: readonly QueryWitness[],
+  engineThreads = 1,
+): Promise<Measured> {
+  const pool = await ProverPool.start({
+    release,
+    workers,
+    maxQueue: all.length,
+    engine,
+    engineThreads,
+  });
   try {
     // Warm-up: one job per worker (the least busy worker takes each), so each has its files.
     await Promise.all(all.slice(0, workers).map((w) => pool.prove(w)));
@@ -145,12 +163,70 @@ async function pooled(workers: number, all: readonly QueryWitness[]): Promise<Me
   }
 }
 
+/** Milliseconds of each of `count` proofs made one at a time through a warm pool. */
+async function latencies(
+  engine: ProverEngine,
+  workers: number,
+  all: readonly QueryWitness[],
+  engineThreads = 1,
+): Promise<number[]> {
+  const pool = await ProverPool.start({ release, workers, engine, engineThreads });
+  try {
+    await Promise.all(all.slice(0, workers).map((w) => pool.prove(w)));
+    const times: number[] = [];
+    for (const w of all) {
+      const started = performance.now();
+      await pool.prove(w);
+      times.push(performance.now() - started);
+    }
+    return times;
+  } finally {
+    await pool.close();
+  }
+}
+
+/** The native engine's steps, median over proofs made in this process on `threads` threads. */
+async function nativeBreakdown(
+  all: readonly QueryWitness[],
+  threads: number,
+): Promise<Record<keyof NativeProofTimings, number>> {
+  const [wasm, zkey] = await Promise.all([
+    readFile(release.paths.wasm),
+    readFile(release.paths.zkey),
+  ]);
+  const prover = await NativeProver.open({ wasm, zkey });
+  await prover.prove(buildQueryInput(all[0] as QueryWitness, depth), threads); // warm-up
+  const samples: NativeProofTimings[] = [];
+  for (const w of all) {
+    const { bundle, timings } = await prover.prove(buildQueryInput(w, depth), threads);
+    if (!(await verifyProof(release, bundle))) throw new Error("a native proof did not verify");
+    samples.push(timings);
+  }
+  const keys = Object.keys(samples[0] ?? {}) as (keyof NativeProofTimings)[];
+  return Object.fromEntries(keys.map((k) => [k, median(samples.map((s) => s[k]))])) as Record<
+    keyof NativeProofTimings,
+    number
+  >;
+}
+
+const native = loadNativeAddon();
+if (!native.available) process.stdout.write(`native engine left out: ${native.reason}\n`);
 const all = witnesses();
 const load = loadavg().map((l) => l.toFixed(2));
 const modes = [
   { name: "in-process fullProve, threaded curve, sequential", run: () => inProcess(all) },
-  { name: "pool, 1 worker, all jobs at once", run: () => pooled(1, all) },
-  { name: "pool, 2 workers, all jobs at once", run: () => pooled(2, all) },
+  { name: "snarkjs pool, 1 worker, all jobs at once", run: () => pooled("snarkjs", 1, all) },
+  { name: "snarkjs pool, 2 workers, all jobs at once", run: () => pooled("snarkjs", 2, all) },
+  ...(native.available
+    ? [
+        { name: "native pool, 1 worker, all jobs at once", run: () => pooled("native", 1, all) },
+        { name: "native pool, 2 workers, all jobs at once", run: () => pooled("native", 2, all) },
+        {
+          name: "native pool, 1 worker × 2 engine threads, all jobs at once",
+          run: () => pooled("native", 1, all, 2),
+        },
+      ]
+    : []),
 ].map((mode) => ({ ...mode, rounds: [] as Measured[] }));
 for (let round = 0; round < rounds; round++) {
   for (const mode of modes) {
@@ -181,9 +257,63 @@ const figures = modes.map((mode, i) =>
 // Scaling of the pool from 1 to 2 workers: efficiency 1 would be twice the proofs per second.
 const scaling = (rates[2] ?? Number.NaN) / (rates[1] ?? Number.NaN);
 figures.push(
-  figure("prover pool: 2 workers against 1 (scaling)", "×", scaling, command),
-  figure("prover pool: scaling efficiency, 1 → 2 workers", "%", (100 * scaling) / 2, command),
+  figure("snarkjs pool: 2 workers against 1 (scaling)", "×", scaling, command),
+  figure("snarkjs pool: scaling efficiency, 1 → 2 workers", "%", (100 * scaling) / 2, command),
 );
+if (native.available) {
+  const nativeScaling = (rates[4] ?? Number.NaN) / (rates[3] ?? Number.NaN);
+  figures.push(
+    figure("native pool: 2 workers against 1 (scaling)", "×", nativeScaling, command),
+    figure(
+      "native pool, 2 workers, against the snarkjs pool, 2 workers",
+      "×",
+      (rates[4] ?? Number.NaN) / (rates[2] ?? Number.NaN),
+      command,
+    ),
+  );
+}
+
+// Latency: one proof at a time through a warm pool (what one presentation waits for).
+const latencyModes: { name: string; engine: ProverEngine; workers: number; threads: number }[] = [
+  { name: "snarkjs pool, 2 workers", engine: "snarkjs", workers: 2, threads: 1 },
+  ...(native.available
+    ? [
+        { name: "native pool, 2 workers", engine: "native" as const, workers: 2, threads: 1 },
+        {
+          name: "native pool, 1 worker × 2 engine threads",
+          engine: "native" as const,
+          workers: 1,
+          threads: 2,
+        },
+      ]
+    : []),
+];
+const latency = [];
+for (const mode of latencyModes) {
+  const times = await latencies(mode.engine, mode.workers, all, mode.threads);
+  latency.push(
+    figure(`${mode.name}: one proof at a time, p50`, "ms", median(times), command),
+    figure(`${mode.name}: one proof at a time, max`, "ms", Math.max(...times), command),
+  );
+}
+
+// Where a native proof's time goes.
+const breakdown = [];
+if (native.available) {
+  for (const threads of [1, 2]) {
+    const steps = await nativeBreakdown(all, threads);
+    for (const [step, ms] of Object.entries(steps)) {
+      breakdown.push(
+        figure(
+          `native, ${threads} thread${threads > 1 ? "s" : ""}: ${step} (median)`,
+          "ms",
+          ms,
+          command,
+        ),
+      );
+    }
+  }
+}
 // How busy the cores were meanwhile: a run disturbed by other work on the machine shows here.
 const cpu = modes.flatMap((mode) => {
   const here = median(mode.rounds.map((m) => m.coresHere));
@@ -206,6 +336,8 @@ printTable(
   `query proving — ${count} distinct proofs per mode and round, ${rounds} rounds (load average at start ${load.join(", ")})`,
   figures,
 );
+printTable("query proving latency, one proof at a time", latency);
+if (breakdown.length > 0) printTable("native proof breakdown (in this process)", breakdown);
 printTable("CPU while measuring", cpu);
-const path = await writeResults("proving", [...figures, ...cpu]);
+const path = await writeResults("proving", [...figures, ...latency, ...breakdown, ...cpu]);
 process.stdout.write(`\nwrote ${path}\n`);

@@ -75,6 +75,13 @@ export const ErrorCode = {
   PROVER_FAILED: "PROVER_FAILED",
   /** The prover pool is shut down (or shutting down) and takes no new work. */
   POOL_CLOSED: "POOL_CLOSED",
+  /**
+   * The native prover refused a proving key (.zkey): malformed, truncated, for another curve, or
+   * with a point off its curve.
+   */
+  PROVER_KEY_INVALID: "PROVER_KEY_INVALID",
+  /** The native proving engine was asked for but is not built or cannot be loaded here. */
+  PROVER_ENGINE_UNAVAILABLE: "PROVER_ENGINE_UNAVAILABLE",
   /** An import file is malformed: `details` names the line, the field and the reason. */
   IMPORT_INVALID: "IMPORT_INVALID",
   /** No record with this id is in the vault. */

@@ -221,7 +221,11 @@ export async function startProverService(options: {
   const { config, logger } = options;
   const vault = options.vault ?? (await Vault.open(vaultPath(config.dataDir)));
   const metrics = new ProverMetrics();
-  const pool = await ProverPool.start({ workers: config.proverWorkers, onJob: metrics.observeJob });
+  const pool = await ProverPool.start({
+    workers: config.proverWorkers,
+    onJob: metrics.observeJob,
+    ...(config.proverEngine === undefined ? {} : { engine: config.proverEngine }),
+  });
   let service: RunningService;
   try {
     const app = createProverApp({
@@ -245,7 +249,7 @@ export async function startProverService(options: {
   }
   logger.info(
     { event: "listening", port: service.port, workers: pool.stats.workers },
-    "prover service",
+    `prover service (${pool.engine} engine)`,
   );
   let closing: Promise<void> | undefined;
   return {

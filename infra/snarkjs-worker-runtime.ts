@@ -59,7 +59,11 @@ export function cachedSnarkjsCurve(): BnCurve | null {
   return (globalThis as CurveSlot).curve_bn128 ?? null;
 }
 
-async function importAsMainThread<T>(load: () => Promise<T>): Promise<T> {
+/**
+ * Run `load` (a dynamic import of snarkjs or of a package on ffjavascript, such as circom's
+ * witness calculator) past web-worker's thread check (workaround 1 above).
+ */
+export async function importAsMainThread<T>(load: () => Promise<T>): Promise<T> {
   // `node:worker_threads` is a CommonJS built-in: its default export is the object web-worker's
   // `require("worker_threads")` reads, so a property set here is what web-worker sees.
   const flags = threads as { isMainThread: boolean };

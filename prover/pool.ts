@@ -15,6 +15,7 @@ import type { ProofBundle } from "../core/proof.js";
 import { type CircuitRelease, loadCircuitRelease } from "../infra/artifacts.js";
 import { workerEntry } from "../infra/worker-entry.js";
 import { assertZkeyMatchesKey } from "../infra/zkey-file.js";
+import { type ProverEngine, resolveProverEngine } from "./native/index.js";
 import { checkQueryWitness, queryShape } from "./prove-query.js";
 import type { ProveTask, ProveWorkerData, WorkerFault } from "./prove-worker.js";
 import { buildQueryInput, type QueryWitness } from "./query-input.js";
@@ -46,6 +47,16 @@ export type ProverPoolOptions = {
   readonly jobTimeoutMs?: number;
   /** Called once per accepted job when it ends: time since it was accepted, and its outcome. */
   readonly onJob?: (durationMs: number, outcome: JobOutcome) => void;
+  /**
+   * The proving engine (default: native when its addon is built here, else snarkjs). Asking for
+   * `native` where it is not built fails with `PROVER_ENGINE_UNAVAILABLE`.
+   */
+  readonly engine?: ProverEngine;
+  /**
+   * Threads of one native proof inside the addon (default: the cores left to each worker,
+   * `⌊cores / workers⌋`, at least 1; so one engine thread per worker when workers = cores).
+   */
+  readonly engineThreads?: number;
   /** Tests only: let {@link ProverPool.proveWithFault} make a worker exit or throw. */
   readonly [FAULT_INJECTION]?: boolean;
 } & (
@@ -109,6 +120,7 @@ export class ProverPool {
   readonly #jobTimeoutMs: number;
   readonly #onJob: ((durationMs: number, outcome: JobOutcome) => void) | undefined;
   readonly #faultInjection: boolean;
+  readonly #engine: ProverEngine;
   /**
    * Waiting jobs, one group per request in arrival order. Workers take from the groups in turn
    * (round robin), so a single proof does not wait behind a whole batch.
@@ -136,7 +148,15 @@ export class ProverPool {
     );
     this.#onJob = options.onJob;
     this.#faultInjection = options[FAULT_INJECTION] === true;
-    const workerData: ProveWorkerData = { faultInjection: this.#faultInjection };
+    this.#engine = resolveProverEngine(options.engine);
+    const workerData: ProveWorkerData = {
+      faultInjection: this.#faultInjection,
+      engine: this.#engine,
+      engineThreads: positiveInteger(
+        "engineThreads",
+        options.engineThreads ?? Math.max(1, Math.floor(availableParallelism() / this.#workers)),
+      ),
+    };
     this.#piscina = new Piscina<ProveTask, ProofBundle>({
       filename: WORKER_ENTRY,
       minThreads: this.#workers,
@@ -172,7 +192,8 @@ export class ProverPool {
   }
 
   /**
-   * Each worker loads snarkjs and builds its curve now (≈ 1 s), not with its first proof:
+   * Each worker loads snarkjs and builds its curve now (≈ 1 s), or the native addon and the
+   * witness runtime, not with its first proof:
    * piscina loads a worker's task module only with its first task. One warm-up per worker; each
    * holds its thread for its whole length, so they spread over the workers.
    */
@@ -187,6 +208,11 @@ export class ProverPool {
   /** The release this pool proves with. */
   get release(): CircuitRelease {
     return this.#release;
+  }
+
+  /** The engine this pool's workers prove with. */
+  get engine(): ProverEngine {
+    return this.#engine;
   }
 
   /** A snapshot of queued, running, completed and failed jobs, and of live workers. */

@@ -2,15 +2,19 @@
  * The proving task of the worker pool (`prover/pool.ts`), run by piscina in a worker thread
  * through `prove-worker-entry.js`. Each worker keeps the circuit's wasm and zkey bytes after its
  * first job, so files are read (and their sha256 checked) once per worker, not once per proof.
+ * With the native engine it also keeps the parsed key and one witness calculator per circuit.
  *
- * Only type imports and node built-ins are imported statically here: snarkjs must be loaded
- * through `snarkjs-worker-runtime.ts` (see there).
+ * Only type imports, node built-ins and the native engine's modules (which import nothing of
+ * snarkjs or ffjavascript statically) are imported statically here: snarkjs, and circom's
+ * witness runtime, must be loaded through `snarkjs-worker-runtime.ts` (see there).
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { workerData } from "node:worker_threads";
 import type { Groth16Proof, ProofBundle } from "../core/proof.js";
 import { loadWorkerSnarkjs } from "../infra/snarkjs-worker-runtime.js";
+import { NativeProver, warmNative } from "./native/engine.js";
+import type { ProverEngine } from "./native/index.js";
 import type { CircuitInput } from "./query-input.js";
 
 /** A release file the worker reads: its path and the sha256 its manifest gives. */
@@ -43,21 +47,49 @@ export interface ProveTask {
 export interface ProveWorkerData {
   /** Let tasks ask for a fault (tests only; production pools never set this). */
   readonly faultInjection: boolean;
+  /** The engine this worker proves with (resolved by the pool: the addon is available). */
+  readonly engine: ProverEngine;
+  /** Threads of one native proof (the native engine only). */
+  readonly engineThreads: number;
 }
 
 /** The exit code of a worker that a test asked to crash. */
 export const FAULT_EXIT_CODE = 70;
 
-const faultInjection = (workerData as ProveWorkerData | undefined)?.faultInjection === true;
+const data = workerData as ProveWorkerData | undefined;
+const faultInjection = data?.faultInjection === true;
+const engine: ProverEngine = data?.engine ?? "snarkjs";
+const engineThreads = data?.engineThreads ?? 1;
 
 const files = new Map<string, Promise<Uint8Array>>();
+const provers = new Map<string, Promise<NativeProver>>();
 
 /**
- * Load snarkjs and build this worker's curve (≈ 1 s): the pool runs it on every worker when it
- * starts, since piscina loads a worker's task module only with its first task.
+ * Get the worker ready: load snarkjs and build its curve (≈ 1 s), or load the native addon and
+ * circom's witness runtime. The pool runs it on every worker when it starts, since piscina loads
+ * a worker's task module only with its first task. (A circuit's key and witness calculator are
+ * built with its first proof, from the files that proof's task names and checks.)
  */
 export async function warm(): Promise<void> {
+  if (engine === "native") {
+    await warmNative();
+    return;
+  }
   await loadWorkerSnarkjs();
+}
+
+/** This worker's native prover for a circuit, built on first use and kept. */
+function nativeProver(wasm: ArtifactFile, zkey: ArtifactFile): Promise<NativeProver> {
+  const key = `${wasm.path}\0${wasm.sha256}\0${zkey.path}\0${zkey.sha256}`;
+  let prover = provers.get(key);
+  if (!prover) {
+    prover = Promise.all([artifactBytes(wasm), artifactBytes(zkey)]).then(([w, z]) =>
+      NativeProver.open({ wasm: w, zkey: z }),
+    );
+    provers.set(key, prover);
+    prover.catch(() => provers.delete(key));
+  }
+  return prover;
 }
 
 /** The bytes of `file`, read and checked on first use by this worker and kept afterwards. */
@@ -84,8 +116,12 @@ async function readChecked(file: ArtifactFile): Promise<Uint8Array> {
   return data;
 }
 
-/** Make one Groth16 proof (`groth16.fullProve`) on this worker's single-threaded curve. */
+/**
+ * Make one Groth16 proof: with the native engine, or with snarkjs (`groth16.fullProve`) on this
+ * worker's single-threaded curve.
+ */
 export default async function proveTask(task: ProveTask): Promise<ProofBundle> {
+  if (engine === "native") return proveNative(task);
   const [{ snarkjs }, wasm, zkey] = await Promise.all([
     loadWorkerSnarkjs(),
     artifactBytes(task.wasm),
@@ -97,6 +133,19 @@ export default async function proveTask(task: ProveTask): Promise<ProofBundle> {
   // No `singleThread` option: it would build a new curve per call. snarkjs takes the cached one.
   const { proof, publicSignals } = await snarkjs.groth16.fullProve(task.input, wasm, zkey, logger);
   return { proof: proof as unknown as Groth16Proof, publicSignals };
+}
+
+/**
+ * A native proof. A mid-proof fault strikes once the witness is computed, just before the
+ * addon's (synchronous) proof starts.
+ */
+async function proveNative(task: ProveTask): Promise<ProofBundle> {
+  const prover = await nativeProver(task.wasm, task.zkey);
+  const fault = task.fault;
+  if (fault === "exit" || fault === "throw") failOnPurpose(fault);
+  const witness = await prover.witness(task.input);
+  if (fault !== undefined) failOnPurpose(fault);
+  return prover.proveWitness(witness, engineThreads).bundle;
 }
 
 function failOnPurpose(fault: WorkerFault): void {

@@ -13,6 +13,7 @@
  * | `CROSSPROOF_BATCH_MAX_DELAY_MS` | `2` | longest a single verification waits to share a batch |
  * | `CROSSPROOF_BATCH_MAX_SIZE` | `64` | most proofs checked in one pairing product |
  * | `CROSSPROOF_PROVER_WORKERS` | cores | proving worker threads |
+ * | `CROSSPROOF_PROVER_ENGINE` | native if built, else snarkjs | `native` or `snarkjs` |
  * | `CROSSPROOF_ADMIN_API_KEY` / `_FILE` | made on first start | the verifier's admin key |
  * | `CROSSPROOF_RATE_LIMIT` | `100` | requests per second per API key (0: no limit) |
  * | `CROSSPROOF_BODY_LIMIT_KB` | `256` | largest request body |
@@ -30,6 +31,7 @@ import { availableParallelism } from "node:os";
 import { type ChainConfig, chainConfigFromEnv } from "../chain/config.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import { dataDir } from "../infra/paths.js";
+import { isProverEngine, type ProverEngine } from "../prover/native/index.js";
 import { type SharedConfig, sharedConfigFromEnv } from "./shared-config.js";
 
 /** The services' settings. */
@@ -43,6 +45,8 @@ export interface ServiceConfig {
   readonly batchMaxDelayMs: number;
   readonly batchMaxSize: number;
   readonly proverWorkers: number;
+  /** The proving engine asked for; undefined: native when its addon is built, else snarkjs. */
+  readonly proverEngine: ProverEngine | undefined;
   /** The admin key, when configured (else made on first start in the data folder). */
   readonly adminApiKey: string | undefined;
   /** Requests per second per API key; 0 turns the limit off. */
@@ -85,6 +89,20 @@ function integer(
   return value;
 }
 
+/**
+ * `CROSSPROOF_PROVER_ENGINE` alone (`CONFIG_INVALID` unless empty, `native` or `snarkjs`), for
+ * commands that prove without starting a service.
+ */
+export function proverEngineFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): ProverEngine | undefined {
+  const engine = env.CROSSPROOF_PROVER_ENGINE?.trim() || undefined;
+  if (engine !== undefined && !isProverEngine(engine)) {
+    invalid("CROSSPROOF_PROVER_ENGINE", `must be native or snarkjs, not "${engine}"`);
+  }
+  return engine;
+}
+
 /** Reads and validates the configuration (`CONFIG_INVALID` or `CHAIN_CONFIG` on a bad value). */
 export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   const host = env.CROSSPROOF_HOST?.trim() || "127.0.0.1";
@@ -105,6 +123,7 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
   if (!["", "0", "1"].includes(allowDev)) {
     invalid("CROSSPROOF_ALLOW_DEVELOPMENT_KEYS", `must be 0 or 1, not "${allowDev}"`);
   }
+  const engine = proverEngineFromEnv(env);
   const cores = availableParallelism();
   const verifierPort = integer(env, "CROSSPROOF_VERIFIER_PORT", 8080, 0, 65_535);
   const proverPort = integer(env, "CROSSPROOF_PROVER_PORT", 8081, 0, 65_535);
@@ -120,6 +139,7 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
     batchMaxDelayMs: integer(env, "CROSSPROOF_BATCH_MAX_DELAY_MS", 2, 0, 1_000),
     batchMaxSize: integer(env, "CROSSPROOF_BATCH_MAX_SIZE", 64, 1, 256),
     proverWorkers: integer(env, "CROSSPROOF_PROVER_WORKERS", cores, 1, 256),
+    proverEngine: engine,
     adminApiKey,
     rateLimit: integer(env, "CROSSPROOF_RATE_LIMIT", 100, 0, 1_000_000),
     bodyLimitKb: integer(env, "CROSSPROOF_BODY_LIMIT_KB", 256, 1, 65_536),

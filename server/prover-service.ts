@@ -1,6 +1,6 @@
 /**
  * The prover service: a Koa API that runs inside the holder's boundary and turns
- * `(recordId, challenge)` into a presentation, proving in the worker pool. Its routes and shapes
+ * `(recordId, challenge)` into a presentation, proving in the worker pool (native or snarkjs: `CROSSPROOF_PROVER_ENGINE`). Its routes and shapes
  * are described in `prover-api.ts` (served as `/openapi.json` and `/docs`).
  *
  * It listens on 127.0.0.1 by default: it holds raw records and is not for the open network. It
@@ -16,6 +16,7 @@ import { parseBody } from "../core/wire/common.js";
 import { batchPresentationRequest, presentationRequest } from "../core/wire/prover.js";
 import type { CrossproofLogger } from "../infra/log.js";
 import type { Vault } from "../issuer/vault.js";
+import { PROVER_ENGINES, type ProverEngine } from "../prover/native/index.js";
 import type { JobOutcome, ProverPool, ProverPoolStats } from "../prover/pool.js";
 import {
   type Presentation,
@@ -49,6 +50,8 @@ export interface ProverBackend {
   readonly stats: ProverPoolStats;
   /** Predicate slots of the `query` circuit the pool proves. */
   readonly k: number;
+  /** The proving engine (`native` or `snarkjs`), reported by `/healthz` and `/metrics`. */
+  readonly engine?: ProverEngine;
 }
 
 /** The backend for a `ProverPool`: its `prove`, its live stats, and its circuit's K. */
@@ -61,6 +64,7 @@ export function poolBackend(pool: ProverPool): ProverBackend {
       return pool.stats;
     },
     k,
+    engine: pool.engine,
   };
 }
 
@@ -91,15 +95,26 @@ export class ProverMetrics {
     registers: [this.registry],
   });
 
+  readonly #engine = new Gauge({
+    name: "crossproof_prover_engine_info",
+    help: "The proving engine in use (1 for the engine named by the label)",
+    labelNames: ["engine"],
+    registers: [this.registry],
+  });
+
   /** Records one finished job (wire it to the pool's `onJob`). */
   observeJob = (durationMs: number, outcome: JobOutcome): void => {
     this.#latency.observe({ outcome }, durationMs / 1000);
   };
 
   /** Refreshes the gauges from the pool before a scrape. */
-  sample(stats: ProverPoolStats): void {
+  sample(stats: ProverPoolStats, engine?: ProverEngine): void {
     this.#queue.set(stats.queued);
     this.#running.set(stats.running);
+    if (engine !== undefined) {
+      for (const name of PROVER_ENGINES)
+        this.#engine.set({ engine: name }, name === engine ? 1 : 0);
+    }
   }
 }
 
@@ -220,11 +235,15 @@ export function createProverApp(options: ProverAppOptions): Koa {
   router.get("/healthz", (ctx) => {
     const stats = backend.stats;
     ctx.status = stats.workers > 0 ? 200 : 503;
-    ctx.body = { status: stats.workers > 0 ? "ok" : "no workers", pool: stats };
+    ctx.body = {
+      status: stats.workers > 0 ? "ok" : "no workers",
+      ...(backend.engine === undefined ? {} : { engine: backend.engine }),
+      pool: stats,
+    };
   });
 
   router.get("/metrics", async (ctx) => {
-    metrics.sample(backend.stats);
+    metrics.sample(backend.stats, backend.engine);
     ctx.type = metrics.registry.contentType;
     ctx.body = await metrics.registry.metrics();
   });

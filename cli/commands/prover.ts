@@ -15,7 +15,7 @@ import { Vault } from "../../issuer/vault.js";
 import { ProverPool } from "../../prover/pool.js";
 import { presentRecord } from "../../prover/present-record.js";
 import { queryShape } from "../../prover/prove-query.js";
-import { serviceConfigFromEnv } from "../../server/config.js";
+import { proverEngineFromEnv, serviceConfigFromEnv } from "../../server/config.js";
 import { progressBar, untilStopSignal, usageError } from "../output.js";
 
 function positive(value: string | undefined, name: string): number | undefined {
@@ -52,10 +52,11 @@ export async function runProverServe(args: string[], json: boolean): Promise<voi
     logger: createLogger("prover"),
     ...(port === undefined ? {} : { port }),
   });
-  if (json) process.stdout.write(`${JSON.stringify({ url: service.url })}\n`);
+  const engine = service.pool.engine;
+  if (json) process.stdout.write(`${JSON.stringify({ url: service.url, engine })}\n`);
   else
     process.stdout.write(
-      `prover service at ${service.url} (keep it inside the holder's network); Ctrl-C stops it\n`,
+      `prover service at ${service.url} (${engine} engine; keep it inside the holder's network); Ctrl-C stops it\n`,
     );
   await untilStopSignal();
   await service.close();
@@ -84,8 +85,14 @@ export async function runProveBatch(args: string[], json: boolean): Promise<void
     if (err instanceof CrossproofError) throw err;
     usageError(`cannot read ${values.batch}`);
   }
+  const engine = proverEngineFromEnv(process.env);
   const vault = await Vault.open(vaultPath());
-  const pool = await ProverPool.start(workers ? { workers } : {});
+  const pool = await ProverPool.start({
+    ...(workers ? { workers } : {}),
+    ...(engine === undefined ? {} : { engine }),
+  });
+  // Standard error, as the progress bar: standard output (or --out) holds only the results.
+  if (!json) process.stderr.write(`proving with the ${pool.engine} engine\n`);
   const { k } = queryShape(pool.release);
   const sink = values.out ? createWriteStream(values.out) : process.stdout;
   const bar = progressBar("proving", lines.length, json, 2);

@@ -12,6 +12,7 @@ import { vaultPath } from "../../infra/paths.js";
 import { anchorNewRecords, revokeRecord } from "../../issuer/anchor.js";
 import { readImportFile } from "../../issuer/import-file.js";
 import { Vault } from "../../issuer/vault.js";
+import { loadNativeAddon } from "../../prover/native/addon.js";
 import { ProverPool } from "../../prover/pool.js";
 import { presentRecord, witnessFor } from "../../prover/present-record.js";
 import { checkQueryWitness, queryShape } from "../../prover/prove-query.js";
@@ -47,7 +48,23 @@ function policy(subjectId: string): PredicateSpec[] {
   ];
 }
 
-describe("the holder's side: vault, anchoring, proving in the pool, the prover service", () => {
+const native = loadNativeAddon();
+
+/** Both proving engines; the native one only where its addon is built (and says so otherwise). */
+const ENGINES = [
+  { engine: "native", skip: native.available ? "" : ` (skipped: ${native.reason})` },
+  { engine: "snarkjs", skip: "" },
+] as const;
+
+for (const { engine, skip } of ENGINES) {
+  describe.skipIf(skip !== "")(
+    `the holder's side: vault, anchoring, proving in the pool, the prover service, on the ${engine} engine${skip}`,
+    () => holderSuite(engine),
+  );
+}
+
+/** The holder's end-to-end tests, proving with `engine`. */
+function holderSuite(engine: "native" | "snarkjs"): void {
   let t: TestChain;
   let vault: Vault;
   let pool: ProverPool;
@@ -114,7 +131,7 @@ describe("the holder's side: vault, anchoring, proving in the pool, the prover s
       .map((l) => JSON.parse(l));
     vault = await Vault.open(vaultPath(t.dataDir));
     await vault.importRecords(schema, await readImportFile(file, schema), "reports.jsonl");
-    pool = await ProverPool.start({ workers: 2 });
+    pool = await ProverPool.start({ workers: 2, engine });
     k = queryShape(pool.release).k;
     eligible = records
       .slice(0, 60)
@@ -231,10 +248,11 @@ describe("the holder's side: vault, anchoring, proving in the pool, the prover s
 
       const health = await fetch(`${service.url}/healthz`);
       expect(health.status).toBe(200);
-      expect(((await health.json()) as { pool: { workers: number } }).pool.workers).toBe(2);
+      expect(await health.json()).toMatchObject({ engine, pool: { workers: 2 } });
       expect(health.headers.get("x-content-type-options")).toBe("nosniff");
       const text = await (await fetch(`${service.url}/metrics`)).text();
       expect(text).toMatch(/crossproof_prover_queue_depth 0/);
+      expect(text).toContain(`crossproof_prover_engine_info{engine="${engine}"} 1`);
       expect(text).toMatch(/crossproof_prover_presentations_total\{result="UNKNOWN_RECORD"\} 2/);
     } finally {
       await service.close();
@@ -356,7 +374,7 @@ describe("the holder's side: vault, anchoring, proving in the pool, the prover s
         .join("\n"),
     );
     const result = await crossproof(
-      { CROSSPROOF_DATA_DIR: t.dataDir },
+      { CROSSPROOF_DATA_DIR: t.dataDir, CROSSPROOF_PROVER_ENGINE: engine },
       ...["prove", "--batch", file, "--workers", "1"],
     );
     expect(result.code).toBe(1);
@@ -368,6 +386,7 @@ describe("the holder's side: vault, anchoring, proving in the pool, the prover s
     expect(await refusals(first.presentation, request)).toEqual([]);
     expect(second).toMatchObject({ recordId: "nobody", error: { code: "UNKNOWN_RECORD" } });
     expect(result.stderr).toContain("1 of 2 requests failed");
+    expect(result.stderr).toContain(`proving with the ${engine} engine`);
   });
 
   it("runs as `crossproof prover serve` and stops cleanly on SIGTERM", async () => {
@@ -375,7 +394,11 @@ describe("the holder's side: vault, anchoring, proving in the pool, the prover s
       process.execPath,
       [BIN, "prover", "serve", "--port", "0", "--workers", "1", "--json"],
       {
-        env: cliEnv({ CROSSPROOF_DATA_DIR: t.dataDir, CROSSPROOF_LOG_LEVEL: "silent" }),
+        env: cliEnv({
+          CROSSPROOF_DATA_DIR: t.dataDir,
+          CROSSPROOF_LOG_LEVEL: "silent",
+          CROSSPROOF_PROVER_ENGINE: engine,
+        }),
         stdio: ["ignore", "pipe", "pipe"],
       },
     );
@@ -392,6 +415,7 @@ describe("the holder's side: vault, anchoring, proving in the pool, the prover s
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ engine });
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
   });
@@ -462,4 +486,4 @@ describe("the holder's side: vault, anchoring, proving in the pool, the prover s
     ]);
     expect(vault.latestRoot(schema.id)?.state).toBe("anchored");
   });
-});
+}

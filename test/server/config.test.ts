@@ -91,6 +91,7 @@ describe("serviceConfigFromEnv", () => {
           CROSSPROOF_ROOT_POLL_MS: "50",
           CROSSPROOF_LOG_LEVEL: "silent",
           CROSSPROOF_ALLOW_DEVELOPMENT_KEYS: "1",
+          CROSSPROOF_PROVER_ENGINE: "snarkjs",
         }),
       ),
     ).toEqual({
@@ -102,6 +103,7 @@ describe("serviceConfigFromEnv", () => {
       batchMaxDelayMs: 0,
       batchMaxSize: 128,
       proverWorkers: 256,
+      proverEngine: "snarkjs",
       adminApiKey: adminKey,
       rateLimit: 0,
       bodyLimitKb: 1,
@@ -195,6 +197,16 @@ describe("serviceConfigFromEnv", () => {
       "development keys allowed by a word",
       { CROSSPROOF_ALLOW_DEVELOPMENT_KEYS: "yes" },
       "CROSSPROOF_ALLOW_DEVELOPMENT_KEYS",
+    ],
+    [
+      "an unknown proving engine",
+      { CROSSPROOF_PROVER_ENGINE: "rapidsnark" },
+      "CROSSPROOF_PROVER_ENGINE",
+    ],
+    [
+      "a proving engine in capitals",
+      { CROSSPROOF_PROVER_ENGINE: "NATIVE" },
+      "CROSSPROOF_PROVER_ENGINE",
     ],
   ];
 

@@ -1,0 +1,218 @@
+// Pippenger multi-scalar multiplication over affine bases and raw (non-Montgomery) scalars, with
+// the windows shared out among threads.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <thread>
+#include <vector>
+
+#include "curve.h"
+
+namespace cpn {
+
+/** Bits [bit, bit + c) of s (c ≤ 31). */
+inline uint32_t scalar_window(const U256& s, int bit, int c) {
+  const int limb = bit >> 6;
+  const int off = bit & 63;
+  if (limb > 3) return 0;
+  u64 w = s.v[limb] >> off;
+  if (off + c > 64 && limb < 3) w |= s.v[limb + 1] << (64 - off);
+  return static_cast<uint32_t>(w & ((u64{1} << c) - 1));
+}
+
+/** The bit length of the largest scalar. */
+inline int max_scalar_bits(const U256* scalars, size_t n) {
+  U256 acc{{0, 0, 0, 0}};
+  for (size_t i = 0; i < n; i++) {
+    for (int k = 0; k < 4; k++) acc.v[k] |= scalars[i].v[k];
+  }
+  for (int k = 3; k >= 0; k--) {
+    if (acc.v[k]) return k * 64 + 64 - __builtin_clzll(acc.v[k]);
+  }
+  return 0;
+}
+
+/** The window width that minimises the estimated number of group additions. */
+inline int msm_window_bits(size_t n, int bits) {
+  int best = 1;
+  double best_cost = 0;
+  for (int c = 1; c <= 16; c++) {
+    const double windows = static_cast<double>((bits + c - 1) / c);
+    const double cost = windows * (static_cast<double>(n) + 3.0 * static_cast<double>(1u << c));
+    if (c == 1 || cost < best_cost) {
+      best = c;
+      best_cost = cost;
+    }
+  }
+  return best;
+}
+
+/** Most affine additions that share one field inversion. */
+constexpr size_t AFFINE_BATCH = 256;
+
+/**
+ * Per-thread scratch of one window: affine buckets filled by batches of affine additions (one
+ * inversion per batch, Montgomery's trick), and a Jacobian overflow per bucket for the points
+ * that meet a bucket already busy in the batch twice.
+ */
+template <typename F>
+struct WindowScratch {
+  std::vector<Affine<F>> bucket;
+  std::vector<Jac<F>> overflow;
+  std::vector<uint32_t> stamp;
+  uint32_t epoch = 0;
+  struct Pending {
+    uint32_t b;
+    const Affine<F>* p;
+  };
+  std::vector<Pending> batch, deferred, retry;
+  std::vector<F> den, prefix;
+};
+
+template <typename F>
+inline F three_x2(const F& x) {
+  F x2 = x.sqr();
+  return x2.dbl() + x2;
+}
+
+/** Apply the pending additions bucket[b] += p of the batch, with one inversion. */
+template <typename F>
+void flush_batch(WindowScratch<F>& w) {
+  const size_t m = w.batch.size();
+  if (m == 0) {
+    w.epoch++;
+    return;
+  }
+  w.den.resize(m);
+  w.prefix.resize(m);
+  F acc = F::one();
+  for (size_t j = 0; j < m; j++) {
+    const Affine<F>& a = w.bucket[w.batch[j].b];
+    const Affine<F>& p = *w.batch[j].p;
+    F d;
+    if (a.x != p.x) {
+      d = p.x - a.x;
+    } else if (a.y == p.y && !a.y.is_zero()) {
+      d = a.y.dbl();  // doubling
+    } else {
+      d = F::one();  // P + (−P), or a 2-torsion doubling: the point at infinity, no division
+    }
+    w.den[j] = d;
+    w.prefix[j] = acc;
+    acc = acc * d;
+  }
+  F inv = acc.inv();
+  for (size_t j = m; j-- > 0;) {
+    const F dinv = inv * w.prefix[j];
+    inv = inv * w.den[j];
+    Affine<F>& a = w.bucket[w.batch[j].b];
+    const Affine<F>& p = *w.batch[j].p;
+    F lambda;
+    if (a.x != p.x) {
+      lambda = (p.y - a.y) * dinv;
+    } else if (a.y == p.y && !a.y.is_zero()) {
+      lambda = three_x2(a.x) * dinv;
+    } else {
+      a = Affine<F>{F::zero(), F::zero(), true};
+      continue;
+    }
+    const F x3 = lambda.sqr() - a.x - p.x;
+    a.y = lambda * (a.x - x3) - a.y;
+    a.x = x3;
+  }
+  w.batch.clear();
+  w.epoch++;
+}
+
+/** Queue bucket[b] += p: copied into an empty idle bucket, else batched, else deferred once. */
+template <typename F>
+inline void bucket_add(WindowScratch<F>& w, uint32_t b, const Affine<F>* p, bool may_defer) {
+  if (w.stamp[b] == w.epoch) {
+    if (may_defer) {
+      w.deferred.push_back({b, p});
+    } else {
+      w.overflow[b] = jac_add_mixed(w.overflow[b], *p);
+    }
+    return;
+  }
+  if (w.bucket[b].inf) {
+    w.bucket[b] = *p;
+    w.stamp[b] = w.epoch;  // its value is set: later points this batch must not batch on it
+    return;
+  }
+  w.stamp[b] = w.epoch;
+  w.batch.push_back({b, p});
+}
+
+/** After a flush: the points deferred from the last batch go first (deferred no more). */
+template <typename F>
+inline void flush_and_retry(WindowScratch<F>& w) {
+  flush_batch(w);
+  w.retry.swap(w.deferred);
+  w.deferred.clear();
+  for (const auto& d : w.retry) bucket_add(w, d.b, d.p, false);
+  w.retry.clear();
+}
+
+/** The sum Σ s_i·P_i over one window of c bits starting at `bit`. */
+template <typename F>
+Jac<F> msm_window(const Affine<F>* bases, const U256* scalars, size_t n, int bit, int c,
+                  WindowScratch<F>& w) {
+  const size_t nb = (size_t{1} << c) - 1;
+  w.bucket.assign(nb, Affine<F>{F::zero(), F::zero(), true});
+  w.overflow.assign(nb, Jac<F>::infinity());
+  w.stamp.assign(nb, 0);
+  w.epoch = 1;
+  w.batch.clear();
+  w.deferred.clear();
+  for (size_t i = 0; i < n; i++) {
+    const uint32_t d = scalar_window(scalars[i], bit, c);
+    if (d == 0 || bases[i].inf) continue;
+    bucket_add(w, d - 1, &bases[i], true);
+    if (w.batch.size() >= AFFINE_BATCH || w.deferred.size() >= AFFINE_BATCH) flush_and_retry(w);
+  }
+  while (!w.batch.empty() || !w.deferred.empty()) flush_and_retry(w);
+  Jac<F> running = Jac<F>::infinity();
+  Jac<F> sum = Jac<F>::infinity();
+  for (size_t b = nb; b-- > 0;) {
+    running = jac_add_mixed(running, w.bucket[b]);
+    if (!w.overflow[b].is_inf()) running = jac_add(running, w.overflow[b]);
+    sum = jac_add(sum, running);
+  }
+  return sum;
+}
+
+/** Σ scalars[i]·bases[i] with `threads` threads (1 = the calling thread only). */
+template <typename F>
+Jac<F> msm(const Affine<F>* bases, const U256* scalars, size_t n, int threads) {
+  if (n == 0) return Jac<F>::infinity();
+  const int bits = max_scalar_bits(scalars, n);
+  if (bits == 0) return Jac<F>::infinity();
+  const int c = msm_window_bits(n, bits);
+  const int windows = (bits + c - 1) / c;
+  std::vector<Jac<F>> sums(static_cast<size_t>(windows), Jac<F>::infinity());
+  const int t = std::max(1, std::min(threads, windows));
+  auto work = [&](int first) {
+    WindowScratch<F> scratch;
+    for (int w = first; w < windows; w += t) {
+      sums[static_cast<size_t>(w)] = msm_window(bases, scalars, n, w * c, c, scratch);
+    }
+  };
+  if (t == 1) {
+    work(0);
+  } else {
+    std::vector<std::thread> pool;
+    for (int k = 1; k < t; k++) pool.emplace_back(work, k);
+    work(0);
+    for (auto& th : pool) th.join();
+  }
+  Jac<F> acc = Jac<F>::infinity();
+  for (int w = windows; w-- > 0;) {
+    for (int k = 0; k < c; k++) acc = jac_double(acc);
+    acc = jac_add(acc, sums[static_cast<size_t>(w)]);
+  }
+  return acc;
+}
+
+}  // namespace cpn
