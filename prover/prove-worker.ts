@@ -144,7 +144,12 @@ async function proveNative(task: ProveTask): Promise<ProofBundle> {
   const fault = task.fault;
   if (fault === "exit" || fault === "throw") failOnPurpose(fault);
   const witness = await prover.witness(task.input);
-  if (fault !== undefined) failOnPurpose(fault);
+  if (fault !== undefined) {
+    failOnPurpose(fault);
+    // The uncaught error is thrown from a microtask; the addon's proof is synchronous and would
+    // finish (and its result could reach piscina) before the thread ends: the job never does.
+    await new Promise<never>(() => undefined);
+  }
   return prover.proveWitness(witness, engineThreads).bundle;
 }
 
