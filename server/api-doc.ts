@@ -30,6 +30,37 @@ export interface Operation {
   readonly errorSchemas?: Readonly<Record<string, string>>;
 }
 
+/** The operations every crossproof service serves about itself: its document, page and metrics. */
+export const DOCUMENT_OPERATIONS: Readonly<Record<string, Readonly<Record<string, Operation>>>> = {
+  "/openapi.json": {
+    get: {
+      summary: "This document (OpenAPI 3.1)",
+      tag: "operations",
+      public: true,
+      ok: ["200", null, "The document"],
+      media: "application/json",
+    },
+  },
+  "/docs": {
+    get: {
+      summary: "This document as a web page",
+      tag: "operations",
+      public: true,
+      ok: ["200", null, "HTML"],
+      media: "text/html",
+    },
+  },
+  "/metrics": {
+    get: {
+      summary: "Prometheus metrics",
+      tag: "operations",
+      public: true,
+      ok: ["200", null, "Prometheus text format"],
+      media: "text/plain",
+    },
+  },
+};
+
 /** What a service's document is made of. */
 export interface ApiDescription {
   readonly info: { readonly title: string; readonly version: string; readonly description: string };

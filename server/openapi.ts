@@ -29,7 +29,12 @@ import {
   verificationResponse,
 } from "../core/wire/verifier.js";
 import { policyDefinition } from "../verifier/policy.js";
-import { type ApiDescription, type Operation, openApiDocument } from "./api-doc.js";
+import {
+  type ApiDescription,
+  DOCUMENT_OPERATIONS,
+  type Operation,
+  openApiDocument,
+} from "./api-doc.js";
 
 const verificationRequestDoc = z.strictObject({
   policyId: z.string(),
@@ -244,33 +249,7 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
       errorSchemas: { "503": "Readiness" },
     },
   },
-  "/openapi.json": {
-    get: {
-      summary: "This document (OpenAPI 3.1)",
-      tag: "operations",
-      public: true,
-      ok: ["200", null, "The document"],
-      media: "application/json",
-    },
-  },
-  "/docs": {
-    get: {
-      summary: "This document as a web page",
-      tag: "operations",
-      public: true,
-      ok: ["200", null, "HTML"],
-      media: "text/html",
-    },
-  },
-  "/metrics": {
-    get: {
-      summary: "Prometheus metrics",
-      tag: "operations",
-      public: true,
-      ok: ["200", null, "Prometheus text format"],
-      media: "text/plain",
-    },
-  },
+  ...DOCUMENT_OPERATIONS,
 };
 
 /** How a client authenticates, as the docs page says it. */

@@ -10,7 +10,7 @@ import {
   proverHealthResponse,
 } from "../core/wire/prover.js";
 import { presentationSchema } from "../core/wire/verifier.js";
-import type { ApiDescription } from "./api-doc.js";
+import { type ApiDescription, DOCUMENT_OPERATIONS } from "./api-doc.js";
 
 const QUEUE_NOTE =
   "The proving queue is bounded in requests, not proofs: a batch takes one place, and once accepted every item is proved (requests take turns at the workers). QUEUE_FULL (503, Retry-After) means every worker is busy and the queue is full.";
@@ -72,33 +72,7 @@ export const PROVER_API: ApiDescription = {
         errorSchemas: { "503": "Health" },
       },
     },
-    "/openapi.json": {
-      get: {
-        summary: "This document (OpenAPI 3.1)",
-        tag: "operations",
-        public: true,
-        ok: ["200", null, "The document"],
-        media: "application/json",
-      },
-    },
-    "/docs": {
-      get: {
-        summary: "This document as a web page",
-        tag: "operations",
-        public: true,
-        ok: ["200", null, "HTML"],
-        media: "text/html",
-      },
-    },
-    "/metrics": {
-      get: {
-        summary: "Prometheus metrics",
-        tag: "operations",
-        public: true,
-        ok: ["200", null, "Prometheus text format"],
-        media: "text/plain",
-      },
-    },
+    ...DOCUMENT_OPERATIONS,
   },
   commonErrors: {
     "400":
