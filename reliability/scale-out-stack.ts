@@ -88,6 +88,8 @@ export async function startScaleOut(options: ScaleOutOptions): Promise<ScaleOut>
     CROSSPROOF_RATE_LIMIT: String(options.rateLimit ?? 0),
     CROSSPROOF_VERIFY_WORKERS: String(options.verifyWorkers ?? 1),
     CROSSPROOF_ROOT_POLL_MS: "100",
+    // The committed circuit keys are development keys: refused unless allowed.
+    CROSSPROOF_ALLOW_DEVELOPMENT_KEYS: "1",
   };
   const pool = new pg.Pool({
     connectionString: options.databaseUrl,

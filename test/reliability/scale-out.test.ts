@@ -230,6 +230,11 @@ describe.runIf(services.run)("three verifier instances on PostgreSQL and Redis",
     const load = Array.from({ length: 4 }, async (_, worker) => {
       const key = (keys[worker] as { key: string }).key;
       for (let n = 0; n < 40; n++) {
+        // Four requests an iteration under a key limited to RATE_LIMIT a second: paced so that a
+        // fast machine is not refused 429 (this test is about kills, not limits).
+        const paced = new Promise((resolve) =>
+          setTimeout(resolve, (4 * 1_000) / (RATE_LIMIT * 0.8)),
+        );
         const after = killed;
         let challengeId: string;
         let presentation: unknown;
@@ -258,6 +263,7 @@ describe.runIf(services.run)("three verifier instances on PostgreSQL and Redis",
           scale.urls.map((url) => present(url, caller, presentation)),
         );
         answered.push({ challengeId, answers, after });
+        await paced;
         if (worker === 1 && n === 15) {
           await victim.kill();
           killed = true;

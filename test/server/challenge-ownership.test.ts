@@ -50,7 +50,12 @@ describe("challenge ownership", () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "crossproof-ownership-"));
-    const env = { CROSSPROOF_DATA_DIR: dataDir, CROSSPROOF_VERIFY_WORKERS: "1" };
+    const env = {
+      CROSSPROOF_DATA_DIR: dataDir,
+      CROSSPROOF_VERIFY_WORKERS: "1",
+      // The committed circuit keys are development keys: refused unless allowed.
+      CROSSPROOF_ALLOW_DEVELOPMENT_KEYS: "1",
+    };
     stack = await startStack({
       config: serviceConfigFromEnv(env),
       env,
