@@ -65,14 +65,21 @@ export function proofRequestToJson(request: ProofRequest): Record<string, unknow
     nonce: request.nonce.toString(),
     schemaId: request.schemaId.toString(),
     queryHash: request.queryHash.toString(),
-    predicates: request.predicates.map((p) => ({
-      op: p.op,
-      i: p.i,
-      j: p.j,
-      a: p.a.toString(),
-      b: p.b.toString(),
-    })),
+    predicates: predicatesToJson(request.predicates),
   };
+}
+
+/** Slot-level predicates in their wire form (decimal strings), as requests and stores keep them. */
+export function predicatesToJson(
+  predicates: readonly Predicate[],
+): { op: number; i: number; j: number; a: string; b: string }[] {
+  return predicates.map((p) => ({
+    op: p.op,
+    i: p.i,
+    j: p.j,
+    a: p.a.toString(),
+    b: p.b.toString(),
+  }));
 }
 
 /**

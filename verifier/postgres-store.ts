@@ -25,6 +25,7 @@ import { join } from "node:path";
 import { runner } from "node-pg-migrate";
 import pg from "pg";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
+import { predicatesToJson } from "../core/proof-request.js";
 import type { OpCode } from "../core/query.js";
 import { PROJECT_ROOT } from "../infra/paths.js";
 import { shownUrl } from "../infra/service-url.js";
@@ -349,15 +350,7 @@ export class PostgresVerifierStore implements VerifierStore {
         c.nonce.toString(),
         c.schemaId.toString(),
         c.queryHash.toString(),
-        JSON.stringify(
-          c.predicates.map((p) => ({
-            op: p.op,
-            i: p.i,
-            j: p.j,
-            a: p.a.toString(),
-            b: p.b.toString(),
-          })),
-        ),
+        JSON.stringify(predicatesToJson(c.predicates)),
         JSON.stringify(c.query),
         c.issuedAt,
         c.expiresAt,

@@ -7,6 +7,7 @@
  */
 import type Database from "better-sqlite3";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
+import { predicatesToJson } from "../core/proof-request.js";
 import type { OpCode } from "../core/query.js";
 import { isSqliteBusy, openSqlite, sqliteCode } from "../infra/sqlite.js";
 import type { PolicyDefinition, ResolvedPredicate, StoredPolicy } from "./policy.js";
@@ -284,15 +285,7 @@ export class SqliteVerifierStore implements VerifierStore {
         c.nonce.toString(),
         c.schemaId.toString(),
         c.queryHash.toString(),
-        JSON.stringify(
-          c.predicates.map((p) => ({
-            op: p.op,
-            i: p.i,
-            j: p.j,
-            a: p.a.toString(),
-            b: p.b.toString(),
-          })),
-        ),
+        JSON.stringify(predicatesToJson(c.predicates)),
         JSON.stringify(c.query),
         c.issuedAt.getTime(),
         c.expiresAt.getTime(),
