@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import bodyParser from "@koa/bodyparser";
 import type Koa from "koa";
 import helmet from "koa-helmet";
-import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import type { CrossproofLogger } from "../infra/log.js";
 
@@ -187,6 +187,22 @@ export function requestTimeout(ms: number): Koa.Middleware {
   };
 }
 
+/**
+ * Counts one request for `key` on `limiter`; past its limit, `RATE_LIMITED` with
+ * `retryAfterSeconds` (a whole second at least), as every crossproof limit answers.
+ */
+export async function consumeOrRefuse(limiter: RateLimiterAbstract, key: string): Promise<void> {
+  try {
+    await limiter.consume(key);
+  } catch (err) {
+    if (!(err instanceof RateLimiterRes)) throw err;
+    const retryAfterSeconds = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
+    throw new CrossproofError(ErrorCode.RATE_LIMITED, "too many requests: slow down", {
+      details: { retryAfterSeconds },
+    });
+  }
+}
+
 /** A per-key request rate limit: `perSecond` requests in each second (0: no limit). */
 export class RateLimit {
   readonly #limiter: RateLimiterMemory | undefined;
@@ -199,15 +215,7 @@ export class RateLimit {
   /** Counts one request for `key`; `RATE_LIMITED` (with `retryAfterSeconds`) past the limit. */
   async consume(key: string): Promise<void> {
     if (!this.#limiter) return;
-    try {
-      await this.#limiter.consume(key);
-    } catch (err) {
-      if (!(err instanceof RateLimiterRes)) throw err;
-      const retryAfterSeconds = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-      throw new CrossproofError(ErrorCode.RATE_LIMITED, "too many requests: slow down", {
-        details: { retryAfterSeconds },
-      });
-    }
+    await consumeOrRefuse(this.#limiter, key);
   }
 }
 

@@ -11,10 +11,11 @@
  * when it is back (logged too).
  */
 import { Redis } from "ioredis";
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import { RateLimiterMemory, RateLimiterRedis } from "rate-limiter-flexible";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import type { CrossproofLogger } from "../infra/log.js";
 import { shownUrl } from "../infra/service-url.js";
+import { consumeOrRefuse } from "./http.js";
 
 /** Longest wait for one Redis command before the request is counted in memory instead. */
 export const REDIS_COMMAND_TIMEOUT_MS = 250;
@@ -127,15 +128,7 @@ export class SharedRateLimit implements RequestLimiter {
 
   async consume(key: string): Promise<void> {
     if (!this.#limiter) return;
-    try {
-      await this.#limiter.consume(key);
-    } catch (err) {
-      if (!(err instanceof RateLimiterRes)) throw err;
-      const retryAfterSeconds = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-      throw new CrossproofError(ErrorCode.RATE_LIMITED, "too many requests: slow down", {
-        details: { retryAfterSeconds },
-      });
-    }
+    await consumeOrRefuse(this.#limiter, key);
   }
 
   /** Closes the connection. */
