@@ -201,23 +201,31 @@ describe.runIf(services.run)("three verifier instances on PostgreSQL and Redis",
     const { key } = await newKey("rate limited");
     // Three bursts of three times the limit, a third to each instance, all sent at once; each
     // burst in a window of its own (a key's window starts with its first request and lasts 1 s).
+    // A burst whose answers took longer than the window (a loaded machine) may have reached a
+    // second window, where more are rightly accepted: it is sent again, at most five times over.
     let accepted = 0;
     const spans: number[] = [];
-    for (let burst = 0; burst < 3; burst++) {
+    let kept = 0;
+    for (let attempt = 0; kept < 3 && attempt < 8; attempt++) {
       const started = performance.now();
       const statuses = await Promise.all(
         Array.from({ length: 3 * RATE_LIMIT }, (_, n) =>
           send(scale.urls[n % 3] as string, "GET", "/v1/policies", key).then((a) => a.status),
         ),
       );
-      spans.push(performance.now() - started);
+      const span = performance.now() - started;
+      spans.push(span);
       expect(statuses.filter((s) => s !== 200 && s !== 429)).toEqual([]);
-      accepted += statuses.filter((s) => s === 200).length;
+      if (span < 900) {
+        kept += 1;
+        accepted += statuses.filter((s) => s === 200).length;
+      }
       await new Promise((r) => setTimeout(r, 1_100));
     }
     process.stdout.write(
-      `rate limit ${RATE_LIMIT}/s, 3 bursts of ${3 * RATE_LIMIT} over 3 instances (${spans.map((s) => Math.round(s)).join(", ")} ms each): ${accepted} accepted\n`,
+      `rate limit ${RATE_LIMIT}/s, bursts of ${3 * RATE_LIMIT} over 3 instances (${spans.map((s) => Math.round(s)).join(", ")} ms each; ${kept} within 900 ms kept): ${accepted} accepted\n`,
     );
+    expect(kept).toBe(3);
     // Per-instance limits would accept up to three times as many.
     expect(accepted).toBeGreaterThanOrEqual(3 * RATE_LIMIT * 0.9);
     expect(accepted).toBeLessThanOrEqual(3 * RATE_LIMIT * 1.1);
