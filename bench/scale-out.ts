@@ -247,6 +247,9 @@ try {
         }
       } finally {
         await instance.stop();
+        // A PostgreSQL-mode instance's data folder is a new empty one each start.
+        if (config.store === "postgres")
+          await rm(instance.dataDir, { recursive: true, force: true });
       }
     }
   }
