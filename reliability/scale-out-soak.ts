@@ -27,10 +27,12 @@ import pg from "pg";
 import { ApiError, type Challenge, type Presentation } from "../client/index.js";
 import { FIELD_ORDER } from "../core/field.js";
 import { SAMPLE_POLICY_ID } from "../deploy/local.js";
+import type { CircuitRelease } from "../infra/artifacts.js";
 import { loadCircuitRelease } from "../infra/artifacts.js";
 import { scanLog } from "../support/log-scan.js";
 import { rerandomizeProof } from "../support/rerandomize.js";
 import { residentBytes } from "../support/start-process.js";
+import { MIB, MixTally, median, type Outcome, paced, round1 } from "./load-mix.js";
 import { SuiteRecorder, type SuiteReport } from "./report.js";
 import {
   type Answer,
@@ -112,65 +114,6 @@ const KINDS = [
 ] as const;
 type Kind = (typeof KINDS)[number];
 
-/** True when an answer was what it must be, else what it was instead. */
-type Outcome = true | string;
-
-/** Counts and latencies by kind, and the first unexpected answers. */
-class Tally {
-  readonly counts = new Map<Kind, { expected: number; unexpected: number; ms: number[] }>();
-  readonly unexpected: string[] = [];
-
-  async time(kind: Kind, request: () => Promise<Outcome>): Promise<void> {
-    const started = performance.now();
-    let outcome: Outcome;
-    try {
-      outcome = await request();
-    } catch (err) {
-      outcome =
-        err instanceof ApiError ? `${err.status} ${err.code}` : `error ${(err as Error).message}`;
-    }
-    let entry = this.counts.get(kind);
-    if (!entry) {
-      entry = { expected: 0, unexpected: 0, ms: [] };
-      this.counts.set(kind, entry);
-    }
-    entry.ms.push(performance.now() - started);
-    if (outcome === true) entry.expected++;
-    else {
-      entry.unexpected++;
-      if (this.unexpected.length < 20) this.unexpected.push(`${kind}: ${outcome}`);
-    }
-  }
-
-  total(which: "expected" | "unexpected"): number {
-    let n = 0;
-    for (const entry of this.counts.values()) n += entry[which];
-    return n;
-  }
-}
-
-/** Runs `body` again and again until `until`, at most `perSecond` times a second. */
-async function paced(until: number, perSecond: number, body: () => Promise<void>): Promise<void> {
-  const interval = 1_000 / perSecond;
-  while (Date.now() < until) {
-    const started = Date.now();
-    await body();
-    const rest = interval - (Date.now() - started);
-    if (rest > 0) await sleep(Math.min(rest, Math.max(0, until - Date.now())));
-  }
-}
-
-const MIB = 2 ** 20;
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
-};
-const percentile = (xs: readonly number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
-};
-const round1 = (x: number) => Math.round(x * 10) / 10;
-
 /** Why PostgreSQL or Redis cannot be used here, or undefined when both answer. */
 async function missingServices(options: ScaleOutSoakOptions): Promise<string | undefined> {
   const problems: string[] = [];
@@ -230,50 +173,91 @@ export async function runScaleOutSoak(options: ScaleOutSoakOptions): Promise<Sui
   }
 }
 
-async function soak(
-  scale: ScaleOut,
-  options: ScaleOutSoakOptions,
-  recorder: SuiteRecorder,
-): Promise<SuiteReport> {
-  const { api } = scale;
-  const urls = scale.urls.slice(1);
-  const instances = scale.children;
-  const key = api.clientKey;
-  const subjectHash = api.eligibleSubjectHash.toString();
-  const release = await loadCircuitRelease("query");
-  const tally = new Tally();
+/** A genuine proof with its first public signal changed: it must not check. */
+function tamper(p: Presentation): { proof: Presentation["proof"]; publicSignals: string[] } {
+  const signals = [...p.publicSignals];
+  signals[0] = ((BigInt(signals[0] as string) + 1n) % FIELD_ORDER).toString();
+  return { proof: p.proof, publicSignals: signals };
+}
+
+/** One item of a batch verification's answer. */
+interface BatchResult {
+  verified?: boolean;
+  challengeId?: string;
+  receiptId?: string;
+  reasons?: { code: string }[];
+}
+
+/**
+ * The soak's load over the three instances: loops of raced decisions (proved, copied, batched,
+ * replayed), bad proofs, policy reads, key revocations, readiness and memory samples, until the
+ * end of the run; and what they saw.
+ */
+class ScaleOutLoad {
+  readonly tally = new MixTally<Kind>();
   /** Every challenge the load used, and every receipt an instance acknowledged. */
-  const challengeIds: string[] = [];
-  const acknowledged: string[] = [];
+  readonly challengeIds: string[] = [];
+  readonly acknowledged: string[] = [];
   /** Genuine presentations made so far (consumed): proofs for the bad-proof loop. */
-  const genuine: Presentation[] = [];
-  const revocationMs: number[] = [];
-  let racedChallenges = 0;
-  let verified = 0;
-  const started = Date.now();
-  const until = started + options.durationMs;
-  const samples: { atMs: number; rss: number[] }[] = [];
-  const instanceAt = (n: number) => urls[n % urls.length] as string;
-  const acknowledge = (answers: readonly Answer[]) => {
+  readonly genuine: Presentation[] = [];
+  readonly revocationMs: number[] = [];
+  readonly samples: { atMs: number; rss: number[] }[] = [];
+  readonly started = Date.now();
+  readonly until: number;
+  readonly urls: readonly string[];
+  racedChallenges = 0;
+  verified = 0;
+  readonly #key: string;
+  readonly #subjectHash: string;
+
+  constructor(
+    private readonly scale: ScaleOut,
+    private readonly options: ScaleOutSoakOptions,
+    private readonly release: CircuitRelease,
+  ) {
+    this.until = this.started + options.durationMs;
+    this.urls = scale.urls.slice(1);
+    this.#key = scale.api.clientKey;
+    this.#subjectHash = scale.api.eligibleSubjectHash.toString();
+  }
+
+  /** Runs every loop to the end of the run. */
+  async run(): Promise<void> {
+    await Promise.all([
+      ...Array.from({ length: this.options.provingLoops }, (_, loop) => this.#decisions(loop)),
+      this.#badProofs(),
+      this.#policyReads(),
+      this.#revocations(),
+      this.#readiness(),
+      this.#memory(),
+    ]);
+  }
+
+  #instanceAt(n: number): string {
+    return this.urls[n % this.urls.length] as string;
+  }
+
+  #acknowledge(answers: readonly Answer[]): void {
     for (const a of answers) {
       const id = receiptIdOf(a);
-      if (id) acknowledged.push(id);
+      if (id) this.acknowledged.push(id);
     }
-  };
+  }
 
   /** A fresh challenge from instance `n`. */
-  const issue = async (n: number): Promise<Challenge> => {
-    const issued = await send(instanceAt(n), "POST", "/v1/challenges", key, {
+  async #issue(n: number): Promise<Challenge> {
+    const issued = await send(this.#instanceAt(n), "POST", "/v1/challenges", this.#key, {
       policyId: SAMPLE_POLICY_ID,
-      subjectHash,
+      subjectHash: this.#subjectHash,
     });
     if (issued.status !== 201) throw new Error(`challenge: ${issued.status}`);
-    challengeIds.push(issued.body.challengeId as string);
+    this.challengeIds.push(issued.body.challengeId as string);
     return issued.body as unknown as Challenge;
-  };
+  }
 
   /** A presentation for `challenge` from the holder's prover (busy: asked again). */
-  const prove = async (challenge: Challenge): Promise<Presentation> => {
+  async #prove(challenge: Challenge): Promise<Presentation> {
+    const { api } = this.scale;
     for (let attempt = 1; ; attempt++) {
       try {
         return await api.prover.present(api.stack.applicants.eligible.recordId, challenge);
@@ -283,76 +267,90 @@ async function soak(
         await sleep(500);
       }
     }
-  };
+  }
 
   /** Proves, races each presentation to the three instances, replays it. */
-  const decisions = async (loop: number) => {
-    for (let n = loop; Date.now() < until; n += options.provingLoops) {
+  async #decisions(loop: number): Promise<void> {
+    for (let n = loop; Date.now() < this.until; n += this.options.provingLoops) {
       let presentation: Presentation;
       try {
-        presentation = await prove(await issue(n));
+        presentation = await this.#prove(await this.#issue(n));
       } catch (err) {
-        await tally.time("raced-verification", async () => `proving: ${(err as Error).message}`);
+        await this.tally.time(
+          "raced-verification",
+          async () => `proving: ${(err as Error).message}`,
+        );
         continue;
       }
-      if (n % 4 === 3 && genuine.length > 0) {
-        await tally.time("raced-batch", async () => raceBatch(n, presentation));
+      if (n % 4 === 3 && this.genuine.length > 0) {
+        await this.tally.time("raced-batch", async () => this.#raceBatch(n, presentation));
       } else {
-        // The proved presentation, then re-randomised copies of its proof for copies of its
-        // challenge (genuine, distinct presentations without proving again), each raced.
-        for (
-          let copy = 0;
-          copy === 0 || (copy <= options.copiesPerProof && Date.now() < until);
-          copy++
-        ) {
-          let raced = presentation;
-          if (copy > 0) {
-            const id = await copyChallenge(scale, presentation.challengeId);
-            challengeIds.push(id);
-            raced = await rerandomizedFor(release.verificationKey, presentation, id);
-          }
-          await tally.time("raced-verification", async () => race(raced));
-        }
+        await this.#raceWithCopies(presentation);
       }
-      await tally.time("replay", async () => {
-        const copy = await rerandomizeProof(release.verificationKey, presentation);
-        const answer = await present(instanceAt(n + 1), key, { ...presentation, ...copy });
-        acknowledge([answer]);
-        return answer.status === 200 &&
-          answer.body.verified === false &&
-          reasonsOf(answer).includes("CHALLENGE_CONSUMED")
-          ? true
-          : `replay: ${answer.status} verified=${answer.body.verified}`;
-      });
-      genuine.push(presentation);
-      if (genuine.length > 16) genuine.shift();
+      await this.tally.time("replay", () => this.#replay(n, presentation));
+      this.genuine.push(presentation);
+      if (this.genuine.length > 16) this.genuine.shift();
     }
-  };
+  }
+
+  /**
+   * The proved presentation, then re-randomised copies of its proof for copies of its challenge
+   * (genuine, distinct presentations without proving again), each raced.
+   */
+  async #raceWithCopies(presentation: Presentation): Promise<void> {
+    for (
+      let copy = 0;
+      copy === 0 || (copy <= this.options.copiesPerProof && Date.now() < this.until);
+      copy++
+    ) {
+      let raced = presentation;
+      if (copy > 0) {
+        const id = await copyChallenge(this.scale, presentation.challengeId);
+        this.challengeIds.push(id);
+        raced = await rerandomizedFor(this.release.verificationKey, presentation, id);
+      }
+      await this.tally.time("raced-verification", async () => this.#race(raced));
+    }
+  }
+
+  /** A re-randomised copy of a decided presentation, to another instance: CHALLENGE_CONSUMED. */
+  async #replay(n: number, presentation: Presentation): Promise<Outcome> {
+    const copy = await rerandomizeProof(this.release.verificationKey, presentation);
+    const answer = await present(this.#instanceAt(n + 1), this.#key, { ...presentation, ...copy });
+    this.#acknowledge([answer]);
+    return answer.status === 200 &&
+      answer.body.verified === false &&
+      reasonsOf(answer).includes("CHALLENGE_CONSUMED")
+      ? true
+      : `replay: ${answer.status} verified=${answer.body.verified}`;
+  }
 
   /** Presents `presentation` to the three instances at once: exactly one must verify it. */
-  const race = async (presentation: Presentation): Promise<Outcome> => {
-    const answers = await Promise.all(urls.map((url) => present(url, key, presentation)));
-    acknowledge(answers);
-    racedChallenges++;
+  async #race(presentation: Presentation): Promise<Outcome> {
+    const answers = await Promise.all(
+      this.urls.map((url) => present(url, this.#key, presentation)),
+    );
+    this.#acknowledge(answers);
+    this.racedChallenges++;
     const statuses = answers.map((a) => a.status);
     if (statuses.some((s) => s !== 200)) return `statuses ${statuses.join(",")}`;
     const deciding = answers.filter((a) => !reasonsOf(a).includes("CHALLENGE_CONSUMED"));
     if (deciding.length !== 1) return `${deciding.length} instances decided one challenge`;
     if (deciding[0]?.body.verified !== true)
       return `refused: ${reasonsOf(deciding[0] as Answer).join(",")}`;
-    verified++;
+    this.verified++;
     const others = answers.filter((a) => a !== deciding[0]);
     return others.every((a) => reasonsOf(a).join() === "CHALLENGE_CONSUMED")
       ? true
       : "a losing instance said something else than CHALLENGE_CONSUMED";
-  };
+  }
 
   /** One genuine presentation and three real proofs with other challenges, raced as a batch. */
-  const raceBatch = async (n: number, presentation: Presentation): Promise<Outcome> => {
-    const template = genuine[genuine.length - 1] as Presentation;
+  async #raceBatch(n: number, presentation: Presentation): Promise<Outcome> {
+    const template = this.genuine[this.genuine.length - 1] as Presentation;
     const items = [{ policyId: SAMPLE_POLICY_ID, presentation }];
     for (let i = 0; i < 3; i++) {
-      const challenge = await issue(n + i);
+      const challenge = await this.#issue(n + i);
       items.push({
         policyId: SAMPLE_POLICY_ID,
         presentation: mismatched(template, challenge.challengeId),
@@ -360,19 +358,15 @@ async function soak(
     }
     const orders = [items, [...items].reverse(), [...items.slice(2), ...items.slice(0, 2)]];
     const answers = await Promise.all(
-      urls.map((url, i) => send(url, "POST", "/v1/verifications/batch", key, { items: orders[i] })),
+      this.urls.map((url, i) =>
+        send(url, "POST", "/v1/verifications/batch", this.#key, { items: orders[i] }),
+      ),
     );
-    racedChallenges += items.length;
+    this.racedChallenges += items.length;
     if (answers.some((a) => a.status !== 200))
       return `statuses ${answers.map((a) => a.status).join(",")}`;
-    type Item = {
-      verified?: boolean;
-      challengeId?: string;
-      receiptId?: string;
-      reasons?: { code: string }[];
-    };
-    const results = answers.flatMap((a) => a.body.results as Item[]);
-    for (const r of results) if (r.receiptId) acknowledged.push(r.receiptId);
+    const results = answers.flatMap((a) => a.body.results as BatchResult[]);
+    for (const r of results) if (r.receiptId) this.acknowledged.push(r.receiptId);
     const deciding = results.filter(
       (r) => !(r.reasons ?? []).some((x) => x.code === "CHALLENGE_CONSUMED"),
     );
@@ -383,75 +377,75 @@ async function soak(
     const verifiedIds = results.filter((r) => r.verified === true).map((r) => r.challengeId);
     if (verifiedIds.length !== 1 || verifiedIds[0] !== presentation.challengeId)
       return `${verifiedIds.length} verified in a batch with one genuine presentation`;
-    verified++;
+    this.verified++;
     return true;
-  };
+  }
 
-  const tamper = (p: Presentation) => {
-    const signals = [...p.publicSignals];
-    signals[0] = ((BigInt(signals[0] as string) + 1n) % FIELD_ORDER).toString();
-    return { proof: p.proof, publicSignals: signals };
-  };
-  const pick = () => genuine[Math.floor(Math.random() * genuine.length)] as Presentation;
+  #pick(): Presentation {
+    return this.genuine[Math.floor(Math.random() * this.genuine.length)] as Presentation;
+  }
 
-  const badProofs = async () => {
+  /** Mismatched proofs, unknown challenges and stateless checks (genuine and tampered). */
+  async #badProofs(): Promise<void> {
     let n = 0;
-    await paced(until, options.ratePerLoop, async () => {
-      if (genuine.length === 0) return;
+    await paced(this.until, this.options.ratePerLoop, async () => {
+      if (this.genuine.length === 0) return;
       n++;
-      const url = instanceAt(n);
-      const p = pick();
-      if (n % 3 === 0) {
-        await tally.time("mismatched-proof", async () => {
-          const challenge = await issue(n);
-          const answer = await present(url, key, mismatched(p, challenge.challengeId));
-          acknowledge([answer]);
-          return answer.status === 200 &&
-            answer.body.verified === false &&
-            reasonsOf(answer).includes("CHALLENGE_MISMATCH")
-            ? true
-            : `${answer.status} verified=${answer.body.verified} ${reasonsOf(answer).join(",")}`;
-        });
-      } else if (n % 7 === 0) {
-        await tally.time("unknown-challenge", async () => {
-          const answer = await present(url, key, {
-            ...p,
-            challengeId: `ch_unknown${n}_${started}`,
-          });
-          acknowledge([answer]);
-          return answer.status === 200 && reasonsOf(answer).includes("CHALLENGE_UNKNOWN")
-            ? true
-            : `${answer.status} ${reasonsOf(answer).join(",")}`;
-        });
-      } else {
-        const good = n % 2 === 0;
-        await tally.time("proof-check", async () => {
-          const answer = await send(
-            url,
-            "POST",
-            "/v1/circuits/query/verify",
-            key,
-            good ? { proof: p.proof, publicSignals: p.publicSignals } : tamper(p),
-          );
-          return answer.status === 200 && answer.body.valid === good
-            ? true
-            : `${answer.status} valid=${answer.body.valid} for genuine=${good}`;
-        });
-      }
+      const url = this.#instanceAt(n);
+      const p = this.#pick();
+      if (n % 3 === 0) await this.tally.time("mismatched-proof", () => this.#mismatched(n, url, p));
+      else if (n % 7 === 0)
+        await this.tally.time("unknown-challenge", () => this.#unknownChallenge(n, url, p));
+      else await this.tally.time("proof-check", () => this.#proofCheck(url, p, n % 2 === 0));
     });
-  };
+  }
 
-  const policyReads = () => {
+  async #mismatched(n: number, url: string, p: Presentation): Promise<Outcome> {
+    const challenge = await this.#issue(n);
+    const answer = await present(url, this.#key, mismatched(p, challenge.challengeId));
+    this.#acknowledge([answer]);
+    return answer.status === 200 &&
+      answer.body.verified === false &&
+      reasonsOf(answer).includes("CHALLENGE_MISMATCH")
+      ? true
+      : `${answer.status} verified=${answer.body.verified} ${reasonsOf(answer).join(",")}`;
+  }
+
+  async #unknownChallenge(n: number, url: string, p: Presentation): Promise<Outcome> {
+    const answer = await present(url, this.#key, {
+      ...p,
+      challengeId: `ch_unknown${n}_${this.started}`,
+    });
+    this.#acknowledge([answer]);
+    return answer.status === 200 && reasonsOf(answer).includes("CHALLENGE_UNKNOWN")
+      ? true
+      : `${answer.status} ${reasonsOf(answer).join(",")}`;
+  }
+
+  async #proofCheck(url: string, p: Presentation, good: boolean): Promise<Outcome> {
+    const answer = await send(
+      url,
+      "POST",
+      "/v1/circuits/query/verify",
+      this.#key,
+      good ? { proof: p.proof, publicSignals: p.publicSignals } : tamper(p),
+    );
+    return answer.status === 200 && answer.body.valid === good
+      ? true
+      : `${answer.status} valid=${answer.body.valid} for genuine=${good}`;
+  }
+
+  #policyReads(): Promise<void> {
     let n = 0;
-    return paced(until, options.ratePerLoop, async () => {
+    return paced(this.until, this.options.ratePerLoop, async () => {
       n++;
-      await tally.time("policy-read", async () => {
+      await this.tally.time("policy-read", async () => {
         const one = n % 2 === 0;
         const answer = await send(
-          instanceAt(n),
+          this.#instanceAt(n),
           "GET",
           one ? `/v1/policies/${SAMPLE_POLICY_ID}` : "/v1/policies",
-          key,
+          this.#key,
         );
         if (answer.status !== 200) return `${answer.status}`;
         const ok = one
@@ -460,54 +454,60 @@ async function soak(
         return ok ? true : "the sample policy is missing";
       });
     });
-  };
+  }
 
-  const revocations = () => {
+  #revocations(): Promise<void> {
     let n = 0;
-    return paced(until, 1_000 / options.revokeEveryMs, async () => {
+    return paced(this.until, 1_000 / this.options.revokeEveryMs, async () => {
       n++;
-      await tally.time("revocation", async () => {
-        const created = await send(instanceAt(n), "POST", "/v1/api-keys", api.adminKey, {
-          name: `soak ${n}`,
-        });
-        if (created.status !== 201) return `create: ${created.status}`;
-        const revokedKey = created.body.key as string;
-        for (const url of urls) {
-          const before = await send(url, "GET", "/v1/policies", revokedKey);
-          if (before.status !== 200) return `before revocation: ${before.status}`;
-        }
-        const revoked = await send(
-          instanceAt(n + 1),
-          "DELETE",
-          `/v1/api-keys/${created.body.id as string}`,
-          api.adminKey,
-        );
-        if (revoked.status !== 204) return `revoke: ${revoked.status}`;
-        const since = performance.now();
-        // When each instance first refused it: the time that request was sent after the
-        // revocation was acknowledged.
-        const seen = await Promise.all(
-          urls.map(async (url) => {
-            for (;;) {
-              const sent = performance.now() - since;
-              const answer = await send(url, "GET", "/v1/policies", revokedKey);
-              if (answer.status === 401) return sent;
-              if (answer.status !== 200 || sent > 5_000) return Number.POSITIVE_INFINITY;
-              await sleep(10);
-            }
-          }),
-        );
-        revocationMs.push(...seen);
-        const slowest = Math.max(...seen);
-        return slowest <= 1_000 ? true : `revocation seen after ${slowest} ms`;
-      });
+      await this.tally.time("revocation", () => this.#revocation(n));
     });
-  };
+  }
 
-  const readiness = () =>
-    paced(until, 1, async () => {
-      await tally.time("readiness", async () => {
-        for (const url of urls) {
+  /**
+   * A key made through one instance and used on all, revoked through another: every instance
+   * refuses it within 1 s (when each first refused it: the time that request was sent after the
+   * revocation was acknowledged).
+   */
+  async #revocation(n: number): Promise<Outcome> {
+    const { adminKey } = this.scale.api;
+    const created = await send(this.#instanceAt(n), "POST", "/v1/api-keys", adminKey, {
+      name: `soak ${n}`,
+    });
+    if (created.status !== 201) return `create: ${created.status}`;
+    const revokedKey = created.body.key as string;
+    for (const url of this.urls) {
+      const before = await send(url, "GET", "/v1/policies", revokedKey);
+      if (before.status !== 200) return `before revocation: ${before.status}`;
+    }
+    const revoked = await send(
+      this.#instanceAt(n + 1),
+      "DELETE",
+      `/v1/api-keys/${created.body.id as string}`,
+      adminKey,
+    );
+    if (revoked.status !== 204) return `revoke: ${revoked.status}`;
+    const since = performance.now();
+    const seen = await Promise.all(
+      this.urls.map(async (url) => {
+        for (;;) {
+          const sent = performance.now() - since;
+          const answer = await send(url, "GET", "/v1/policies", revokedKey);
+          if (answer.status === 401) return sent;
+          if (answer.status !== 200 || sent > 5_000) return Number.POSITIVE_INFINITY;
+          await sleep(10);
+        }
+      }),
+    );
+    this.revocationMs.push(...seen);
+    const slowest = Math.max(...seen);
+    return slowest <= 1_000 ? true : `revocation seen after ${slowest} ms`;
+  }
+
+  #readiness(): Promise<void> {
+    return paced(this.until, 1, async () => {
+      await this.tally.time("readiness", async () => {
+        for (const url of this.urls) {
           const ready = await send(url, "GET", "/readyz", undefined);
           const metrics = await send(url, "GET", "/metrics", undefined);
           const detail = (ready.body.checks as Record<string, { detail?: string }> | undefined)
@@ -518,48 +518,46 @@ async function soak(
         return true;
       });
     });
+  }
 
-  const memory = () =>
-    paced(until, 1_000 / options.sampleEveryMs, async () => {
-      samples.push({
-        atMs: Date.now() - started,
-        rss: await Promise.all(instances.map((c) => residentBytes(c.pid))),
+  #memory(): Promise<void> {
+    return paced(this.until, 1_000 / this.options.sampleEveryMs, async () => {
+      this.samples.push({
+        atMs: Date.now() - this.started,
+        rss: await Promise.all(this.scale.children.map((c) => residentBytes(c.pid))),
       });
     });
+  }
+}
 
-  await Promise.all([
-    ...Array.from({ length: options.provingLoops }, (_, loop) => decisions(loop)),
-    badProofs(),
-    policyReads(),
-    revocations(),
-    readiness(),
-    memory(),
-  ]);
-  const elapsedS = (Date.now() - started) / 1_000;
-
-  // Figures: load, outcomes, latencies by kind.
+/** The figures of a finished load: requests, outcomes and latencies by kind. */
+function recordLoad(recorder: SuiteRecorder, load: ScaleOutLoad, instances: number): void {
+  const { tally } = load;
+  const elapsedS = (Date.now() - load.started) / 1_000;
   const requests = tally.total("expected") + tally.total("unexpected");
-  recorder.figure("instances", instances.length);
+  recorder.figure("instances", instances);
   recorder.figure("durationS", round1(elapsedS));
   recorder.figure("requests", requests);
   recorder.figure("requestsPerSecond", round1(requests / elapsedS));
   recorder.figure("unexpectedErrors", tally.total("unexpected"));
-  recorder.figure("challengesIssued", challengeIds.length);
-  recorder.figure("challengesRaced", racedChallenges);
-  recorder.figure("genuineVerified", verified);
-  recorder.figure("receiptsAcknowledged", acknowledged.length);
-  for (const kind of KINDS) {
-    const entry = tally.counts.get(kind);
-    if (!entry) continue;
-    recorder.figure(`${kind}.count`, entry.expected + entry.unexpected);
-    recorder.figure(`${kind}.p50Ms`, round1(percentile(entry.ms, 50)));
-    recorder.figure(`${kind}.p99Ms`, round1(percentile(entry.ms, 99)));
+  recorder.figure("challengesIssued", load.challengeIds.length);
+  recorder.figure("challengesRaced", load.racedChallenges);
+  recorder.figure("genuineVerified", load.verified);
+  recorder.figure("receiptsAcknowledged", load.acknowledged.length);
+  tally.recordKinds(recorder, KINDS);
+  if (load.revocationMs.length > 0) {
+    recorder.figure("revocationSeenMaxMs", round1(Math.max(...load.revocationMs)));
   }
-  if (revocationMs.length > 0) {
-    recorder.figure("revocationSeenMaxMs", round1(Math.max(...revocationMs)));
-  }
+}
 
-  // Memory per instance: after warm-up, the first third against the last third.
+/** Memory per instance: after warm-up, the first third against the last third. */
+function recordMemory(
+  recorder: SuiteRecorder,
+  load: ScaleOutLoad,
+  instances: number,
+  options: ScaleOutSoakOptions,
+): void {
+  const { samples } = load;
   const steady = samples.filter((s) => s.atMs >= options.warmupMs);
   const third = Math.max(1, Math.floor(steady.length / 3));
   recorder.figure("rssSamples", samples.length);
@@ -572,7 +570,7 @@ async function soak(
       )
       .join(", "),
   );
-  instances.forEach((_, i) => {
+  for (let i = 0; i < instances; i++) {
     const series = (from: typeof steady) => from.map((s) => (s.rss[i] ?? 0) / MIB);
     const first = median(series(steady.slice(0, third)));
     const last = median(series(steady.slice(-third)));
@@ -586,9 +584,14 @@ async function soak(
       steady.length >= 3 && last - first <= options.rssGrowthLimitMiB,
       `${steady.length} samples after warm-up`,
     );
-  });
+  }
+}
 
-  // The audit of the shared database.
+/**
+ * The audit of the shared database: no challenge decided or verified twice (whatever the answers
+ * said), every consumed challenge's receipt stored, every acknowledged receipt stored.
+ */
+async function audit(recorder: SuiteRecorder, scale: ScaleOut, load: ScaleOutLoad) {
   const twice = await scale.query<{ challenge_id: string; consuming: string; verified: string }>(
     `SELECT challenge_id,
             count(*) FILTER (WHERE NOT (reasons::jsonb ?| array['CHALLENGE_CONSUMED', 'CHALLENGE_EXPIRED'])) AS consuming,
@@ -600,7 +603,7 @@ async function soak(
   );
   const decided = await scale.query<{ n: string }>(
     "SELECT count(*) AS n FROM challenges WHERE consumed_at IS NOT NULL AND id = ANY($1)",
-    [challengeIds],
+    [load.challengeIds],
   );
   const orphans = await scale.query<{ id: string }>(
     `SELECT c.id FROM challenges c
@@ -610,11 +613,6 @@ async function soak(
   const receipts = await scale.query<{ n: string }>("SELECT count(*) AS n FROM receipts");
   recorder.figure("challengesConsumed", Number(decided[0]?.n ?? 0));
   recorder.figure("receiptsStored", Number(receipts[0]?.n ?? 0));
-  recorder.check(
-    "every answer was the one it must be (zero unexpected answers)",
-    tally.total("unexpected") === 0,
-    tally.unexpected.join("; "),
-  );
   recorder.checkNone(
     "no challenge decided twice or verified twice (the database, every challenge of the run)",
     twice.map((r) => `${r.challenge_id}: ${r.consuming} decisions, ${r.verified} verified`),
@@ -625,9 +623,27 @@ async function soak(
   );
   recorder.checkNone(
     "every receipt an instance acknowledged is stored",
-    await missingReceipts(scale, acknowledged),
+    await missingReceipts(scale, load.acknowledged),
   );
-  for (const kind of [
+}
+
+async function soak(
+  scale: ScaleOut,
+  options: ScaleOutSoakOptions,
+  recorder: SuiteRecorder,
+): Promise<SuiteReport> {
+  const load = new ScaleOutLoad(scale, options, await loadCircuitRelease("query"));
+  await load.run();
+  const instances = scale.children.length;
+  recordLoad(recorder, load, instances);
+  recordMemory(recorder, load, instances, options);
+  recorder.check(
+    "every answer was the one it must be (zero unexpected answers)",
+    load.tally.total("unexpected") === 0,
+    load.tally.unexpected.join("; "),
+  );
+  await audit(recorder, scale, load);
+  load.tally.checkIncluded(recorder, [
     "raced-verification",
     "raced-batch",
     "replay",
@@ -635,10 +651,8 @@ async function soak(
     "mismatched-proof",
     "policy-read",
     "revocation",
-  ] as const) {
-    recorder.check(`the mix included ${kind}`, (tally.counts.get(kind)?.expected ?? 0) > 0);
-  }
-  const ready = await Promise.all(urls.map((url) => send(url, "GET", "/readyz", undefined)));
+  ]);
+  const ready = await Promise.all(load.urls.map((url) => send(url, "GET", "/readyz", undefined)));
   recorder.check(
     "all three instances are ready at the end",
     ready.every((a) => a.status === 200),
@@ -646,7 +660,7 @@ async function soak(
   recorder.check("the instances' data folders are empty", await scale.childFoldersEmpty());
   recorder.checkNone(
     "no record data, salt, path or body in the services' log",
-    scanLog(await api.log()),
+    scanLog(await scale.api.log()),
   );
   return recorder.report();
 }

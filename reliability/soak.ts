@@ -8,7 +8,6 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import {
   ApiError,
   type Presentation,
@@ -20,6 +19,7 @@ import { FIELD_ORDER } from "../core/field.js";
 import { SAMPLE_POLICY_ID } from "../deploy/local.js";
 import { scanLog } from "../support/log-scan.js";
 import { type ServiceProcess, startServiceProcess } from "../support/start-process.js";
+import { MIB, MixTally, median, paced, round1, slope } from "./load-mix.js";
 import { SuiteRecorder, type SuiteReport } from "./report.js";
 
 /** Options of {@link runSoak}. */
@@ -72,43 +72,6 @@ const KINDS = [
   "readiness",
 ] as const;
 type Kind = (typeof KINDS)[number];
-
-/** What a request ended in: true when it was what it must be, else what it was instead. */
-type Outcome = true | string;
-
-/** Counts and latencies by kind, and the first unexpected answers. */
-class Tally {
-  readonly counts = new Map<Kind, { expected: number; unexpected: number; ms: number[] }>();
-  readonly unexpected: string[] = [];
-
-  async time(kind: Kind, request: () => Promise<Outcome>): Promise<void> {
-    const started = performance.now();
-    let outcome: Outcome;
-    try {
-      outcome = await request();
-    } catch (err) {
-      outcome =
-        err instanceof ApiError ? `${err.status} ${err.code}` : `error ${(err as Error).name}`;
-    }
-    let entry = this.counts.get(kind);
-    if (!entry) {
-      entry = { expected: 0, unexpected: 0, ms: [] };
-      this.counts.set(kind, entry);
-    }
-    entry.ms.push(performance.now() - started);
-    if (outcome === true) entry.expected++;
-    else {
-      entry.unexpected++;
-      if (this.unexpected.length < 20) this.unexpected.push(`${kind}: ${outcome}`);
-    }
-  }
-
-  total(which: "expected" | "unexpected"): number {
-    let n = 0;
-    for (const entry of this.counts.values()) n += entry[which];
-    return n;
-  }
-}
 
 /** A request whose answer must have this status and carry an error code. */
 interface BadRequest {
@@ -180,46 +143,10 @@ const BAD_REQUESTS: readonly BadRequest[] = [
   },
 ];
 
-/** Runs `body` again and again until `until`, at most `perSecond` times a second. */
-async function paced(until: number, perSecond: number, body: () => Promise<void>): Promise<void> {
-  const interval = 1_000 / perSecond;
-  while (Date.now() < until) {
-    const started = Date.now();
-    await body();
-    const rest = interval - (Date.now() - started);
-    if (rest > 0) await sleep(rest);
-  }
-}
-
 /** A random field element below 2^248, as a subject hash nobody has. */
 function randomSubjectHash(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(31));
   return BigInt(`0x${Buffer.from(bytes).toString("hex")}`).toString();
-}
-
-const MIB = 2 ** 20;
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
-};
-const percentile = (xs: readonly number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
-};
-const round1 = (x: number) => Math.round(x * 10) / 10;
-
-/** Least-squares slope of `ys` over `xs`. */
-function slope(xs: readonly number[], ys: readonly number[]): number {
-  const n = xs.length;
-  const mx = xs.reduce((a, b) => a + b, 0) / n;
-  const my = ys.reduce((a, b) => a + b, 0) / n;
-  let num = 0;
-  let den = 0;
-  xs.forEach((x, i) => {
-    num += (x - mx) * ((ys[i] as number) - my);
-    den += (x - mx) ** 2;
-  });
-  return den === 0 ? 0 : num / den;
 }
 
 /** Runs the soak on a fresh data folder and reports what it saw. */
@@ -243,7 +170,7 @@ export async function runSoak(options: SoakOptions): Promise<SuiteReport> {
  * readiness and memory samples, until the end of the run.
  */
 class SoakLoad {
-  readonly tally = new Tally();
+  readonly tally = new MixTally<Kind>();
   /** Genuine presentations made so far (already consumed): their proofs for stateless checks. */
   readonly proofs: Presentation[] = [];
   readonly samples: { atMs: number; rss: number }[] = [];
@@ -460,13 +387,7 @@ function recordLoad(recorder: SuiteRecorder, load: SoakLoad, elapsedS: number): 
   recorder.figure("requests", requests);
   recorder.figure("requestsPerSecond", round1(requests / elapsedS));
   recorder.figure("unexpectedErrors", tally.total("unexpected"));
-  for (const kind of KINDS) {
-    const entry = tally.counts.get(kind);
-    if (!entry) continue;
-    recorder.figure(`${kind}.count`, entry.expected + entry.unexpected);
-    recorder.figure(`${kind}.p50Ms`, round1(percentile(entry.ms, 50)));
-    recorder.figure(`${kind}.p99Ms`, round1(percentile(entry.ms, 99)));
-  }
+  tally.recordKinds(recorder, KINDS);
   recorder.figure("badRequestKinds", BAD_REQUESTS.length);
   recorder.figure(
     "badRequestAnswers",
@@ -516,18 +437,13 @@ async function soak(
     tally.total("unexpected") === 0,
     tally.unexpected.join("; "),
   );
-  for (const kind of [
+  tally.checkIncluded(recorder, [
     "verification",
     "replay",
     "proof-check",
     "challenge",
     "bad-request",
-  ] as const) {
-    recorder.check(
-      `the mix included ${kind} requests`,
-      (tally.counts.get(kind)?.expected ?? 0) > 0,
-    );
-  }
+  ]);
   recorder.check(
     `resident memory stable: grew ${round1(growth)} MiB after warm-up (limit ${options.rssGrowthLimitMiB})`,
     steady >= 3 && growth <= options.rssGrowthLimitMiB,
