@@ -16,6 +16,8 @@ import {
   challengeResponse,
   circuitDetailResponse,
   circuitListResponse,
+  externalCircuitRequest,
+  externalCircuitResponse,
   healthResponse,
   policyListResponse,
   policyResponse,
@@ -59,6 +61,8 @@ const COMPONENTS: ApiDescription["components"] = {
   Receipt: [receiptResponse, "output"],
   RootStatus: [rootResponse, "output"],
   CircuitList: [circuitListResponse, "output"],
+  ExternalCircuitRequest: [externalCircuitRequest, "input"],
+  ExternalCircuit: [externalCircuitResponse, "output"],
   Circuit: [circuitDetailResponse, "output"],
   VerificationKey: [verificationKeyResponse, "output"],
   ProofCheckRequest: [proofCheckRequest, "input"],
@@ -162,6 +166,23 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
       tag: "circuits",
       ok: ["200", "CircuitList", "The circuits"],
     },
+    post: {
+      summary: "Register an external Groth16 circuit's verification key (admin)",
+      description:
+        "Another system's circom/snarkjs BN254 Groth16 circuit: the key is checked as crossproof's own are on load " +
+        "(γ ≠ δ, IC count = nPublic + 1, every point on its curve and in its subgroup; KEY_INVALID naming the check), " +
+        "its hash is registered on the verifier's chain as a release of kind external (the chain admin's key), " +
+        "and its proofs can then be checked with /v1/circuits/{name}/verify. The same registration again answers 200.",
+      tag: "circuits",
+      admin: true,
+      body: "ExternalCircuitRequest",
+      ok: ["201", "ExternalCircuit", "The registered circuit"],
+      errors: {
+        "409": "The name is one of ours, or registered with another key (CIRCUIT_EXISTS)",
+        "503":
+          "No chain admin key configured (CHAIN_CONFIG), or the chain is unreachable (REGISTRY_UNAVAILABLE)",
+      },
+    },
   },
   "/v1/circuits/{name}": {
     get: {
@@ -185,7 +206,9 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
     post: {
       summary: "Check any Groth16 proof against a circuit's key",
       description:
-        "Shape, ranges, curve and subgroup checks and the pairing check; no policy, challenge or root.",
+        "Shape, ranges (as many public signals as the key's nPublic: MALFORMED otherwise), curve and subgroup checks " +
+        "and the pairing check; the circuit's release must be registered on chain and not retired " +
+        "(CIRCUIT_UNREGISTERED, CIRCUIT_RETIRED); no policy, challenge or root. Works for external circuits too.",
       tag: "circuits",
       params: ["name"],
       body: "ProofCheckRequest",

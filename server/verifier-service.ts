@@ -56,6 +56,7 @@ import {
   apiKeyJson,
   challengeJson,
   circuitJson,
+  externalCircuitJson,
   policyJson,
   proofCheckJson,
   receiptJson,
@@ -330,15 +331,31 @@ export function createVerifierApp(options: VerifierAppOptions): Koa {
     };
   });
 
-  router.get("/v1/circuits", (ctx) => {
-    ctx.body = { circuits: [...verifier.circuits.values()].map(circuitJson) };
+  router.get("/v1/circuits", async (ctx) => {
+    ctx.body = {
+      circuits: [...verifier.circuits.values()].map(circuitJson),
+      external: (await verifier.externalCircuits()).map(externalCircuitJson),
+    };
+  });
+  router.post("/v1/circuits", adminOnly, async (ctx) => {
+    const { circuit, created } = await verifier.registerExternalCircuit(ctx.request.body);
+    logger.info(
+      {
+        event: created ? "circuit-registered" : "circuit-exists",
+        requestId: ctx.state.requestId,
+        circuit: circuit.name,
+      },
+      "circuit",
+    );
+    ctx.status = created ? 201 : 200;
+    ctx.body = externalCircuitJson(circuit);
   });
   router.get("/v1/circuits/:name", (ctx) => {
     const release = verifier.circuit(ctx.params.name as string);
     ctx.body = { ...circuitJson(release), manifest: release.manifest };
   });
-  router.get("/v1/circuits/:name/verification-key", (ctx) => {
-    ctx.body = verifier.circuit(ctx.params.name as string).verificationKey;
+  router.get("/v1/circuits/:name/verification-key", async (ctx) => {
+    ctx.body = (await verifier.checkableCircuit(ctx.params.name as string)).verificationKey;
   });
   router.post("/v1/circuits/:name/verify", async (ctx) => {
     ctx.body = proofCheckJson(
@@ -347,7 +364,7 @@ export function createVerifierApp(options: VerifierAppOptions): Koa {
   });
   router.post("/v1/circuits/:name/verify/batch", async (ctx) => {
     const name = ctx.params.name as string;
-    verifier.circuit(name); // 404 before the body is read for an unknown circuit
+    await verifier.checkableCircuit(name); // 404 before the body is read for an unknown circuit
     const body = parseBody(batchProofCheckRequest, ctx.request.body);
     ctx.body = {
       results: (await verifier.checkProofs(name, body.items)).map(proofCheckJson),
