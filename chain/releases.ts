@@ -4,15 +4,17 @@
  * so that a local deployment accepts its own proofs out of the box. A real chain's admin
  * registers releases with `crossproof chain release register` instead.
  */
-import { readdir } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { readdir, readFile } from "node:fs/promises";
 import {
   type KeyHash,
   localReleaseVersion,
   type ReleaseKind,
   verificationKeyHash,
 } from "../core/circuit-release.js";
-import { loadCircuitRelease } from "../infra/artifacts.js";
-import { ARTIFACTS_DIR } from "../infra/paths.js";
+import { ArtifactError, ErrorCode } from "../core/errors.js";
+import { parseManifest } from "../infra/artifacts.js";
+import { ARTIFACTS_DIR, circuitArtifactPaths } from "../infra/paths.js";
 import type { RootRegistry } from "./registry.js";
 
 /** A release on disk, identified as the registry identifies it. */
@@ -23,7 +25,11 @@ export interface ShippedRelease {
   readonly kind: ReleaseKind;
 }
 
-/** The releases under `root` (every folder with a manifest), each checked against it. */
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** The releases under `root` (every folder with a manifest), each key checked against it. */
 export async function shippedReleases(root = ARTIFACTS_DIR): Promise<ShippedRelease[]> {
   const entries = await readdir(root, { withFileTypes: true });
   const out: ShippedRelease[] = [];
@@ -32,9 +38,23 @@ export async function shippedReleases(root = ARTIFACTS_DIR): Promise<ShippedRele
     .sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const names = await readdir(`${root}/${entry.name}`);
     if (!names.includes("manifest.json")) continue;
-    const release = await loadCircuitRelease(entry.name, root);
-    const keyHash = verificationKeyHash(release.verificationKey);
-    const kind = release.manifest.setup.kind;
+    // Only the manifest and the key are read (checked against the manifest): this runs at every
+    // start of the local node, and hashing the zkeys would cost far more than it checks here.
+    const paths = circuitArtifactPaths(entry.name, root);
+    const manifest = parseManifest(
+      JSON.parse(await readFile(paths.manifest, "utf8")),
+      paths.manifest,
+    );
+    const keyText = await readFile(paths.verificationKey, "utf8");
+    if (sha256(keyText) !== manifest.files.verificationKey.sha256) {
+      throw new ArtifactError(
+        ErrorCode.ARTIFACT_MISMATCH,
+        `verification_key.json of ${entry.name} does not match its manifest`,
+        { details: { circuit: entry.name, file: "verification_key.json" } },
+      );
+    }
+    const keyHash = verificationKeyHash(JSON.parse(keyText));
+    const kind = manifest.setup.kind;
     out.push({ name: entry.name, version: localReleaseVersion(kind, keyHash), keyHash, kind });
   }
   return out;

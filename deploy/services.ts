@@ -56,17 +56,19 @@ export interface VerifierService {
  * point on its curve and in its subgroup). A development release is refused unless
  * `allowDevelopmentKeys` (`DEVELOPMENT_KEYS_REFUSED`).
  */
+/** `DEVELOPMENT_KEYS_REFUSED` for a development release unless they are allowed. */
+function refuseDevelopment(release: CircuitRelease, allowDevelopmentKeys: boolean): void {
+  if (release.manifest.setup.kind === "development" && !allowDevelopmentKeys) {
+    throw new CrossproofError(
+      ErrorCode.DEVELOPMENT_KEYS_REFUSED,
+      `circuit ${release.name} has development keys (public toxic waste: anyone can forge proofs); set CROSSPROOF_ALLOW_DEVELOPMENT_KEYS=1 for local use only, or install a production release (crossproof ceremony release)`,
+      { details: { circuit: release.name } },
+    );
+  }
+}
+
 async function loadReleases(allowDevelopmentKeys: boolean): Promise<Map<string, CircuitRelease>> {
   const releases = new Map<string, CircuitRelease>();
-  const refuseDevelopment = (release: CircuitRelease): void => {
-    if (release.manifest.setup.kind === "development" && !allowDevelopmentKeys) {
-      throw new CrossproofError(
-        ErrorCode.DEVELOPMENT_KEYS_REFUSED,
-        `circuit ${release.name} has development keys (public toxic waste: anyone can forge proofs); set CROSSPROOF_ALLOW_DEVELOPMENT_KEYS=1 for local use only, or install a production release (crossproof ceremony release)`,
-        { details: { circuit: release.name } },
-      );
-    }
-  };
   for (const instance of loadCircuitInstances()) {
     let release: CircuitRelease;
     try {
@@ -78,7 +80,7 @@ async function loadReleases(allowDevelopmentKeys: boolean): Promise<Map<string, 
       continue;
     }
     await checkVerificationKey(release.verificationKey, release.name, release.manifest.nPublic);
-    refuseDevelopment(release);
+    refuseDevelopment(release, allowDevelopmentKeys);
     releases.set(instance.name, release);
   }
   return releases;
@@ -96,13 +98,7 @@ async function loadExtraQueryReleases(
   for (const dir of dirs) {
     const release = await loadCircuitRelease("query", dir);
     await checkVerificationKey(release.verificationKey, release.name, release.manifest.nPublic);
-    if (release.manifest.setup.kind === "development" && !allowDevelopmentKeys) {
-      throw new CrossproofError(
-        ErrorCode.DEVELOPMENT_KEYS_REFUSED,
-        `the query release in ${dir} has development keys; set CROSSPROOF_ALLOW_DEVELOPMENT_KEYS=1 for local use only`,
-        { details: { circuit: release.name, dir } },
-      );
-    }
+    refuseDevelopment(release, allowDevelopmentKeys);
     out.push(release);
   }
   return out;
