@@ -222,6 +222,11 @@ export class Verifier {
     return this.#circuits;
   }
 
+  /** The chain's record of the loaded `query` key's release (null: not registered). */
+  loadedRelease(): Promise<ReleaseStatus | null> {
+    return this.#releases.lookupRelease(this.#queryKey);
+  }
+
   /** The release of a circuit, or `NOT_FOUND`. */
   circuit(name: string): CircuitRelease {
     const release = this.#circuits.get(name);
