@@ -182,14 +182,17 @@ describe("circuit releases on the local chain", () => {
 
   it("rotates the query key with a grace period, through the event-invalidated cache", async () => {
     // Every proof is made first: proving takes seconds, the grace period below only a few.
-    const [unregistered, oldFirst, oldDuring, oldAfter, oldNextOnly, newProof] = [
-      await present("rotation", newRelease, NEXT),
-      await present("rotation", oldRelease),
-      await present("rotation", oldRelease),
-      await present("rotation", oldRelease),
-      await present("next-only", oldRelease),
-      await present("rotation", newRelease, NEXT),
-    ];
+    const [unregistered, oldFirst, oldDuring, oldAfter, oldNextOnly, newProof, batchOld, batchNew] =
+      [
+        await present("rotation", newRelease, NEXT),
+        await present("rotation", oldRelease),
+        await present("rotation", oldRelease),
+        await present("rotation", oldRelease),
+        await present("next-only", oldRelease),
+        await present("rotation", newRelease, NEXT),
+        await present("rotation", oldRelease),
+        await present("rotation", newRelease, NEXT),
+      ];
 
     // Before the admin registers it, the new release is unknown to the chain.
     expect(await verify("rotation", unregistered)).toEqual(["CIRCUIT_UNREGISTERED"]);
@@ -207,6 +210,12 @@ describe("circuit releases on the local chain", () => {
     expect(await verify("rotation", newProof)).toEqual([]);
     expect(await verify("rotation", oldFirst)).toEqual([]);
     expect(await verify("next-only", oldNextOnly)).toEqual(["CIRCUIT_NOT_ACCEPTED"]);
+    // In one batch, each proof is checked with its own release's key (one pairing product each).
+    const batch = await stack.verifier.verifier.verifyBatch(
+      [batchOld, batchNew].map((presentation) => ({ policyId: "rotation", presentation })),
+      "client",
+    );
+    expect(batch.map((v) => ("verified" in v ? v.verified : v.code))).toEqual([true, true]);
 
     // The old release's status is now answered from memory.
     const hits = cache.stats.hits;
