@@ -207,8 +207,8 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
       summary: "Check any Groth16 proof against a circuit's key",
       description:
         "Shape, ranges (as many public signals as the key's nPublic: MALFORMED otherwise), curve and subgroup checks " +
-        "and the pairing check; the circuit's release must be registered on chain and not retired " +
-        "(CIRCUIT_UNREGISTERED, CIRCUIT_RETIRED); no policy, challenge or root. Works for external circuits too.",
+        "and the pairing check; no policy, challenge or root. For an external circuit, its release must also be " +
+        "registered on chain and not retired (CIRCUIT_UNREGISTERED, CIRCUIT_RETIRED).",
       tag: "circuits",
       params: ["name"],
       body: "ProofCheckRequest",
