@@ -123,6 +123,13 @@ export function endpoints(api: ApiStack, used: Genuine, receiptId: string): Endp
     },
     v("GET", "/v1/roots/{root}", "client"),
     v("GET", "/v1/circuits", "client"),
+    // An external circuit's registration: the commitment key under another name, so a body that
+    // survives mutation whole is refused as taken (CIRCUIT_EXISTS) after the full key checks.
+    v("POST", "/v1/circuits", "admin", {
+      name: "fuzz-circuit",
+      version: "1",
+      verificationKey: api.stack.verifier.verifier.circuit("commitment").verificationKey,
+    }),
     v("GET", "/v1/circuits/{name}", "client"),
     v("GET", "/v1/circuits/{name}/verification-key", "client"),
     { ...v("POST", "/v1/circuits/{name}/verify", "client", bundle), path: verifyPath },

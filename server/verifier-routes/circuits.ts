@@ -1,7 +1,7 @@
 /** The circuits this verifier checks, their keys, and checks of any Groth16 proof against them. */
 import { MAX_BATCH, parseBody } from "../../core/wire/common.js";
 import { batchProofCheckRequest } from "../../core/wire/verifier.js";
-import { circuitJson, proofCheckJson } from "../verifier-api.js";
+import { circuitJson, externalCircuitJson, proofCheckJson } from "../verifier-api.js";
 import { type VerifierRoute, verifierRoute } from "./context.js";
 
 export const CIRCUIT_ROUTES: VerifierRoute[] = [
@@ -14,8 +14,46 @@ export const CIRCUIT_ROUTES: VerifierRoute[] = [
       ok: ["200", "CircuitList", "The circuits"],
     },
     ({ verifier }) =>
-      (ctx) => {
-        ctx.body = { circuits: [...verifier.circuits.values()].map(circuitJson) };
+      async (ctx) => {
+        ctx.body = {
+          circuits: [...verifier.circuits.values()].map(circuitJson),
+          external: (await verifier.externalCircuits()).map(externalCircuitJson),
+        };
+      },
+  ),
+  verifierRoute(
+    "post",
+    "/v1/circuits",
+    {
+      summary: "Register an external Groth16 circuit's verification key (admin)",
+      description:
+        "Another system's circom/snarkjs BN254 Groth16 circuit: the key is checked as crossproof's own are on load " +
+        "(γ ≠ δ, IC count = nPublic + 1, every point on its curve and in its subgroup; KEY_INVALID naming the check), " +
+        "its hash is registered on the verifier's chain as a release of kind external (the chain admin's key), " +
+        "and its proofs can then be checked with /v1/circuits/{name}/verify. The same registration again answers 200.",
+      tag: "circuits",
+      admin: true,
+      body: "ExternalCircuitRequest",
+      ok: ["201", "ExternalCircuit", "The registered circuit"],
+      errors: {
+        "409": "The name is one of ours, or registered with another key (CIRCUIT_EXISTS)",
+        "503":
+          "No chain admin key configured (CHAIN_CONFIG), or the chain is unreachable (REGISTRY_UNAVAILABLE)",
+      },
+    },
+    ({ verifier, logger }) =>
+      async (ctx) => {
+        const { circuit, created } = await verifier.registerExternalCircuit(ctx.request.body);
+        logger.info(
+          {
+            event: created ? "circuit-registered" : "circuit-exists",
+            requestId: ctx.state.requestId,
+            circuit: circuit.name,
+          },
+          "circuit",
+        );
+        ctx.status = created ? 201 : 200;
+        ctx.body = externalCircuitJson(circuit);
       },
   ),
   verifierRoute(
@@ -43,8 +81,8 @@ export const CIRCUIT_ROUTES: VerifierRoute[] = [
       errors: { "404": "No such circuit (NOT_FOUND)" },
     },
     ({ verifier }) =>
-      (ctx) => {
-        ctx.body = verifier.circuit(ctx.params.name as string).verificationKey;
+      async (ctx) => {
+        ctx.body = (await verifier.checkableCircuit(ctx.params.name as string)).verificationKey;
       },
   ),
   verifierRoute(
@@ -53,7 +91,9 @@ export const CIRCUIT_ROUTES: VerifierRoute[] = [
     {
       summary: "Check any Groth16 proof against a circuit's key",
       description:
-        "Shape, ranges, curve and subgroup checks and the pairing check; no policy, challenge or root.",
+        "Shape, ranges (as many public signals as the key's nPublic: MALFORMED otherwise), curve and subgroup checks " +
+        "and the pairing check; no policy, challenge or root. For an external circuit, its release must also be " +
+        "registered on chain and not retired (CIRCUIT_UNREGISTERED, CIRCUIT_RETIRED).",
       tag: "circuits",
       body: "ProofCheckRequest",
       ok: ["200", "ProofCheck", "Whether the proof is valid"],
@@ -82,7 +122,7 @@ export const CIRCUIT_ROUTES: VerifierRoute[] = [
     ({ verifier }) =>
       async (ctx) => {
         const name = ctx.params.name as string;
-        verifier.circuit(name); // 404 before the body is read for an unknown circuit
+        await verifier.checkableCircuit(name); // 404 before the body is read for an unknown circuit
         const body = parseBody(batchProofCheckRequest, ctx.request.body);
         ctx.body = {
           results: (await verifier.checkProofs(name, body.items)).map(proofCheckJson),

@@ -30,6 +30,23 @@ async function readinessChecks(c: VerifierContext): Promise<Record<string, Readi
       checks.registry = { ok: false, detail: codeOf(err) };
     }
   }
+  // The loaded query key must be registered on chain, or every proof is refused.
+  try {
+    const release = await c.verifier.loadedRelease();
+    checks.release =
+      release === null
+        ? {
+            ok: false,
+            detail:
+              "the loaded query key is not registered on the chain: every proof would be refused (CIRCUIT_UNREGISTERED); register it with crossproof chain release register",
+          }
+        : {
+            ok: true,
+            detail: `query ${release.version} (${release.kind})${release.acceptedUntil ? `, retired: accepted until ${release.acceptedUntil.toISOString()}` : ""}`,
+          };
+  } catch (err) {
+    checks.release = { ok: false, detail: codeOf(err) };
+  }
   checks.pool = { ok: c.pool.stats.workers > 0 };
   // Shared limits falling back to per-instance ones is said here, never a reason to refuse.
   if (c.perKey.mode) checks.rateLimits = { ok: true, detail: c.perKey.mode().detail };
