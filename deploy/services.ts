@@ -104,8 +104,67 @@ async function loadExtraQueryReleases(
   return out;
 }
 
-/** Starts the verifier service on `config` (port: `config.verifierPort` unless given). */
-export async function startVerifierService(options: {
+/** Something started that must be closed when the service stops (or fails to start). */
+interface Closable {
+  close(): Promise<void>;
+}
+
+/** The registry's event watch and root cache, started; registry poll failures are logged. */
+function startRootWatch(
+  registry: RootRegistry,
+  config: ServiceConfig,
+  logger: CrossproofLogger,
+  started: Closable[],
+): RootCache {
+  const roots = new RootCache(registry, {
+    pollingIntervalMs: config.rootPollMs,
+    onError: (error) =>
+      logger.warn({ event: "registry-poll-failed", code: error.code }, "registry"),
+  });
+  roots.start();
+  started.push({ close: async () => roots.stop() });
+  return roots;
+}
+
+/**
+ * Challenges nobody used are dropped an hour after they expired, every ten minutes, so that
+ * issuing challenges cannot grow the database without bound.
+ */
+function startChallengePurge(
+  store: VerifierStore,
+  logger: CrossproofLogger,
+  started: Closable[],
+): void {
+  const purge = setInterval(() => {
+    store.purgeExpiredChallenges(new Date(Date.now() - PURGE_AFTER_MS)).then(
+      (count) => {
+        if (count > 0) logger.info({ event: "challenges-purged", count }, "store");
+      },
+      (err: unknown) =>
+        logger.warn({ event: "purge-failed", code: (err as CrossproofError).code }, "store"),
+    );
+  }, PURGE_EVERY_MS);
+  purge.unref();
+  started.push({ close: async () => clearInterval(purge) });
+}
+
+/** A warning per circuit served with a development setup, in the log as well as on /readyz. */
+function warnDevelopmentKeys(
+  circuits: ReadonlyMap<string, CircuitRelease>,
+  logger: CrossproofLogger,
+): void {
+  for (const release of circuits.values()) {
+    if (release.manifest.setup.kind === "development") {
+      logger.warn(
+        { event: "development-setup", circuit: release.name },
+        "serving a circuit with a development trusted setup, allowed by CROSSPROOF_ALLOW_DEVELOPMENT_KEYS=1: anyone can forge its proofs; not for production",
+      );
+    }
+  }
+}
+
+/** Options of {@link startVerifierService}. */
+export interface VerifierServiceOptions {
   readonly config: ServiceConfig;
   readonly env: NodeJS.ProcessEnv;
   readonly registry: RootRegistry;
@@ -121,7 +180,12 @@ export async function startVerifierService(options: {
    * deployment: its prover and its sample policy), so that ready means ready to use.
    */
   readonly readiness?: ReadinessChecks;
-}): Promise<VerifierService> {
+}
+
+/** Starts the verifier service on `config` (port: `config.verifierPort` unless given). */
+export async function startVerifierService(
+  options: VerifierServiceOptions,
+): Promise<VerifierService> {
   const { config, env, registry, logger } = options;
   const paths = verifierPaths(config.dataDir);
   const circuits = await loadReleases(config.allowDevelopmentKeys);
@@ -132,29 +196,11 @@ export async function startVerifierService(options: {
   await loadFastPoseidon(); // queryHash per challenge, several times faster than poseidon-lite
   // SQLite in the data folder, or PostgreSQL with CROSSPROOF_DATABASE_URL (shared-state.ts).
   const store = await openVerifierStore(config, paths.database);
-  const started: { close(): Promise<void> }[] = [store];
+  const started: Closable[] = [store];
   try {
     const auth = new ApiKeyAuth(store, await loadVerifierAdminKey(config, env, paths.adminKey));
-    const roots = new RootCache(registry, {
-      pollingIntervalMs: config.rootPollMs,
-      onError: (error) =>
-        logger.warn({ event: "registry-poll-failed", code: error.code }, "registry"),
-    });
-    roots.start();
-    started.push({ close: async () => roots.stop() });
-    // Challenges nobody used are dropped an hour after they expired, every ten minutes, so
-    // that issuing challenges cannot grow the database without bound.
-    const purge = setInterval(() => {
-      store.purgeExpiredChallenges(new Date(Date.now() - PURGE_AFTER_MS)).then(
-        (count) => {
-          if (count > 0) logger.info({ event: "challenges-purged", count }, "store");
-        },
-        (err: unknown) =>
-          logger.warn({ event: "purge-failed", code: (err as CrossproofError).code }, "store"),
-      );
-    }, PURGE_EVERY_MS);
-    purge.unref();
-    started.push({ close: async () => clearInterval(purge) });
+    const roots = startRootWatch(registry, config, logger, started);
+    startChallengePurge(store, logger, started);
     const metrics = new VerifierMetrics();
     // Per-key rate limits in Redis with CROSSPROOF_REDIS_URL, else in this process's memory.
     const limiter = await openSharedLimiter(config, logger, (shared) =>
@@ -201,36 +247,22 @@ export async function startVerifierService(options: {
       requestTimeoutMs: config.requestTimeoutMs,
       portVariable: "CROSSPROOF_VERIFIER_PORT",
     });
-    for (const release of circuits.values()) {
-      if (release.manifest.setup.kind === "development") {
-        logger.warn(
-          { event: "development-setup", circuit: release.name },
-          "serving a circuit with a development trusted setup, allowed by CROSSPROOF_ALLOW_DEVELOPMENT_KEYS=1: anyone can forge its proofs; not for production",
-        );
-      }
-    }
+    warnDevelopmentKeys(circuits, logger);
     logger.info(
       { event: "listening", port: service.port, workers: config.verifyWorkers },
       "verifier service",
     );
     let closing: Promise<void> | undefined;
-    return {
-      url: service.url,
-      port: service.port,
-      verifier,
-      store,
-      auth,
-      roots,
-      close: () => {
-        closing ??= (async () => {
-          stopping = true;
-          await service.close();
-          for (const part of started.reverse()) await part.close();
-          logger.info({ event: "stopped" }, "verifier service");
-        })();
-        return closing;
-      },
+    const close = () => {
+      closing ??= (async () => {
+        stopping = true;
+        await service.close();
+        for (const part of started.reverse()) await part.close();
+        logger.info({ event: "stopped" }, "verifier service");
+      })();
+      return closing;
     };
+    return { url: service.url, port: service.port, verifier, store, auth, roots, close };
   } catch (err) {
     for (const part of started.reverse()) await part.close().catch(() => undefined);
     throw err;
