@@ -132,9 +132,9 @@ const COMMANDS: Record<string, Command> = {
   },
   "demo-data": {
     summary:
-      "synthetic credit reports with record ids (deterministic by seed), for tests and demos",
+      "synthetic records of a shipped schema with record ids (deterministic by seed), for tests and demos",
     usage:
-      "crossproof demo-data [--count N] [--seed S] [--as-of YYYY-MM-DD] [--format jsonl|csv] [--out FILE]",
+      "crossproof demo-data [--schema ID] [--count N] [--seed S] [--as-of YYYY-MM-DD] [--format jsonl|csv] [--out FILE]",
     async run(args) {
       const { runDemoData } = await import("./commands/issuer.js");
       await runDemoData(args);
