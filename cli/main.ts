@@ -6,8 +6,8 @@ import { parseArgs } from "node:util";
 import { loadCircuitInstances } from "../circuits/instances.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import { documentFingerprint } from "../core/field.js";
-import { builtInSchemas } from "../core/schema.js";
 import { loadCircuitRelease } from "../infra/artifacts.js";
+import { loadStoredSchemas } from "../infra/schema-store.js";
 import { releaseSnarkjsCurve } from "../infra/snarkjs-runtime.js";
 import { printError, printJson, usageError } from "./output.js";
 
@@ -270,25 +270,15 @@ field  ${field}
     },
   },
   schemas: {
-    summary: "list the record schemas, their fields and schemaIds",
-    usage: "crossproof schemas [--json]",
+    summary: "the record schemas: list them, show one, add an operator's own",
+    usage: [
+      "crossproof schemas [list] [--json]            every schema, its fields and schemaId",
+      "crossproof schemas show ID [--json]           one schema's document, schemaId and slots",
+      "crossproof schemas add FILE [--json]          validate an operator's schema and store it in the data folder",
+    ].join("\n  "),
     async run(args, json) {
-      parseArgs({ args, options: {}, strict: true });
-      const rows = [...builtInSchemas().values()].map((s) => ({
-        id: s.id,
-        schemaId: s.schemaId.toString(),
-        title: s.document.title,
-        fields: s.fields.map((f) => `${f.name}:${f.type}/${f.encoding}`),
-      }));
-      if (json) printJson(rows);
-      else {
-        for (const r of rows) {
-          process.stdout.write(`${r.id} — ${r.title}\n  schemaId ${r.schemaId}\n`);
-          r.fields.forEach((f, i) => {
-            process.stdout.write(`  slot ${String(i).padStart(2)}  ${f}\n`);
-          });
-        }
-      }
+      const { runSchemas } = await import("./commands/schemas.js");
+      await runSchemas(args, json);
     },
   },
 };
@@ -354,6 +344,8 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = 64;
       return;
     }
+    // The operator's own schemas (`crossproof schemas add`), for every command that names one.
+    await loadStoredSchemas();
     await command.run(rest, json);
   } catch (err) {
     printError(
