@@ -269,6 +269,17 @@ field  ${field}
 `);
     },
   },
+  policies: {
+    summary: "sample verifier policies, one per shipped schema, ready to post to /v1/policies",
+    usage: [
+      "crossproof policies [--json]                                the sample policies and their schemas",
+      "crossproof policies sample ID --issuer ADDRESS [--issuer …]   one sample as JSON, accepting those issuers",
+    ].join("\n  "),
+    async run(args, json) {
+      const { runPolicies } = await import("./commands/schemas.js");
+      runPolicies(args, json);
+    },
+  },
   schemas: {
     summary: "the record schemas: list them, show one, add an operator's own",
     usage: [

@@ -1,10 +1,14 @@
 /**
  * `crossproof schemas [list | show ID | add FILE]`: the shipped record schemas and the
- * operator's own, stored in the data folder (registered at every command's start by cli/main.ts).
+ * operator's own, stored in the data folder (registered at every command's start by cli/main.ts);
+ * and `crossproof policies`: a sample verifier policy for each shipped schema.
  */
 import { parseArgs } from "node:util";
+import { loadCircuitInstances } from "../../circuits/instances.js";
 import { allSchemas, builtInSchemas, getSchema, type Schema } from "../../core/schema.js";
+import { SAMPLE_POLICIES } from "../../deploy/sample-policies.js";
 import { addSchemaFile } from "../../infra/schema-store.js";
+import { parsePolicyDefinition } from "../../verifier/policy.js";
 import { printJson, usageError } from "../output.js";
 
 function summary(s: Schema): {
@@ -75,4 +79,45 @@ export async function runSchemas(args: string[], json: boolean): Promise<void> {
     default:
       usageError(`unknown schemas command "${sub}"; one of: list, show, add`);
   }
+}
+
+/** The predicate slots (K) of the `query` release, which every sample must fit. */
+function querySlots(): number {
+  const query = loadCircuitInstances().find((c) => c.name === "query");
+  const k = query?.params[1];
+  if (k === undefined) throw new TypeError("circuits.json has no query instance");
+  return k;
+}
+
+/** `crossproof policies [sample ID --issuer ADDRESS…]`. */
+export function runPolicies(args: string[], json: boolean): void {
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { issuer: { type: "string", multiple: true } },
+    strict: true,
+  });
+  const [sub, ...rest] = positionals;
+  if (sub === undefined) {
+    const rows = [...SAMPLE_POLICIES.values()].map((p) => {
+      const { description } = p.definition([]) as { description?: string };
+      return { id: p.id, schema: p.schema, description: description ?? "" };
+    });
+    if (json) printJson(rows);
+    else for (const r of rows) process.stdout.write(`${r.id} (${r.schema})\n  ${r.description}\n`);
+    return;
+  }
+  if (sub !== "sample") usageError(`unknown policies command "${sub}"; one of: sample`);
+  if (rest.length !== 1)
+    usageError("give exactly one sample policy ID (see `crossproof policies`)");
+  const policy = SAMPLE_POLICIES.get(rest[0] as string);
+  if (!policy) {
+    usageError(`no sample policy "${rest[0]}": one of ${[...SAMPLE_POLICIES.keys()].join(", ")}`);
+  }
+  if (!values.issuer?.length)
+    usageError("--issuer ADDRESS is required (the issuer's chain address)");
+  // Checked as the verifier will check it, so what is printed is accepted when posted.
+  const definition = policy.definition(values.issuer);
+  parsePolicyDefinition(definition, querySlots());
+  printJson(definition);
 }
