@@ -6,8 +6,8 @@ import { parseArgs } from "node:util";
 import { loadCircuitInstances } from "../circuits/instances.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import { documentFingerprint } from "../core/field.js";
-import { builtInSchemas } from "../core/schema.js";
 import { loadCircuitRelease } from "../infra/artifacts.js";
+import { loadStoredSchemas } from "../infra/schema-store.js";
 import { releaseSnarkjsCurve } from "../infra/snarkjs-runtime.js";
 import { printError, printJson, usageError } from "./output.js";
 
@@ -132,9 +132,9 @@ const COMMANDS: Record<string, Command> = {
   },
   "demo-data": {
     summary:
-      "synthetic credit reports with record ids (deterministic by seed), for tests and demos",
+      "synthetic records of a shipped schema with record ids (deterministic by seed), for tests and demos",
     usage:
-      "crossproof demo-data [--count N] [--seed S] [--as-of YYYY-MM-DD] [--format jsonl|csv] [--out FILE]",
+      "crossproof demo-data [--schema ID] [--count N] [--seed S] [--as-of YYYY-MM-DD] [--format jsonl|csv] [--out FILE]",
     async run(args) {
       const { runDemoData } = await import("./commands/issuer.js");
       await runDemoData(args);
@@ -269,26 +269,27 @@ field  ${field}
 `);
     },
   },
-  schemas: {
-    summary: "list the record schemas, their fields and schemaIds",
-    usage: "crossproof schemas [--json]",
+  policies: {
+    summary: "sample verifier policies, one per shipped schema, ready to post to /v1/policies",
+    usage: [
+      "crossproof policies [--json]                                the sample policies and their schemas",
+      "crossproof policies sample ID --issuer ADDRESS [--issuer …]   one sample as JSON, accepting those issuers",
+    ].join("\n  "),
     async run(args, json) {
-      parseArgs({ args, options: {}, strict: true });
-      const rows = [...builtInSchemas().values()].map((s) => ({
-        id: s.id,
-        schemaId: s.schemaId.toString(),
-        title: s.document.title,
-        fields: s.fields.map((f) => `${f.name}:${f.type}/${f.encoding}`),
-      }));
-      if (json) printJson(rows);
-      else {
-        for (const r of rows) {
-          process.stdout.write(`${r.id} — ${r.title}\n  schemaId ${r.schemaId}\n`);
-          r.fields.forEach((f, i) => {
-            process.stdout.write(`  slot ${String(i).padStart(2)}  ${f}\n`);
-          });
-        }
-      }
+      const { runPolicies } = await import("./commands/schemas.js");
+      runPolicies(args, json);
+    },
+  },
+  schemas: {
+    summary: "the record schemas: list them, show one, add an operator's own",
+    usage: [
+      "crossproof schemas [list] [--json]            every schema, its fields and schemaId",
+      "crossproof schemas show ID [--json]           one schema's document, schemaId and slots",
+      "crossproof schemas add FILE [--json]          validate an operator's schema and store it in the data folder",
+    ].join("\n  "),
+    async run(args, json) {
+      const { runSchemas } = await import("./commands/schemas.js");
+      await runSchemas(args, json);
     },
   },
 };
@@ -354,6 +355,8 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = 64;
       return;
     }
+    // The operator's own schemas (`crossproof schemas add`), for every command that names one.
+    await loadStoredSchemas();
     await command.run(rest, json);
   } catch (err) {
     printError(

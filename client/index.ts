@@ -263,6 +263,13 @@ export class ProverClient {
 }
 
 /**
+ * Registers an operator's own schema document (one added with `crossproof schemas add`) in this
+ * process, so that {@link subjectHash} knows its fields; refused with `INVALID_SCHEMA` or
+ * `SCHEMA_CONFLICT` as on the command line.
+ */
+export { registerSchema } from "../core/schema.js";
+
+/**
  * The hash a verifier gives for a subject-binding policy: the subject field's value encoded as
  * the schema encodes it (for a `text` field, sha256 of the NFC UTF-8 text, shifted to the field),
  * computed on the verifier's side, so the identifier itself is never sent.

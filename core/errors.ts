@@ -25,6 +25,11 @@ export const ErrorCode = {
   INVALID_SCHEMA: "INVALID_SCHEMA",
   /** No schema with the given id is known. */
   UNKNOWN_SCHEMA: "UNKNOWN_SCHEMA",
+  /**
+   * A schema's id is taken: by a shipped schema, or by a different document added before
+   * (schemas are immutable; a changed one needs a new id).
+   */
+  SCHEMA_CONFLICT: "SCHEMA_CONFLICT",
   /** A query (list of predicates) is malformed or does not fit the circuit. */
   INVALID_QUERY: "INVALID_QUERY",
   /** A leaf index is outside the tree, or the tree is full. */

@@ -14,6 +14,7 @@ import { getSchema } from "../core/schema.js";
 import { createPrivateFile, fileExists } from "../infra/files.js";
 import type { CrossproofLogger } from "../infra/log.js";
 import { vaultPath, verifierPaths } from "../infra/paths.js";
+import { loadStoredSchemas } from "../infra/schema-store.js";
 import { anchorNewRecords } from "../issuer/anchor.js";
 import { readImportFile } from "../issuer/import-file.js";
 import { syntheticRecordRows } from "../issuer/synthetic.js";
@@ -23,6 +24,7 @@ import type { ServiceConfig } from "../server/config.js";
 import type { ReadinessCheck } from "../server/verifier-service.js";
 import { type PolicyDefinition, resolveQuery } from "../verifier/policy.js";
 import type { VerifierStore } from "../verifier/store.js";
+import { PILOT_CREDIT_POLICY } from "./sample-policies.js";
 import {
   type ProverService,
   startProverService,
@@ -31,27 +33,11 @@ import {
 } from "./services.js";
 
 /** The id of the sample policy `crossproof start` creates. */
-export const SAMPLE_POLICY_ID = "pilot-credit-v1";
+export const SAMPLE_POLICY_ID = PILOT_CREDIT_POLICY.id;
 
 /** The pilot's creditworthiness policy, accepting roots of `issuer`. */
 export function samplePolicy(issuer: string): Record<string, unknown> {
-  return {
-    id: SAMPLE_POLICY_ID,
-    description:
-      "Cross-boundary credit check: about the applicant, score at least 650, debt/income at most 40 %, no default in 24 months, report issued within 90 days; discloses the jurisdiction",
-    schema: "credit-report-v1",
-    issuers: [issuer],
-    subject: { field: "subjectId" },
-    predicates: [
-      { op: "GTE", field: "creditScore", value: 650 },
-      { op: "RATIO_LTE", field: "totalDebt", per: "annualIncome", numerator: 40, denominator: 100 },
-      { op: "EQ", field: "defaults24m", value: 0 },
-      { op: "GTE", field: "reportDate", value: { daysAgo: 90 } },
-    ],
-    disclose: ["jurisdiction"],
-    challengeTtlSeconds: 300,
-    rootGraceSeconds: 3600,
-  };
+  return PILOT_CREDIT_POLICY.definition([issuer]);
 }
 
 /** The issuer's input file of synthetic reports (on the holder's side, mode 0600). */
@@ -181,6 +167,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         "the issuer needs a signing key: set CROSSPROOF_ISSUER_KEY or CROSSPROOF_ISSUER_KEY_FILE",
       );
     }
+    // The vault may hold records of the operator's own schemas: anchoring them needs their ids.
+    await loadStoredSchemas(config.dataDir);
     const vault = await Vault.open(vaultPath(config.dataDir));
     parts.push({ close: async () => vault.close() });
     await bootstrapIssuer(vault, chain, options);

@@ -12,6 +12,7 @@ import { loadFastPoseidon } from "../core/poseidon.js";
 import { type CircuitRelease, loadCircuitRelease } from "../infra/artifacts.js";
 import type { CrossproofLogger } from "../infra/log.js";
 import { vaultPath, verifierPaths } from "../infra/paths.js";
+import { loadStoredSchemas } from "../infra/schema-store.js";
 import { Vault } from "../issuer/vault.js";
 import { ProverPool } from "../prover/pool.js";
 import { ApiKeyAuth } from "../server/api-keys.js";
@@ -188,6 +189,8 @@ export async function startVerifierService(
 ): Promise<VerifierService> {
   const { config, env, registry, logger } = options;
   const paths = verifierPaths(config.dataDir);
+  // Policies may name the operator's own schemas (`crossproof schemas add`).
+  await loadStoredSchemas(config.dataDir);
   const circuits = await loadReleases(config.allowDevelopmentKeys);
   const queryReleases = await loadExtraQueryReleases(
     config.extraReleaseDirs,
@@ -286,6 +289,8 @@ export async function startProverService(options: {
   readonly vault?: Vault;
 }): Promise<ProverService> {
   const { config, logger } = options;
+  // The vault may hold records of the operator's own schemas (`crossproof schemas add`).
+  await loadStoredSchemas(config.dataDir);
   const vault = options.vault ?? (await Vault.open(vaultPath(config.dataDir)));
   const metrics = new ProverMetrics();
   const pool = await ProverPool.start({

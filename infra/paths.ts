@@ -170,6 +170,14 @@ export function localChainPaths(root = dataDir()): LocalChainPaths {
   };
 }
 
+/**
+ * The operator's own record schemas in a data folder (`crossproof schemas add`), one
+ * `<id>.json` each; every command and service registers them at start.
+ */
+export function customSchemasDir(root = dataDir()): string {
+  return join(root, "schemas");
+}
+
 /** The holder's record vault (SQLite) in a data folder. */
 export function vaultPath(root = dataDir()): string {
   return join(root, "vault.sqlite");

@@ -18,7 +18,7 @@ import {
   revokeRecord,
 } from "../../issuer/anchor.js";
 import { RECORD_ID_FIELD, readImportFile } from "../../issuer/import-file.js";
-import { syntheticRecordRows } from "../../issuer/synthetic.js";
+import { syntheticRows } from "../../issuer/synthetic.js";
 import { Vault } from "../../issuer/vault.js";
 import { printJson, progressBar, usageError } from "../output.js";
 
@@ -164,13 +164,17 @@ export async function runIssuer(args: string[], json: boolean): Promise<void> {
   }
 }
 
-/** `crossproof demo-data`: synthetic credit reports with record ids, as JSON Lines or CSV. */
+/**
+ * `crossproof demo-data`: synthetic records of a shipped schema (credit reports by default) with
+ * record ids, as JSON Lines or CSV.
+ */
 export async function runDemoData(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
     options: {
       count: { type: "string", default: "1000" },
       seed: { type: "string", default: "1" },
+      schema: { type: "string", default: "credit-report-v1" },
       format: { type: "string", default: "jsonl" },
       "as-of": { type: "string" },
       out: { type: "string" },
@@ -189,12 +193,18 @@ export async function runDemoData(args: string[]): Promise<void> {
     asOf = new Date(`${values["as-of"]}T00:00:00Z`);
     if (Number.isNaN(asOf.getTime())) usageError("--as-of must be a date, YYYY-MM-DD");
   }
-  const rows = syntheticRecordRows({ count, seed, ...(asOf ? { asOf } : {}) });
-  const columns = [RECORD_ID_FIELD, ...getSchema("credit-report-v1").fields.map((f) => f.name)];
+  // getSchema first: an id nobody knows is UNKNOWN_SCHEMA (exit 64) before "no generator".
+  const schema = getSchema(values.schema);
+  const rows = syntheticRows(schema.id, { count, seed, ...(asOf ? { asOf } : {}) });
+  const columns = [RECORD_ID_FIELD, ...schema.fields.map((f) => f.name)];
+  // csv-stringify writes booleans as "1" and "": the import reads `true` and `false`.
+  const cast = { boolean: (v: boolean) => String(v) };
   function* lines(): Generator<string> {
     if (values.format === "csv") yield stringify([], { header: true, columns });
     for (const row of rows) {
-      yield values.format === "csv" ? stringify([row], { columns }) : `${JSON.stringify(row)}\n`;
+      yield values.format === "csv"
+        ? stringify([row], { columns, cast })
+        : `${JSON.stringify(row)}\n`;
     }
   }
   const sink = values.out ? createWriteStream(values.out) : process.stdout;

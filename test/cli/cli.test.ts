@@ -84,7 +84,12 @@ describe("crossproof command line", () => {
     const { code, stdout } = await cli("schemas", "--json");
     expect(code).toBe(0);
     const schemas = JSON.parse(stdout) as { id: string; schemaId: string }[];
-    expect(schemas.map((s) => s.id)).toEqual(["corporate-credit-v1", "credit-report-v1"]);
+    expect(schemas.map((s) => s.id)).toEqual([
+      "corporate-credit-v1",
+      "credit-report-v1",
+      "medical-claim-v1",
+      "residency-v1",
+    ]);
   });
 
   it("reports the committed releases as loadable", async () => {
