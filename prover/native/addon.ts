@@ -30,6 +30,11 @@ export interface NativeProveTimings {
   readonly msmH: number;
   /** Fresh r, s, the blinding terms and the affine conversion. */
   readonly finish: number;
+  /**
+   * Threads the transforms ran on: this proof's share of the threads it was allowed, divided
+   * among the proofs in flight in the process (a count, not milliseconds).
+   */
+  readonly threads: number;
 }
 
 /** A zkey parsed, checked and held by the addon. */
@@ -37,7 +42,10 @@ export interface NativeProvingKey {
   readonly nVars: number;
   readonly nPublic: number;
   readonly domainSize: number;
-  /** Prove for a witness (nVars × 32 bytes, little-endian) with `threads` threads (default 1). */
+  /**
+   * Prove for a witness (nVars × 32 bytes, little-endian) on up to `threads` threads (default
+   * 1): each step takes `threads` divided by the proofs in flight in this process (at least 1).
+   */
   prove(
     witness: Uint8Array,
     threads?: number,
@@ -84,7 +92,7 @@ export const NATIVE_ADDON_PATH = join(
 );
 
 /** The binding version this wrapper is written for (the addon's `abiVersion`). */
-const ABI_VERSION = 1;
+const ABI_VERSION = 2;
 
 let status: NativeAddonStatus | undefined;
 

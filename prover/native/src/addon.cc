@@ -157,6 +157,7 @@ class KeyHandle : public Napi::ObjectWrap<KeyHandle> {
     tm.Set("msmC", t.msm_c);
     tm.Set("msmH", t.msm_h);
     tm.Set("finish", t.finish);
+    tm.Set("threads", t.threads);
     Napi::Object out = Napi::Object::New(env);
     out.Set("proof", p);
     out.Set("publicSignals", pub);
@@ -230,7 +231,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("msmG1", Napi::Function::New(env, Msm<Fq, 64, read_g1, g1_json>));
   exports.Set("msmG2", Napi::Function::New(env, Msm<Fq2, 128, read_g2, g2_json>));
   exports.Set("ntt", Napi::Function::New(env, Ntt));
-  exports.Set("abiVersion", Napi::Number::New(env, 1));
+  exports.Set("abiVersion", Napi::Number::New(env, 2));
   return exports;
 }
 
