@@ -108,6 +108,27 @@ export async function compileCircuit(
   return paths;
 }
 
+/**
+ * Compile a researcher's own circuit file (its `component main` inside) into `outDir`, with the
+ * file's folder and the project's include folders (circomlib, zk-kit) on circom's search path.
+ * circom names the outputs after the file: `<name>.r1cs`, `<name>_js/<name>.wasm`.
+ * `COMPILE_FAILED` (with circom's output in `details.output`) when circom refuses it.
+ */
+export async function compileCircomFile(
+  file: string,
+  outDir: string,
+): Promise<{ readonly r1cs: string; readonly wasm: string; readonly output: string }> {
+  const source = resolve(file);
+  const dir = resolve(outDir);
+  const name = parse(source).name;
+  await mkdir(dir, { recursive: true });
+  const args = [source, "--r1cs", "--wasm", "--O2", "-o", dir, "-l", dirname(source)];
+  for (const include of includePaths()) args.push("-l", include);
+  const output = await runCircom(args);
+  await writeFile(join(dir, `${name}_js`, "package.json"), '{ "type": "commonjs" }\n');
+  return { r1cs: join(dir, `${name}.r1cs`), wasm: join(dir, `${name}_js`, `${name}.wasm`), output };
+}
+
 /** The circom compiler's version string (e.g. `circom compiler 2.2.3`). */
 export async function circomVersion(): Promise<string> {
   return (await runCircom(["--version"])).trim();
