@@ -71,6 +71,10 @@ export interface NativeAddon {
   /** The transform (or its inverse) of 2^k reduced 32-byte LE elements, on ffjavascript's roots. */
   ntt(values: Uint8Array, inverse: boolean): Uint8Array;
   readonly abiVersion: number;
+  /** The field arithmetic compiled in: `mulx-adx` (the build machine had them) or `portable`. */
+  readonly arithmetic: string;
+  /** Set (and nothing but the versions exported) when this CPU cannot run the build. */
+  readonly unsupportedCpu?: string;
 }
 
 /** Whether the addon is here, and why not when it is not. */
@@ -115,6 +119,12 @@ function load(): NativeAddonStatus {
       return {
         available: false,
         reason: `the native prover's build is stale (binding version ${addon.abiVersion}, expected ${ABI_VERSION}): run npm ci or node prover/native/build.mjs`,
+      };
+    }
+    if (addon.unsupportedCpu !== undefined) {
+      return {
+        available: false,
+        reason: `the native prover cannot run here: ${addon.unsupportedCpu}`,
       };
     }
     return { available: true, addon, path: NATIVE_ADDON_PATH };
