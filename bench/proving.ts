@@ -339,7 +339,7 @@ if (native.available) {
       breakdown.push(
         figure(
           `native, ${threads} thread${threads > 1 ? "s" : ""}: ${step} (median)`,
-          "ms",
+          step === "threads" ? "threads" : "ms",
           ms,
           command,
         ),
