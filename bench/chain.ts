@@ -2,7 +2,8 @@
  * `npm run bench:chain`: the chain's cost on this machine, against the local anvil node.
  * Start of the local node (first start: deploy and register; later starts: load the state),
  * anchoring latency and gas, root lookups straight from the chain against the event-invalidated
- * cache, and the on-chain `query` proof check (latency and gas). Prints a table and writes
+ * cache, circuit releases (gas of `registerRelease` and `retireRelease`, release lookups from
+ * the chain and the cache), and the on-chain `query` proof check (latency and gas). Prints a table and writes
  * bench/results/chain.json.
  *
  * Options: `--runs N` (default 50).
@@ -15,6 +16,7 @@ import { parseArgs } from "node:util";
 import { encodeFunctionData } from "viem";
 import { queryVerifierAbi } from "../chain/abi.js";
 import { openChain, RootCache, solidityProof } from "../chain/index.js";
+import { type KeyHash, verificationKeyHash } from "../core/circuit-release.js";
 import { computeLeaf } from "../core/commitment.js";
 import { randomFieldElement } from "../core/field.js";
 import { compileQuery } from "../core/query.js";
@@ -45,7 +47,12 @@ try {
   await first.close();
   const [chain, warmMs] = await timed(() => openChain({ env }));
   figures.push(
-    figure("local node first start (spawn, deploy, register issuer)", "ms", coldMs, command),
+    figure(
+      "local node first start (spawn, deploy, register issuer and shipped releases)",
+      "ms",
+      coldMs,
+      command,
+    ),
   );
   figures.push(
     figure("local node later start (spawn, load state, check contracts)", "ms", warmMs, command),
@@ -93,6 +100,68 @@ try {
     );
     figures.push(figure("root lookup from the cache, p50", "µs", cached * 1000, command));
     figures.push(figure("root lookup: chain / cache (speed-up)", "×", direct / cached, command, 1));
+
+    // Circuit releases: the admin's register and retire transactions, and what a verifier pays
+    // to look one up (from the chain, then from the cache that the release events invalidate).
+    const admin = await chain.admin();
+    const gasOf = async (hash: `0x${string}`) =>
+      Number((await chain.registry.client.getTransactionReceipt({ hash })).gasUsed);
+    const registerGas: number[] = [];
+    const retireGas: number[] = [];
+    const keys: KeyHash[] = [];
+    for (let i = 0; i < runs; i++) {
+      const key = verificationKeyHash({ bench: i, at: Date.now() });
+      keys.push(key);
+      const registered = await admin.registerRelease("bench", `1.${i}.0`, key, "production");
+      registerGas.push(await gasOf(registered.transactionHash));
+    }
+    for (let i = 0; i < runs; i++) {
+      const retired = await admin.retireRelease("bench", `1.${i}.0`, 86_400);
+      retireGas.push(await gasOf(retired.transactionHash));
+    }
+    figures.push(
+      figure(
+        'registerRelease gas, p50 ("bench", "1.N.0", kind production)',
+        "gas",
+        percentile(registerGas, 50),
+        command,
+      ),
+    );
+    figures.push(
+      figure(
+        "retireRelease gas, p50 (with a grace period)",
+        "gas",
+        percentile(retireGas, 50),
+        command,
+      ),
+    );
+    const releaseDirectMs: number[] = [];
+    for (const key of keys)
+      releaseDirectMs.push((await timed(() => chain.registry.lookupRelease(key)))[1]);
+    const releaseCache = new RootCache(chain.registry, { pollingIntervalMs: 100 });
+    releaseCache.start();
+    while (!releaseCache.inSync) await new Promise((r) => setTimeout(r, 20));
+    for (const key of keys) await releaseCache.lookupRelease(key); // fill
+    const releaseCachedMs: number[] = [];
+    for (const key of keys)
+      releaseCachedMs.push((await timed(() => releaseCache.lookupRelease(key)))[1]);
+    releaseCache.stop();
+    figures.push(
+      figure(
+        "release lookup from the chain (releaseStatus call), p50",
+        "µs",
+        percentile(releaseDirectMs, 50) * 1000,
+        command,
+      ),
+    );
+    figures.push(
+      figure(
+        "release lookup from the cache, p50",
+        "µs",
+        percentile(releaseCachedMs, 50) * 1000,
+        command,
+      ),
+    );
 
     // The on-chain proof check: a view call, and what it would cost in a transaction.
     const release = await loadCircuitRelease("query");

@@ -13,6 +13,7 @@ import { loadOrCreateKeyFile, type Signer, signerFromEnv } from "./keys.js";
 import { LocalNode } from "./local-node.js";
 import { verifyOnChain } from "./onchain-verifier.js";
 import { EvmRootRegistry, redactUrl } from "./registry.js";
+import { registerShippedReleases } from "./releases.js";
 
 /** Display name of the issuer registered on a fresh local chain. */
 export const LOCAL_ISSUER_NAME = "crossproof local issuer";
@@ -150,6 +151,13 @@ async function openLocal(
         .withAccount(adminSigner.account)
         .registerIssuer(issuer.account.address, LOCAL_ISSUER_NAME);
       log(`chain: registered the local issuer ${issuer.account.address}`);
+    }
+    // The shipped circuit releases are registered on first start, and whenever a new one is
+    // installed, so that the local verifier accepts proofs made with them.
+    for (const release of await registerShippedReleases(
+      registry.withAccount(adminSigner.account),
+    )) {
+      log(`chain: registered circuit release ${release.name} ${release.version} (${release.kind})`);
     }
     return connection(config, registry, deployment.verifier, async () => adminSigner, node);
   } catch (err) {

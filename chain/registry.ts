@@ -25,6 +25,7 @@ import {
   zeroAddress,
 } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
+import { type KeyHash, RELEASE_KINDS, type ReleaseKind } from "../core/circuit-release.js";
 import { ChainError, CrossproofError, ErrorCode } from "../core/errors.js";
 import { commitmentRegistryAbi } from "./abi.js";
 
@@ -58,6 +59,21 @@ export interface IssuerInfo {
   readonly name: string;
 }
 
+/** A circuit release as the registry records it. */
+export interface ReleaseStatus {
+  readonly keyHash: KeyHash;
+  readonly name: string;
+  readonly version: string;
+  readonly kind: ReleaseKind;
+  readonly registeredAt: Date;
+  /** When the admin retired it; null while it is current. */
+  readonly retiredAt: Date | null;
+  /** How long after `retiredAt` proofs under it are still accepted. */
+  readonly graceSeconds: number;
+  /** `retiredAt` + grace: the end of its acceptance; null while it is current. */
+  readonly acceptedUntil: Date | null;
+}
+
 /** Where an event or a transaction landed. */
 export interface ChainPosition {
   readonly blockNumber: bigint;
@@ -89,6 +105,22 @@ export type RegistryEvent = ChainPosition &
         readonly issuer: Address;
         readonly root: bigint;
         readonly revokedAt: Date;
+      }
+    | {
+        readonly type: "ReleaseRegistered";
+        readonly keyHash: KeyHash;
+        readonly name: string;
+        readonly version: string;
+        readonly kind: ReleaseKind;
+        readonly registeredAt: Date;
+      }
+    | {
+        readonly type: "ReleaseRetired";
+        readonly keyHash: KeyHash;
+        readonly name: string;
+        readonly version: string;
+        readonly retiredAt: Date;
+        readonly graceSeconds: number;
       }
   );
 
@@ -143,6 +175,21 @@ export interface RootRegistry {
   registerIssuer(issuer: Address, name: string): Promise<ChainPosition>;
   /** Removes an issuer (the signer must be the admin). */
   removeIssuer(issuer: Address): Promise<ChainPosition>;
+  /** A circuit release by its key hash (as of `atBlock`), or null if never registered. */
+  lookupRelease(keyHash: KeyHash, atBlock?: bigint): Promise<ReleaseStatus | null>;
+  /** The key hash registered as `name` `version` (as of `atBlock`), or null. */
+  releaseKey(name: string, version: string, atBlock?: bigint): Promise<KeyHash | null>;
+  /** Every registered release, in registration order. */
+  listReleases(): Promise<ReleaseStatus[]>;
+  /** Registers a circuit release (the signer must be the admin). */
+  registerRelease(
+    name: string,
+    version: string,
+    keyHash: KeyHash,
+    kind: ReleaseKind,
+  ): Promise<ChainPosition>;
+  /** Retires a release, accepted for `graceSeconds` more (the signer must be the admin). */
+  retireRelease(name: string, version: string, graceSeconds: number): Promise<ChainPosition>;
   /** The registry's events in a block range (inclusive), in chain order. */
   events(fromBlock: bigint, toBlock: bigint): Promise<RegistryEvent[]>;
   /** Polls for events until the returned function is called. */
@@ -283,6 +330,18 @@ export function toChainError(err: unknown, action: string, rpcUrl: string): Cros
   );
 }
 
+/** The kind of a release from its `uint8` (the contract refuses any other value). */
+function releaseKind(value: number): ReleaseKind {
+  const kind = RELEASE_KINDS[value];
+  if (kind === undefined) {
+    throw new ChainError(
+      ErrorCode.REGISTRY_UNAVAILABLE,
+      `the registry answered release kind ${value}`,
+    );
+  }
+  return kind;
+}
+
 /** `RootRegistry` over viem's JSON-RPC client. */
 export class EvmRootRegistry implements RootRegistry {
   readonly address: Address;
@@ -380,9 +439,101 @@ export class EvmRootRegistry implements RootRegistry {
     return { address: issuer, active, name };
   }
 
+  async lookupRelease(keyHash: KeyHash, atBlock?: bigint): Promise<ReleaseStatus | null> {
+    const [name, version, kind, registeredAt, retiredAt, graceSeconds] = await this.#read(
+      "releaseStatus",
+      () =>
+        this.#public.readContract({
+          address: this.address,
+          abi: commitmentRegistryAbi,
+          functionName: "releaseStatus",
+          args: [keyHash],
+          ...(atBlock === undefined ? {} : { blockNumber: atBlock }),
+        }),
+    );
+    if (registeredAt === 0n) return null;
+    const retired = retiredAt === 0n ? null : this.#time(retiredAt);
+    return {
+      keyHash: keyHash.toLowerCase() as KeyHash,
+      name,
+      version,
+      kind: releaseKind(kind),
+      registeredAt: this.#time(registeredAt),
+      retiredAt: retired,
+      graceSeconds: Number(graceSeconds),
+      acceptedUntil:
+        retired === null ? null : new Date(retired.getTime() + Number(graceSeconds) * 1000),
+    };
+  }
+
+  async releaseKey(name: string, version: string, atBlock?: bigint): Promise<KeyHash | null> {
+    const key = await this.#read("releaseKey", () =>
+      this.#public.readContract({
+        address: this.address,
+        abi: commitmentRegistryAbi,
+        functionName: "releaseKey",
+        args: [name, version],
+        ...(atBlock === undefined ? {} : { blockNumber: atBlock }),
+      }),
+    );
+    return /^0x0{64}$/.test(key) ? null : (key.toLowerCase() as KeyHash);
+  }
+
+  async listReleases(): Promise<ReleaseStatus[]> {
+    const block = await this.blockNumber();
+    const keys = await this.#read("releaseKeys", () =>
+      this.#public.readContract({
+        address: this.address,
+        abi: commitmentRegistryAbi,
+        functionName: "releaseKeys",
+        blockNumber: block,
+      }),
+    );
+    const out: ReleaseStatus[] = [];
+    for (const key of keys) {
+      const status = await this.lookupRelease(key, block);
+      if (status) out.push(status);
+    }
+    return out;
+  }
+
+  async registerRelease(
+    name: string,
+    version: string,
+    keyHash: KeyHash,
+    kind: ReleaseKind,
+  ): Promise<ChainPosition> {
+    return (
+      await this.#write("registerRelease", "registerRelease", [
+        name,
+        version,
+        keyHash,
+        RELEASE_KINDS.indexOf(kind),
+      ])
+    ).position;
+  }
+
+  async retireRelease(name: string, version: string, graceSeconds: number): Promise<ChainPosition> {
+    if (!Number.isSafeInteger(graceSeconds) || graceSeconds < 0) {
+      throw new ChainError(
+        ErrorCode.USAGE,
+        "the grace period must be a whole number of seconds ≥ 0",
+      );
+    }
+    return (
+      await this.#write("retireRelease", "retireRelease", [name, version, BigInt(graceSeconds)])
+    ).position;
+  }
+
   async #write(
     action: string,
-    functionName: "anchorRoot" | "revokeRoot" | "registerIssuer" | "removeIssuer",
+    functionName:
+      | "anchorRoot"
+      | "revokeRoot"
+      | "registerIssuer"
+      | "removeIssuer"
+      | "registerRelease"
+      | "retireRelease",
     args: readonly unknown[],
   ): Promise<{ position: ChainPosition; events: RegistryEvent[] }> {
     const wallet = this.#wallet;
@@ -494,6 +645,26 @@ export class EvmRootRegistry implements RootRegistry {
           issuer: log.args.issuer,
           root: log.args.root,
           revokedAt: this.#time(log.args.revokedAt),
+        };
+      case "ReleaseRegistered":
+        return {
+          ...position,
+          type: log.eventName,
+          keyHash: log.args.keyHash.toLowerCase() as KeyHash,
+          name: log.args.name,
+          version: log.args.version,
+          kind: releaseKind(log.args.kind),
+          registeredAt: this.#time(log.args.registeredAt),
+        };
+      case "ReleaseRetired":
+        return {
+          ...position,
+          type: log.eventName,
+          keyHash: log.args.keyHash.toLowerCase() as KeyHash,
+          name: log.args.name,
+          version: log.args.version,
+          retiredAt: this.#time(log.args.retiredAt),
+          graceSeconds: Number(log.args.graceSeconds),
         };
       default:
         // Ownable's events (ownership transfers) are not registry events.

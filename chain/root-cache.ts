@@ -13,10 +13,15 @@
  * event came in between (an epoch counter). Otherwise a lookup could store state from a block
  * that a reorganisation then drops before the watch ever sees it. Such answers are still
  * returned, just not kept.
+ *
+ * Circuit releases go through the same cache and the same rules: `ReleaseRegistered` and
+ * `ReleaseRetired` drop every release entry (there are a handful), so a retirement is seen by
+ * every verifier within one poll, and its grace period is then counted from the chain's time.
  */
 import { LRUCache } from "lru-cache";
+import type { KeyHash } from "../core/circuit-release.js";
 import type { CrossproofError } from "../core/errors.js";
-import type { RegistryEvent, RootRegistry, RootStatus } from "./registry.js";
+import type { RegistryEvent, ReleaseStatus, RootRegistry, RootStatus } from "./registry.js";
 
 /** Options of `RootCache`. */
 export interface RootCacheOptions {
@@ -38,10 +43,14 @@ export interface RootCacheStats {
 
 type Entry = { status: RootStatus | null };
 
+/** A cached release answer: by key hash (`k:`), or a name and version's key hash (`v:`). */
+type ReleaseEntry = { status: ReleaseStatus | null } | { key: KeyHash | null };
+
 /** Cached `lookupRoot` over a `RootRegistry`, invalidated by its events. */
 export class RootCache {
   readonly #registry: RootRegistry;
   readonly #entries: LRUCache<bigint, Entry>;
+  readonly #releases: LRUCache<string, ReleaseEntry>;
   readonly #options: RootCacheOptions;
   #unwatch: (() => void) | undefined;
   #inSync = false;
@@ -53,6 +62,7 @@ export class RootCache {
     this.#registry = registry;
     this.#options = options;
     this.#entries = new LRUCache({ max: options.maxEntries ?? 10_000 });
+    this.#releases = new LRUCache({ max: 1_000 });
   }
 
   /** Starts watching events; lookups are cached from the first successful poll on. */
@@ -117,6 +127,43 @@ export class RootCache {
     return status;
   }
 
+  /** A circuit release by key hash, cached like roots (null: never registered). */
+  async lookupRelease(keyHash: KeyHash): Promise<ReleaseStatus | null> {
+    const entry = await this.#cachedRelease(`k:${keyHash}`, async (block) => ({
+      status: await this.#registry.lookupRelease(keyHash, block),
+    }));
+    return "status" in entry ? entry.status : null;
+  }
+
+  /** The key hash registered as `name` `version`, cached like roots (null: none). */
+  async releaseKey(name: string, version: string): Promise<KeyHash | null> {
+    const entry = await this.#cachedRelease(`v:${name}\u0000${version}`, async (block) => ({
+      key: await this.#registry.releaseKey(name, version, block),
+    }));
+    return "key" in entry ? entry.key : null;
+  }
+
+  async #cachedRelease(
+    id: string,
+    read: (block: bigint | undefined) => Promise<ReleaseEntry>,
+  ): Promise<ReleaseEntry> {
+    const cached = this.#inSync ? this.#releases.get(id) : undefined;
+    if (cached) {
+      this.stats.hits++;
+      return cached;
+    }
+    this.stats.misses++;
+    if (!this.#inSync) return read(undefined);
+    const epoch = this.#epoch;
+    const block = await this.#registry.blockNumber();
+    const entry = await read(block);
+    const synced = this.stats.syncedBlock;
+    if (this.#inSync && epoch === this.#epoch && synced !== undefined && synced >= block) {
+      this.#releases.set(id, entry);
+    }
+    return entry;
+  }
+
   #apply(event: RegistryEvent): void {
     switch (event.type) {
       case "RootAnchored":
@@ -130,6 +177,12 @@ export class RootCache {
       case "IssuerRemoved":
         this.#dropAll(false);
         break;
+      case "ReleaseRegistered":
+      case "ReleaseRetired":
+        this.#epoch++;
+        this.stats.invalidations++;
+        this.#releases.clear();
+        break;
     }
     for (const listener of this.#listeners) listener(event);
   }
@@ -140,5 +193,6 @@ export class RootCache {
     this.#epoch++;
     this.stats.invalidations++;
     this.#entries.clear();
+    this.#releases.clear();
   }
 }

@@ -76,7 +76,7 @@ const COMMANDS: Record<string, Command> = {
   },
   chain: {
     summary:
-      "the chain: run the local node, show status, build or deploy contracts, manage issuers",
+      "the chain: run the local node, show status, build or deploy contracts, manage issuers and circuit releases",
     usage: [
       "crossproof chain node                           run the local chain node until Ctrl-C",
       "crossproof chain status                         chain id, contracts, issuer",
@@ -84,8 +84,21 @@ const COMMANDS: Record<string, Command> = {
       "crossproof chain deploy                         deploy the contracts on CROSSPROOF_RPC_URL",
       "crossproof chain register-issuer ADDRESS NAME   (admin) let ADDRESS anchor roots",
       "crossproof chain remove-issuer ADDRESS          (admin) stop ADDRESS from anchoring",
+      "crossproof chain release list                   circuit releases registered on chain",
+      "crossproof chain release register NAME VERSION [--artifacts DIR | --vkey FILE]",
+      "                                                (admin) accept a release (ours, or an external key)",
+      "crossproof chain release retire NAME VERSION --grace SECONDS",
+      "                                                (admin) stop accepting it after the grace period",
     ].join("\n  "),
-    subcommands: ["node", "status", "build", "deploy", "register-issuer", "remove-issuer"],
+    subcommands: [
+      "node",
+      "status",
+      "build",
+      "deploy",
+      "register-issuer",
+      "remove-issuer",
+      "release",
+    ],
     async run(args, json) {
       const { runChain } = await import("./commands/chain.js");
       await runChain(args, json);

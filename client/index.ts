@@ -23,6 +23,8 @@ import type {
   challengeResponse,
   circuitDetailResponse,
   circuitListResponse,
+  externalCircuitRequest,
+  externalCircuitResponse,
   policyListResponse,
   policyResponse,
   proofCheckResponse,
@@ -41,6 +43,8 @@ export type ReceiptView = z.output<typeof receiptResponse>;
 export type RootView = z.output<typeof rootResponse>;
 export type CircuitView = z.output<typeof circuitDetailResponse>;
 export type CircuitList = z.output<typeof circuitListResponse>;
+export type ExternalCircuitInput = z.input<typeof externalCircuitRequest>;
+export type ExternalCircuitView = z.output<typeof externalCircuitResponse>;
 export type VerificationKeyView = z.output<typeof verificationKeyResponse>;
 export type ProofCheckView = z.output<typeof proofCheckResponse>;
 export type BatchProofCheck = z.output<typeof batchProofCheckResponse>;
@@ -182,6 +186,18 @@ export class VerifierClient {
 
   async circuits(): Promise<CircuitList["circuits"]> {
     return (await this.#http.request<CircuitList>("GET", "/v1/circuits")).circuits;
+  }
+  /** The external circuits the admin registered. */
+  async externalCircuits(): Promise<CircuitList["external"]> {
+    return (await this.#http.request<CircuitList>("GET", "/v1/circuits")).external;
+  }
+  /**
+   * (admin) Registers an external circom/snarkjs BN254 Groth16 circuit's verification key: checked,
+   * registered on the verifier's chain as a release of kind external, then usable by
+   * {@link checkProof} and {@link checkProofs}.
+   */
+  registerCircuit(circuit: ExternalCircuitInput): Promise<ExternalCircuitView> {
+    return this.#http.request("POST", "/v1/circuits", circuit);
   }
   circuit(name: string): Promise<CircuitView> {
     return this.#http.request("GET", `/v1/circuits/${encodeURIComponent(name)}`);

@@ -153,6 +153,11 @@ export const ErrorCode = {
    * `details.reason` says why.
    */
   CEREMONY_INVALID: "CEREMONY_INVALID",
+  /**
+   * A circuit name is taken: a built-in circuit's, or an external circuit registered with
+   * another key (a registered key is immutable: register a new name or version).
+   */
+  CIRCUIT_EXISTS: "CIRCUIT_EXISTS",
 } as const;
 
 /** One of the stable error codes. */

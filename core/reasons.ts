@@ -35,6 +35,15 @@ export const Reason = {
   ROOT_REVOKED: "ROOT_REVOKED",
   /** The issuer replaced the root longer ago than the policy's grace period. */
   ROOT_REPLACED: "ROOT_REPLACED",
+  /**
+   * The proof's circuit release (its verification key, or the version the presentation names)
+   * is not registered on the verifier's chain, or this verifier does not hold its key.
+   */
+  CIRCUIT_UNREGISTERED: "CIRCUIT_UNREGISTERED",
+  /** The release was retired on chain and its grace period is over. */
+  CIRCUIT_RETIRED: "CIRCUIT_RETIRED",
+  /** The release is registered, but the policy does not name it among those it accepts. */
+  CIRCUIT_NOT_ACCEPTED: "CIRCUIT_NOT_ACCEPTED",
   /** The Groth16 pairing check failed. */
   PROOF_INVALID: "PROOF_INVALID",
 } as const;
@@ -61,6 +70,9 @@ const MESSAGES: Record<Reason, string> = {
   ISSUER_REMOVED: "the root's issuer was removed from the registry",
   ROOT_REVOKED: "the issuer revoked the root",
   ROOT_REPLACED: "the root was replaced longer ago than the policy's grace period",
+  CIRCUIT_UNREGISTERED: "the proof's circuit release is not registered on the verifier's chain",
+  CIRCUIT_RETIRED: "the proof's circuit release was retired and its grace period is over",
+  CIRCUIT_NOT_ACCEPTED: "the proof's circuit release is not one the policy accepts",
   PROOF_INVALID: "the proof does not verify",
 };
 

@@ -192,6 +192,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       config,
       env,
       registry: chain.registry,
+      registrar: () => chain.admin(),
       logger,
       ...(options.verifierPort === undefined ? {} : { port: options.verifierPort }),
       readiness: () => deploymentReadiness(verifier.store, prover),

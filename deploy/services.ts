@@ -56,6 +56,17 @@ export interface VerifierService {
  * point on its curve and in its subgroup). A development release is refused unless
  * `allowDevelopmentKeys` (`DEVELOPMENT_KEYS_REFUSED`).
  */
+/** `DEVELOPMENT_KEYS_REFUSED` for a development release unless they are allowed. */
+function refuseDevelopment(release: CircuitRelease, allowDevelopmentKeys: boolean): void {
+  if (release.manifest.setup.kind === "development" && !allowDevelopmentKeys) {
+    throw new CrossproofError(
+      ErrorCode.DEVELOPMENT_KEYS_REFUSED,
+      `circuit ${release.name} has development keys (public toxic waste: anyone can forge proofs); set CROSSPROOF_ALLOW_DEVELOPMENT_KEYS=1 for local use only, or install a production release (crossproof ceremony release)`,
+      { details: { circuit: release.name } },
+    );
+  }
+}
+
 async function loadReleases(allowDevelopmentKeys: boolean): Promise<Map<string, CircuitRelease>> {
   const releases = new Map<string, CircuitRelease>();
   for (const instance of loadCircuitInstances()) {
@@ -69,16 +80,28 @@ async function loadReleases(allowDevelopmentKeys: boolean): Promise<Map<string, 
       continue;
     }
     await checkVerificationKey(release.verificationKey, release.name, release.manifest.nPublic);
-    if (release.manifest.setup.kind === "development" && !allowDevelopmentKeys) {
-      throw new CrossproofError(
-        ErrorCode.DEVELOPMENT_KEYS_REFUSED,
-        `circuit ${release.name} has development keys (public toxic waste: anyone can forge proofs); set CROSSPROOF_ALLOW_DEVELOPMENT_KEYS=1 for local use only, or install a production release (crossproof ceremony release)`,
-        { details: { circuit: release.name } },
-      );
-    }
+    refuseDevelopment(release, allowDevelopmentKeys);
     releases.set(instance.name, release);
   }
   return releases;
+}
+
+/**
+ * The further `query` releases of `CROSSPROOF_EXTRA_RELEASES` (a rotation's other release),
+ * checked exactly as the loaded one.
+ */
+async function loadExtraQueryReleases(
+  dirs: readonly string[],
+  allowDevelopmentKeys: boolean,
+): Promise<CircuitRelease[]> {
+  const out: CircuitRelease[] = [];
+  for (const dir of dirs) {
+    const release = await loadCircuitRelease("query", dir);
+    await checkVerificationKey(release.verificationKey, release.name, release.manifest.nPublic);
+    refuseDevelopment(release, allowDevelopmentKeys);
+    out.push(release);
+  }
+  return out;
 }
 
 /** Starts the verifier service on `config` (port: `config.verifierPort` unless given). */
@@ -89,6 +112,11 @@ export async function startVerifierService(options: {
   readonly logger: CrossproofLogger;
   readonly port?: number;
   /**
+   * The registry signing as the chain's admin, for registering external circuits through the
+   * API (`POST /v1/circuits`); without it that operation answers `CHAIN_CONFIG`.
+   */
+  readonly registrar?: () => Promise<RootRegistry>;
+  /**
    * Checks of the deployment around the service that `/readyz` adds to its own (the local
    * deployment: its prover and its sample policy), so that ready means ready to use.
    */
@@ -97,6 +125,10 @@ export async function startVerifierService(options: {
   const { config, env, registry, logger } = options;
   const paths = verifierPaths(config.dataDir);
   const circuits = await loadReleases(config.allowDevelopmentKeys);
+  const queryReleases = await loadExtraQueryReleases(
+    config.extraReleaseDirs,
+    config.allowDevelopmentKeys,
+  );
   await loadFastPoseidon(); // queryHash per challenge, several times faster than poseidon-lite
   // SQLite in the data folder, or PostgreSQL with CROSSPROOF_DATABASE_URL (shared-state.ts).
   const store = await openVerifierStore(config, paths.database);
@@ -137,6 +169,9 @@ export async function startVerifierService(options: {
     const verifier = new Verifier({
       store,
       roots,
+      releases: roots,
+      queryReleases,
+      ...(options.registrar ? { registrar: options.registrar } : {}),
       checker: new MicroBatcher(pool, {
         maxDelayMs: config.batchMaxDelayMs,
         maxBatch: config.batchMaxSize,

@@ -140,152 +140,272 @@ async function pooled<T>(count: number, limit: number, task: (i: number) => Prom
   return results;
 }
 
+/** What the cycles saw: the problems the checks name, and the figures. */
+class Evidence {
+  readonly answeredNotVerified: string[] = [];
+  readonly replayedAfterRestart: string[] = [];
+  readonly inFlightTwice: string[] = [];
+  readonly receiptsChanged: string[] = [];
+  readonly anvilLeft: string[] = [];
+  readonly restart: string[] = [];
+  readonly restartMs: number[] = [];
+  readonly allChallenges: string[] = [];
+  presentations = 0;
+  answeredBeforeKill = 0;
+  inFlightAtKill = 0;
+  consumedWithoutAnswer = 0;
+  reverifiedAfterRestart = 0;
+  receiptsReadBeforeKill = 0;
+}
+
+/** `count` presentations of the eligible applicant's record, two proved at a time. */
+async function presentations(current: Running, count: number): Promise<Item[]> {
+  const { applicants } = current.service;
+  const hash = subjectHash("credit-report-v1", "subjectId", applicants.eligible.subjectId);
+  return pooled(count, 2, async (): Promise<Item> => {
+    const challenge = await current.client.issueChallenge(SAMPLE_POLICY_ID, hash);
+    const presentation = await current.prover.present(applicants.eligible.recordId, challenge);
+    return { challenge, presentation };
+  });
+}
+
+/** Verifies `first` one by one before the load; their receipts are read and kept. */
+async function verifyFirst(
+  current: Running,
+  first: readonly Item[],
+  answered: Set<Item>,
+  seen: Evidence,
+): Promise<Map<string, ReceiptView>> {
+  const receiptsBefore = new Map<string, ReceiptView>();
+  for (const item of first) {
+    const verdict = await current.client.verify(SAMPLE_POLICY_ID, item.presentation);
+    answered.add(item);
+    if (!verdict.verified) seen.answeredNotVerified.push(reasonCodes(verdict));
+    receiptsBefore.set(verdict.receiptId, await current.client.receipt(verdict.receiptId));
+  }
+  return receiptsBefore;
+}
+
+/**
+ * The load, all at once; the process is SIGKILLed once `killAfter` answers arrived. Adds the
+ * items answered before the kill to `answered`; returns the ones in flight at the kill.
+ */
+async function loadThenKill(
+  current: Running,
+  load: readonly Item[],
+  killAfter: number,
+  answered: Set<Item>,
+  seen: Evidence,
+): Promise<Item[]> {
+  let received = 0;
+  let killed = false;
+  let kill: () => void = () => undefined;
+  const killedNow = new Promise<void>((resolve) => {
+    kill = resolve;
+  });
+  const requests = load.map(async (item) => {
+    try {
+      const verdict = await current.client.verify(SAMPLE_POLICY_ID, item.presentation);
+      if (!killed) {
+        answered.add(item);
+        if (!verdict.verified) seen.answeredNotVerified.push(reasonCodes(verdict));
+      }
+      if (++received >= killAfter) kill();
+    } catch (err) {
+      if (err instanceof ApiError && !killed) {
+        answered.add(item);
+        seen.answeredNotVerified.push(`${err.status} ${err.code}`);
+      }
+    }
+  });
+  await Promise.race([killedNow, delay(20_000)]);
+  killed = true;
+  await current.service.kill();
+  await Promise.all(requests);
+  return load.filter((item) => !answered.has(item));
+}
+
+/** The killed process's chain node died with it (any left is killed and named). */
+async function reapAnvils(anvils: readonly number[], cycle: number, seen: Evidence): Promise<void> {
+  for (let i = 0; i < 100 && anvils.some(processExists); i++) await delay(20);
+  for (const pid of anvils.filter(processExists)) {
+    seen.anvilLeft.push(`cycle ${cycle}: anvil ${pid}`);
+    process.kill(pid, "SIGKILL");
+  }
+  if (anvils.length === 0) seen.anvilLeft.push(`cycle ${cycle}: no anvil child found`);
+}
+
+/** Answered before the kill: consumed for good. */
+async function checkAnswered(after: VerifierClient, answered: Set<Item>, seen: Evidence) {
+  for (const item of answered) {
+    const again = await after.verify(SAMPLE_POLICY_ID, item.presentation);
+    if (again.verified || reasonCodes(again) !== "CHALLENGE_CONSUMED") {
+      seen.replayedAfterRestart.push(
+        `${item.challenge.challengeId}: ${reasonCodes(again) || "verified"}`,
+      );
+    }
+  }
+}
+
+/** In flight at the kill: consumed with its receipt, or verifies now, exactly once. */
+async function checkInFlight(after: VerifierClient, inFlight: readonly Item[], seen: Evidence) {
+  for (const item of inFlight) {
+    const id = item.challenge.challengeId;
+    const state = await after.challenge(id);
+    if (state.consumedAt) {
+      seen.consumedWithoutAnswer++;
+      const receipt = state.receiptId ? await after.receipt(state.receiptId) : undefined;
+      if (!receipt?.verified || receipt.challengeId !== id) {
+        seen.inFlightTwice.push(`${id}: consumed without its verified receipt`);
+      }
+      const again = await after.verify(SAMPLE_POLICY_ID, item.presentation);
+      if (reasonCodes(again) !== "CHALLENGE_CONSUMED")
+        seen.inFlightTwice.push(`${id}: consumed, then ${reasonCodes(again) || "verified"}`);
+    } else {
+      const now = await after.verify(SAMPLE_POLICY_ID, item.presentation);
+      if (now.verified) seen.reverifiedAfterRestart++;
+      else seen.inFlightTwice.push(`${id}: not consumed, then ${reasonCodes(now)}`);
+      const again = await after.verify(SAMPLE_POLICY_ID, item.presentation);
+      if (reasonCodes(again) !== "CHALLENGE_CONSUMED")
+        seen.inFlightTwice.push(`${id}: verified twice`);
+    }
+  }
+}
+
+/**
+ * One cycle: presentations, some verified first, the load and the SIGKILL (the first answer in
+ * the first cycle, a quarter of the load more in each later one), the restart on the same folder,
+ * and the checks after it. Returns the restarted process, or undefined if it did not start.
+ */
+async function crashCycle(
+  current: Running,
+  dataDir: string,
+  logPath: string,
+  options: CrashRestartOptions,
+  cycle: number,
+  seen: Evidence,
+): Promise<Running | undefined> {
+  // The presentations first (the prover is in the same process), then the load.
+  const items = await presentations(current, options.answeredFirst + options.load);
+  seen.presentations += items.length;
+  seen.allChallenges.push(...items.map((i) => i.challenge.challengeId));
+  const load = items.slice(options.answeredFirst);
+  const answered = new Set<Item>();
+  const receiptsBefore = await verifyFirst(
+    current,
+    items.slice(0, options.answeredFirst),
+    answered,
+    seen,
+  );
+  const anvils = await anvilChildren(current.service.pid);
+  const killAfter = 1 + cycle * Math.floor(load.length / 4);
+  const inFlight = await loadThenKill(current, load, killAfter, answered, seen);
+  seen.answeredBeforeKill += answered.size;
+  seen.inFlightAtKill += inFlight.length;
+  seen.receiptsReadBeforeKill += receiptsBefore.size;
+  await reapAnvils(anvils, cycle, seen);
+
+  let running: Running;
+  try {
+    running = await startProcess(dataDir, logPath, options);
+  } catch (err) {
+    seen.restart.push(`cycle ${cycle}: ${(err as Error).message}`);
+    return undefined;
+  }
+  seen.restartMs.push(running.startMs);
+  await checkAnswered(running.client, answered, seen);
+  await checkInFlight(running.client, inFlight, seen);
+  // Receipts read before the kill are still there, unchanged.
+  for (const [id, before] of receiptsBefore) {
+    const now = await running.client.receipt(id).catch((e: unknown) => e);
+    if (JSON.stringify(now) !== JSON.stringify(before)) seen.receiptsChanged.push(id);
+  }
+  return running;
+}
+
+/** The suite's checks and figures: what the cycles saw, the database audit and the log. */
+async function record(
+  rec: SuiteRecorder,
+  seen: Evidence,
+  dataDir: string,
+  logPath: string,
+  options: CrashRestartOptions,
+): Promise<void> {
+  rec.check(
+    "every restart succeeds on the same folder and /readyz answers 200",
+    seen.restart.length === 0 && seen.restartMs.length === options.cycles,
+    seen.restart.join("; "),
+  );
+  rec.checkNone("the killed process's chain node (anvil) dies with it", seen.anvilLeft);
+  rec.checkNone(
+    "every genuine presentation answered before the kill was verified",
+    seen.answeredNotVerified,
+  );
+  rec.checkNone(
+    "every presentation answered before the kill is refused CHALLENGE_CONSUMED after the restart",
+    seen.replayedAfterRestart,
+  );
+  rec.checkNone(
+    "each presentation in flight at the kill was consumed with its receipt or verifies now, never twice",
+    seen.inFlightTwice,
+  );
+  rec.checkNone(
+    "receipts read before the kill are unchanged after the restart",
+    seen.receiptsChanged,
+  );
+  const audit = auditDatabase(verifierPaths(dataDir).database, seen.allChallenges);
+  rec.check(
+    "PRAGMA integrity_check of the verifier database is ok",
+    audit.integrity === "ok",
+    audit.integrity,
+  );
+  rec.checkNone(
+    "every consumed challenge has exactly one deciding receipt, the one it names",
+    audit.consumedWithoutReceipt,
+  );
+  rec.checkNone(
+    "every deciding receipt's challenge is consumed and names it",
+    audit.receiptWithoutConsumed,
+  );
+  rec.checkNone(
+    "every challenge of the run ends consumed (each presentation decided once)",
+    audit.unconsumed,
+  );
+  const leaks = scanLog(await readFile(logPath, "utf8").catch(() => ""));
+  rec.checkNone("the services' log holds no record data", leaks);
+  rec.figure("cycles", options.cycles);
+  rec.figure("presentations", seen.presentations);
+  rec.figure("answeredBeforeKill", seen.answeredBeforeKill);
+  rec.figure("inFlightAtKill", seen.inFlightAtKill);
+  rec.figure("consumedWithoutAnswer", seen.consumedWithoutAnswer);
+  rec.figure("reverifiedAfterRestart", seen.reverifiedAfterRestart);
+  rec.figure("receiptsReadBeforeKill", seen.receiptsReadBeforeKill);
+  rec.figure("receiptsAudited", audit.receipts);
+  rec.figure("consumedChallengesAudited", audit.consumed);
+  const restartMs = seen.restartMs;
+  rec.figure("restartMsMax", restartMs.length ? Math.max(...restartMs) : 0);
+  rec.figure(
+    "restartMsMean",
+    restartMs.length ? Math.round(restartMs.reduce((a, b) => a + b, 0) / restartMs.length) : 0,
+  );
+}
+
 /** Runs the suite (see the file header) and returns its report. */
 export async function runCrashRestart(options: CrashRestartOptions): Promise<SuiteReport> {
   const rec = new SuiteRecorder("crash-restart");
   const dataDir = await mkdtemp(join(tmpdir(), "crossproof-crash-restart-"));
   const logPath = join(dataDir, "services.log");
   const started: ServiceProcess[] = [];
-  const problems = {
-    answeredNotVerified: [] as string[],
-    replayedAfterRestart: [] as string[],
-    inFlightTwice: [] as string[],
-    receiptsChanged: [] as string[],
-    anvilLeft: [] as string[],
-    restart: [] as string[],
-  };
-  const totals = {
-    presentations: 0,
-    answeredBeforeKill: 0,
-    inFlightAtKill: 0,
-    consumedWithoutAnswer: 0,
-    reverifiedAfterRestart: 0,
-    receiptsReadBeforeKill: 0,
-  };
-  const restartMs: number[] = [];
-  const allChallenges: string[] = [];
+  const seen = new Evidence();
   try {
     let running = await startProcess(dataDir, logPath, options);
     started.push(running.service);
     rec.figure("firstStartMs", running.startMs);
-    const { applicants } = running.service;
-    const hash = subjectHash("credit-report-v1", "subjectId", applicants.eligible.subjectId);
-
     for (let cycle = 0; cycle < options.cycles; cycle++) {
-      const current = running;
-      // The presentations first (the prover is in the same process), then the load.
-      const count = options.answeredFirst + options.load;
-      const items = await pooled(count, 2, async (): Promise<Item> => {
-        const challenge = await current.client.issueChallenge(SAMPLE_POLICY_ID, hash);
-        const presentation = await current.prover.present(applicants.eligible.recordId, challenge);
-        return { challenge, presentation };
-      });
-      totals.presentations += items.length;
-      allChallenges.push(...items.map((i) => i.challenge.challengeId));
-      const first = items.slice(0, options.answeredFirst);
-      const load = items.slice(options.answeredFirst);
-
-      // Verified, one by one, before the load: their receipts are read and kept.
-      const receiptsBefore = new Map<string, ReceiptView>();
-      const answered = new Set<Item>();
-      for (const item of first) {
-        const verdict = await current.client.verify(SAMPLE_POLICY_ID, item.presentation);
-        answered.add(item);
-        if (!verdict.verified) problems.answeredNotVerified.push(reasonCodes(verdict));
-        receiptsBefore.set(verdict.receiptId, await current.client.receipt(verdict.receiptId));
-      }
-
-      // The load, all at once; the process is SIGKILLed once a few answers arrived: the first in
-      // the first cycle, a quarter of the load more in each later one.
-      const killAfter = 1 + cycle * Math.floor(load.length / 4);
-      let seen = 0;
-      const anvils = await anvilChildren(current.service.pid);
-      let killed = false;
-      let kill: () => void = () => undefined;
-      const killedNow = new Promise<void>((resolve) => {
-        kill = resolve;
-      });
-      const requests = load.map(async (item) => {
-        try {
-          const verdict = await current.client.verify(SAMPLE_POLICY_ID, item.presentation);
-          if (!killed) {
-            answered.add(item);
-            if (!verdict.verified) problems.answeredNotVerified.push(reasonCodes(verdict));
-          }
-          if (++seen >= killAfter) kill();
-        } catch (err) {
-          if (err instanceof ApiError && !killed) {
-            answered.add(item);
-            problems.answeredNotVerified.push(`${err.status} ${err.code}`);
-          }
-        }
-      });
-      await Promise.race([killedNow, delay(20_000)]);
-      killed = true;
-      await current.service.kill();
-      await Promise.all(requests);
-      const inFlight = load.filter((item) => !answered.has(item));
-      totals.answeredBeforeKill += answered.size;
-      totals.inFlightAtKill += inFlight.length;
-      totals.receiptsReadBeforeKill += receiptsBefore.size;
-
-      // The killed process's chain node died with it.
-      for (let i = 0; i < 100 && anvils.some(processExists); i++) await delay(20);
-      for (const pid of anvils.filter(processExists)) {
-        problems.anvilLeft.push(`cycle ${cycle}: anvil ${pid}`);
-        process.kill(pid, "SIGKILL");
-      }
-      if (anvils.length === 0) problems.anvilLeft.push(`cycle ${cycle}: no anvil child found`);
-
-      // The restart, on the same folder.
-      try {
-        running = await startProcess(dataDir, logPath, options);
-      } catch (err) {
-        problems.restart.push(`cycle ${cycle}: ${(err as Error).message}`);
-        break;
-      }
-      started.push(running.service);
-      restartMs.push(running.startMs);
-      const after = running.client;
-
-      // Answered before the kill: consumed for good.
-      for (const item of answered) {
-        const again = await after.verify(SAMPLE_POLICY_ID, item.presentation);
-        if (again.verified || reasonCodes(again) !== "CHALLENGE_CONSUMED") {
-          problems.replayedAfterRestart.push(
-            `${item.challenge.challengeId}: ${reasonCodes(again) || "verified"}`,
-          );
-        }
-      }
-      // In flight: consumed with its receipt, or verifies now, exactly once.
-      for (const item of inFlight) {
-        const id = item.challenge.challengeId;
-        const state = await after.challenge(id);
-        if (state.consumedAt) {
-          totals.consumedWithoutAnswer++;
-          const receipt = state.receiptId ? await after.receipt(state.receiptId) : undefined;
-          if (!receipt?.verified || receipt.challengeId !== id) {
-            problems.inFlightTwice.push(`${id}: consumed without its verified receipt`);
-          }
-          const again = await after.verify(SAMPLE_POLICY_ID, item.presentation);
-          if (reasonCodes(again) !== "CHALLENGE_CONSUMED")
-            problems.inFlightTwice.push(
-              `${id}: consumed, then ${reasonCodes(again) || "verified"}`,
-            );
-        } else {
-          const now = await after.verify(SAMPLE_POLICY_ID, item.presentation);
-          if (now.verified) totals.reverifiedAfterRestart++;
-          else problems.inFlightTwice.push(`${id}: not consumed, then ${reasonCodes(now)}`);
-          const again = await after.verify(SAMPLE_POLICY_ID, item.presentation);
-          if (reasonCodes(again) !== "CHALLENGE_CONSUMED")
-            problems.inFlightTwice.push(`${id}: verified twice`);
-        }
-      }
-      // Receipts read before the kill are still there, unchanged.
-      for (const [id, before] of receiptsBefore) {
-        const now = await after.receipt(id).catch((e: unknown) => e);
-        if (JSON.stringify(now) !== JSON.stringify(before)) problems.receiptsChanged.push(id);
-      }
+      const next = await crashCycle(running, dataDir, logPath, options, cycle, seen);
+      if (!next) break;
+      started.push(next.service);
+      running = next;
     }
     const code = await running.service.stop();
     rec.check("the last process stops on SIGTERM with exit code 0", code === 0, `exit ${code}`);
@@ -293,62 +413,7 @@ export async function runCrashRestart(options: CrashRestartOptions): Promise<Sui
     for (const service of started) await service.kill();
   }
   try {
-    rec.check(
-      "every restart succeeds on the same folder and /readyz answers 200",
-      problems.restart.length === 0 && restartMs.length === options.cycles,
-      problems.restart.join("; "),
-    );
-    rec.checkNone("the killed process's chain node (anvil) dies with it", problems.anvilLeft);
-    rec.checkNone(
-      "every genuine presentation answered before the kill was verified",
-      problems.answeredNotVerified,
-    );
-    rec.checkNone(
-      "every presentation answered before the kill is refused CHALLENGE_CONSUMED after the restart",
-      problems.replayedAfterRestart,
-    );
-    rec.checkNone(
-      "each presentation in flight at the kill was consumed with its receipt or verifies now, never twice",
-      problems.inFlightTwice,
-    );
-    rec.checkNone(
-      "receipts read before the kill are unchanged after the restart",
-      problems.receiptsChanged,
-    );
-    const audit = auditDatabase(verifierPaths(dataDir).database, allChallenges);
-    rec.check(
-      "PRAGMA integrity_check of the verifier database is ok",
-      audit.integrity === "ok",
-      audit.integrity,
-    );
-    rec.checkNone(
-      "every consumed challenge has exactly one deciding receipt, the one it names",
-      audit.consumedWithoutReceipt,
-    );
-    rec.checkNone(
-      "every deciding receipt's challenge is consumed and names it",
-      audit.receiptWithoutConsumed,
-    );
-    rec.checkNone(
-      "every challenge of the run ends consumed (each presentation decided once)",
-      audit.unconsumed,
-    );
-    const leaks = scanLog(await readFile(logPath, "utf8").catch(() => ""));
-    rec.checkNone("the services' log holds no record data", leaks);
-    rec.figure("cycles", options.cycles);
-    rec.figure("presentations", totals.presentations);
-    rec.figure("answeredBeforeKill", totals.answeredBeforeKill);
-    rec.figure("inFlightAtKill", totals.inFlightAtKill);
-    rec.figure("consumedWithoutAnswer", totals.consumedWithoutAnswer);
-    rec.figure("reverifiedAfterRestart", totals.reverifiedAfterRestart);
-    rec.figure("receiptsReadBeforeKill", totals.receiptsReadBeforeKill);
-    rec.figure("receiptsAudited", audit.receipts);
-    rec.figure("consumedChallengesAudited", audit.consumed);
-    rec.figure("restartMsMax", restartMs.length ? Math.max(...restartMs) : 0);
-    rec.figure(
-      "restartMsMean",
-      restartMs.length ? Math.round(restartMs.reduce((a, b) => a + b, 0) / restartMs.length) : 0,
-    );
+    await record(rec, seen, dataDir, logPath, options);
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }

@@ -11,13 +11,13 @@
  * to its size; and after all rounds the process has no more threads than before.
  */
 import { readFile } from "node:fs/promises";
-import { type Challenge, subjectHash } from "../client/index.js";
+import { type Challenge, subjectHash, type VerifierClient } from "../client/index.js";
 import { ErrorCode } from "../core/errors.js";
 import { SAMPLE_POLICY_ID } from "../deploy/local.js";
 import { createLogger } from "../infra/log.js";
 import { FAULT_INJECTION, ProverPool } from "../prover/pool.js";
 import type { WorkerFault } from "../prover/prove-worker.js";
-import { listen } from "../server/http.js";
+import { listen, type RunningService } from "../server/http.js";
 import { createProverApp, ProverMetrics, poolBackend } from "../server/prover-service.js";
 import { type ApiStack, startApiStack } from "./api-stack.js";
 import { SuiteRecorder, type SuiteReport } from "./report.js";
@@ -76,222 +76,300 @@ async function until(condition: () => boolean, ms: number): Promise<boolean> {
   return true;
 }
 
+/** One answer of the faulty prover service. */
+interface Answer {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+  readonly ms: number;
+}
+
+/**
+ * The prover service on a fault-injecting pool: the real app and pool, with a backend that asks
+ * for a fault on the jobs of the challenges in `doomed`, and records what each fault's failure
+ * said (`causes`).
+ */
+interface FaultyProver {
+  readonly pool: ProverPool;
+  readonly http: RunningService;
+  readonly doomed: Map<string, WorkerFault>;
+  readonly causes: { fault: WorkerFault; cause: string; afterMs: number }[];
+  /** MessagePorts open before the pool started. */
+  readonly portsBefore: number;
+  /** A presentation of the eligible applicant's record for `challenge`. */
+  present(challenge: Challenge): Promise<Answer>;
+}
+
+async function startFaultyProver(api: ApiStack, workers: number): Promise<FaultyProver> {
+  const running = api.stack;
+  // The faulty service logs where the stack does, so the suite's log holds both.
+  const logger = createLogger("crossproof", { CROSSPROOF_LOG_FILE: api.logPath });
+  const metrics = new ProverMetrics();
+  const portsBefore = openPorts();
+  const pool = await ProverPool.start({
+    workers,
+    onJob: metrics.observeJob,
+    [FAULT_INJECTION]: true,
+  });
+  const doomed = new Map<string, WorkerFault>();
+  const causes: FaultyProver["causes"] = [];
+  const base = poolBackend(pool);
+  const backend = {
+    ...base,
+    get stats() {
+      return pool.stats;
+    },
+    prove: (witness: Parameters<typeof base.prove>[0]) => {
+      const fault = doomed.get(witness.challenge.toString());
+      if (fault === undefined) return pool.prove(witness);
+      const started = performance.now();
+      return pool.proveWithFault(witness, fault).catch((err: unknown) => {
+        causes.push({
+          fault,
+          cause: String((err as { cause?: unknown }).cause),
+          afterMs: performance.now() - started,
+        });
+        throw err;
+      });
+    },
+  };
+  const http = await listen(createProverApp({ vault: running.vault, backend, metrics, logger }), {
+    host: "127.0.0.1",
+    port: 0,
+    requestTimeoutMs: 120_000,
+  });
+  const present = async (challenge: Challenge): Promise<Answer> => {
+    const started = performance.now();
+    const response = await fetch(`${http.url}/v1/presentations`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ recordId: running.applicants.eligible.recordId, challenge }),
+    });
+    return {
+      status: response.status,
+      body: (await response.json()) as Record<string, unknown>,
+      ms: performance.now() - started,
+    };
+  };
+  return { pool, http, doomed, causes, portsBefore, present };
+}
+
+/** What the fault rounds counted. */
+class RoundTally {
+  jobs = 0;
+  failed = 0;
+  succeeded = 0;
+  verified = 0;
+  replaced = 0;
+  readonly wrong: string[] = [];
+  readonly proofMs: number[] = [];
+}
+
+/** Whether the crashed job's answer is the clean one: 500 PROVER_FAILED, no internals. */
+function crashedCleanly(answer: Answer): boolean {
+  const error = answer.body.error as
+    | { code?: string; message?: string; details?: unknown }
+    | undefined;
+  return (
+    answer.status === 500 &&
+    error?.code === ErrorCode.PROVER_FAILED &&
+    error.message === "a proving worker failed" &&
+    JSON.stringify(error.details) === "{}"
+  );
+}
+
+/**
+ * One round: `perRound` requests at once, the second of which (on a worker at once, beside the
+ * first, with the rest queued) has its worker die mid-proof; every other presentation verifies,
+ * and the pool is back to its size.
+ */
+async function faultRound(
+  prover: FaultyProver,
+  verifier: VerifierClient,
+  subject: bigint,
+  options: ProverFaultsOptions,
+  round: number,
+  tally: RoundTally,
+): Promise<void> {
+  const before = prover.pool.stats;
+  const challenges = await Promise.all(
+    Array.from({ length: options.perRound }, () =>
+      verifier.issueChallenge(SAMPLE_POLICY_ID, subject),
+    ),
+  );
+  const fault = FAULTS[round % FAULTS.length] as WorkerFault;
+  const victim = challenges[1] as Challenge;
+  prover.doomed.set(victim.nonce, fault);
+  const answers = await Promise.all(challenges.map((c) => prover.present(c)));
+  tally.jobs += answers.length;
+  for (const [i, answer] of answers.entries()) {
+    if (challenges[i] === victim) {
+      if (crashedCleanly(answer)) tally.failed++;
+      else
+        tally.wrong.push(
+          `round ${round}: the crashed job answered ${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}`,
+        );
+      continue;
+    }
+    if (answer.status !== 200) {
+      tally.wrong.push(
+        `round ${round}: job ${i} answered ${answer.status} ${JSON.stringify(answer.body.error)}`,
+      );
+      continue;
+    }
+    tally.succeeded++;
+    tally.proofMs.push(answer.ms);
+    const verdict = await verifier.verify(SAMPLE_POLICY_ID, answer.body);
+    if (verdict.verified) tally.verified++;
+    else
+      tally.wrong.push(
+        `round ${round}: job ${i} did not verify: ${verdict.reasons.map((r) => r.code).join()}`,
+      );
+  }
+  if (await until(() => prover.pool.stats.workers === options.workers, 10_000)) tally.replaced++;
+  const after = prover.pool.stats;
+  if (
+    after.failed - before.failed !== 1 ||
+    after.completed - before.completed !== options.perRound - 1
+  ) {
+    tally.wrong.push(
+      `round ${round}: the pool counted ${after.failed - before.failed} failed, ${after.completed - before.completed} completed`,
+    );
+  }
+}
+
+function checkRounds(
+  rec: SuiteRecorder,
+  prover: FaultyProver,
+  tally: RoundTally,
+  options: ProverFaultsOptions,
+): void {
+  const { causes } = prover;
+  const cause = causes.filter((c) => CAUSE[c.fault]?.test(c.cause) === true);
+  rec.check(
+    "each crash was the worker ending mid-proof (exit code 70, or the uncaught error)",
+    causes.length === options.rounds && cause.length === options.rounds,
+    causes.map((c) => `${c.fault}: ${c.cause.slice(0, 120)}`).join("; "),
+  );
+  rec.checkNone(
+    "only the crashed job fails, with 500 PROVER_FAILED and no internals; the others, running or queued, succeed",
+    tally.wrong,
+  );
+  rec.check(
+    "jobs failed = crashes injected",
+    tally.failed === options.rounds,
+    `${tally.failed} of ${options.rounds}`,
+  );
+  rec.check(
+    "every presentation made verifies",
+    tally.verified === tally.succeeded,
+    `${tally.verified} of ${tally.succeeded}`,
+  );
+  rec.check(
+    "the pool is back to its size after each crash",
+    tally.replaced === options.rounds,
+    `${tally.replaced} of ${options.rounds}`,
+  );
+}
+
+/** Later jobs, after all crashes, on every worker: they succeed and verify; /healthz is full. */
+async function checkAfterCrashes(
+  rec: SuiteRecorder,
+  prover: FaultyProver,
+  verifier: VerifierClient,
+  subject: bigint,
+  workers: number,
+): Promise<void> {
+  const later = await Promise.all(
+    Array.from({ length: workers }, async () => {
+      const answer = await prover.present(await verifier.issueChallenge(SAMPLE_POLICY_ID, subject));
+      return (
+        answer.status === 200 && (await verifier.verify(SAMPLE_POLICY_ID, answer.body)).verified
+      );
+    }),
+  );
+  rec.check("later jobs succeed and verify", later.every(Boolean), later.join());
+  const health = await fetch(`${prover.http.url}/healthz`);
+  const healthBody = (await health.json()) as { pool?: { workers?: number } };
+  rec.check(
+    "/healthz shows the full pool",
+    health.status === 200 && healthBody.pool?.workers === workers,
+    JSON.stringify(healthBody),
+  );
+}
+
+/** No thread kept by a crashed worker (Linux, from the kernel's count). */
+async function checkThreads(
+  rec: SuiteRecorder,
+  prover: FaultyProver,
+  workers: number,
+  threadsBefore: number | undefined,
+): Promise<void> {
+  await until(
+    () => prover.pool.stats.running === 0 && prover.pool.stats.workers === workers,
+    5_000,
+  );
+  let threadsAfter = await threadCount();
+  // A terminated thread leaves the kernel's list a moment after its Worker's exit event.
+  for (
+    let n = 0;
+    n < 50 && threadsBefore !== undefined && (threadsAfter ?? 0) > threadsBefore + THREAD_MARGIN;
+    n++
+  ) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    threadsAfter = await threadCount();
+  }
+  if (threadsBefore === undefined || threadsAfter === undefined) return;
+  rec.figure("threadsBefore", threadsBefore);
+  rec.figure("threadsAfter", threadsAfter);
+  rec.check(
+    `no thread is left behind by a crashed worker (at most ${THREAD_MARGIN} more than before the crashes)`,
+    threadsAfter <= threadsBefore + THREAD_MARGIN,
+    `${threadsBefore} → ${threadsAfter}`,
+  );
+}
+
+/** The median of some numbers (0 for none). */
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0);
+};
+
 /** Runs the prover fault rounds and reports what held. */
 export async function runProverFaults(options: ProverFaultsOptions): Promise<SuiteReport> {
   const rec = new SuiteRecorder("prover-faults");
   let api: ApiStack | undefined;
-  let pool: ProverPool | undefined;
-  let service: { close(): Promise<void> } | undefined;
+  let prover: FaultyProver | undefined;
   try {
     api = await startApiStack({
       records: 40,
       env: { CROSSPROOF_VERIFY_WORKERS: "1", CROSSPROOF_PROVER_WORKERS: "1" },
     });
-    const running = api.stack;
     const verifier = api.client;
-    // The faulty service logs where the stack does, so the suite's log holds both.
-    const logger = createLogger("crossproof", { CROSSPROOF_LOG_FILE: api.logPath });
-
-    // The faulty prover service: the real app and pool, with a backend that asks for a fault
-    // on the jobs of chosen challenges.
-    const metrics = new ProverMetrics();
-    const portsBefore = openPorts();
-    const faulty = await ProverPool.start({
-      workers: options.workers,
-      onJob: metrics.observeJob,
-      [FAULT_INJECTION]: true,
-    });
-    pool = faulty;
-    const doomed = new Map<string, WorkerFault>();
-    const causes: { fault: WorkerFault; cause: string; afterMs: number }[] = [];
-    const base = poolBackend(faulty);
-    const backend = {
-      ...base,
-      get stats() {
-        return faulty.stats;
-      },
-      prove: (witness: Parameters<typeof base.prove>[0]) => {
-        const fault = doomed.get(witness.challenge.toString());
-        if (fault === undefined) return faulty.prove(witness);
-        const started = performance.now();
-        return faulty.proveWithFault(witness, fault).catch((err: unknown) => {
-          causes.push({
-            fault,
-            cause: String((err as { cause?: unknown }).cause),
-            afterMs: performance.now() - started,
-          });
-          throw err;
-        });
-      },
-    };
-    const http = await listen(createProverApp({ vault: running.vault, backend, metrics, logger }), {
-      host: "127.0.0.1",
-      port: 0,
-      requestTimeoutMs: 120_000,
-    });
-    service = http;
-
+    prover = await startFaultyProver(api, options.workers);
     const subject = subjectHash(
       "credit-report-v1",
       "subjectId",
-      running.applicants.eligible.subjectId,
+      api.stack.applicants.eligible.subjectId,
     );
-    const present = async (challenge: Challenge) => {
-      const started = performance.now();
-      const response = await fetch(`${http.url}/v1/presentations`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ recordId: running.applicants.eligible.recordId, challenge }),
-      });
-      return {
-        status: response.status,
-        body: (await response.json()) as Record<string, unknown>,
-        ms: performance.now() - started,
-      };
-    };
 
     // One round without faults first: it warms what the measurements should not count.
-    const warm = await verifier.issueChallenge(SAMPLE_POLICY_ID, subject);
-    const warmed = await present(warm);
+    const warmed = await prover.present(await verifier.issueChallenge(SAMPLE_POLICY_ID, subject));
     rec.check("a proof before any fault verifies", warmed.status === 200, String(warmed.status));
     const threadsBefore = await threadCount();
     const rssBefore = process.memoryUsage().rss;
 
-    let jobs = 0;
-    let failed = 0;
-    let succeeded = 0;
-    let verified = 0;
-    let replaced = 0;
-    const wrong: string[] = [];
-    const proofMs: number[] = [];
+    const tally = new RoundTally();
     for (let round = 0; round < options.rounds; round++) {
-      const before = faulty.stats;
-      const challenges = await Promise.all(
-        Array.from({ length: options.perRound }, () =>
-          verifier.issueChallenge(SAMPLE_POLICY_ID, subject),
-        ),
-      );
-      // The second request: on a worker at once, beside the first, with the rest queued.
-      const fault = FAULTS[round % FAULTS.length] as WorkerFault;
-      const victim = challenges[1] as Challenge;
-      doomed.set(victim.nonce, fault);
-      const answers = await Promise.all(challenges.map((c) => present(c)));
-      jobs += answers.length;
-      for (const [i, answer] of answers.entries()) {
-        const challenge = challenges[i] as Challenge;
-        if (challenge === victim) {
-          const error = answer.body.error as
-            | { code?: string; message?: string; details?: unknown }
-            | undefined;
-          const clean =
-            answer.status === 500 &&
-            error?.code === ErrorCode.PROVER_FAILED &&
-            error.message === "a proving worker failed" &&
-            JSON.stringify(error.details) === "{}";
-          if (clean) failed++;
-          else
-            wrong.push(
-              `round ${round}: the crashed job answered ${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}`,
-            );
-          continue;
-        }
-        if (answer.status !== 200) {
-          wrong.push(
-            `round ${round}: job ${i} answered ${answer.status} ${JSON.stringify(answer.body.error)}`,
-          );
-          continue;
-        }
-        succeeded++;
-        proofMs.push(answer.ms);
-        const verdict = await verifier.verify(SAMPLE_POLICY_ID, answer.body);
-        if (verdict.verified) verified++;
-        else
-          wrong.push(
-            `round ${round}: job ${i} did not verify: ${verdict.reasons.map((r) => r.code).join()}`,
-          );
-      }
-      if (await until(() => faulty.stats.workers === options.workers, 10_000)) replaced++;
-      const after = faulty.stats;
-      if (
-        after.failed - before.failed !== 1 ||
-        after.completed - before.completed !== options.perRound - 1
-      ) {
-        wrong.push(
-          `round ${round}: the pool counted ${after.failed - before.failed} failed, ${after.completed - before.completed} completed`,
-        );
-      }
+      await faultRound(prover, verifier, subject, options, round, tally);
     }
-    const cause = causes.filter((c) => CAUSE[c.fault]?.test(c.cause) === true);
-    rec.check(
-      "each crash was the worker ending mid-proof (exit code 70, or the uncaught error)",
-      causes.length === options.rounds && cause.length === options.rounds,
-      causes.map((c) => `${c.fault}: ${c.cause.slice(0, 120)}`).join("; "),
-    );
-    rec.checkNone(
-      "only the crashed job fails, with 500 PROVER_FAILED and no internals; the others, running or queued, succeed",
-      wrong,
-    );
-    rec.check(
-      "jobs failed = crashes injected",
-      failed === options.rounds,
-      `${failed} of ${options.rounds}`,
-    );
-    rec.check(
-      "every presentation made verifies",
-      verified === succeeded,
-      `${verified} of ${succeeded}`,
-    );
-    rec.check(
-      "the pool is back to its size after each crash",
-      replaced === options.rounds,
-      `${replaced} of ${options.rounds}`,
-    );
+    checkRounds(rec, prover, tally, options);
+    await checkAfterCrashes(rec, prover, verifier, subject, options.workers);
+    await checkThreads(rec, prover, options.workers, threadsBefore);
 
-    // Later jobs, after all crashes, on every worker.
-    const later = await Promise.all(
-      Array.from({ length: options.workers }, async () => {
-        const answer = await present(await verifier.issueChallenge(SAMPLE_POLICY_ID, subject));
-        return (
-          answer.status === 200 && (await verifier.verify(SAMPLE_POLICY_ID, answer.body)).verified
-        );
-      }),
-    );
-    rec.check("later jobs succeed and verify", later.every(Boolean), later.join());
-    const health = await fetch(`${http.url}/healthz`);
-    const healthBody = (await health.json()) as { pool?: { workers?: number } };
-    rec.check(
-      "/healthz shows the full pool",
-      health.status === 200 && healthBody.pool?.workers === options.workers,
-      JSON.stringify(healthBody),
-    );
-
-    await until(
-      () => faulty.stats.running === 0 && faulty.stats.workers === options.workers,
-      5_000,
-    );
-    let threadsAfter = await threadCount();
-    // A terminated thread leaves the kernel's list a moment after its Worker's exit event.
-    for (
-      let n = 0;
-      n < 50 && threadsBefore !== undefined && (threadsAfter ?? 0) > threadsBefore + THREAD_MARGIN;
-      n++
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      threadsAfter = await threadCount();
-    }
-    if (threadsBefore !== undefined && threadsAfter !== undefined) {
-      rec.figure("threadsBefore", threadsBefore);
-      rec.figure("threadsAfter", threadsAfter);
-      rec.check(
-        `no thread is left behind by a crashed worker (at most ${THREAD_MARGIN} more than before the crashes)`,
-        threadsAfter <= threadsBefore + THREAD_MARGIN,
-        `${threadsBefore} → ${threadsAfter}`,
-      );
-    }
-    await service?.close();
-    service = undefined;
-    await faulty.close();
-    pool = undefined;
+    const { causes, portsBefore, http, pool } = prover;
+    prover = undefined; // closed here, not again in finally
+    await http.close();
+    await pool.close();
     await new Promise((resolve) => setTimeout(resolve, 200));
     const portsLeft = openPorts() - portsBefore;
     rec.figure("messagePortsLeftAfterClose", portsLeft);
@@ -304,19 +382,17 @@ export async function runProverFaults(options: ProverFaultsOptions): Promise<Sui
       "rssGrowthMiB",
       Math.round(((process.memoryUsage().rss - rssBefore) / 2 ** 20) * 10) / 10,
     );
-    rec.figure("jobs", jobs);
+    rec.figure("jobs", tally.jobs);
     rec.figure("crashesInjected", options.rounds);
-    rec.figure("jobsFailed", failed);
-    rec.figure("jobsSucceeded", succeeded);
-    rec.figure("workersReplaced", replaced);
-    rec.figure("presentationsVerified", verified);
-    const sorted = [...proofMs].sort((a, b) => a - b);
-    rec.figure("presentationMsP50", Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0));
-    const crashMs = causes.map((c) => c.afterMs).sort((a, b) => a - b);
-    rec.figure("crashAfterMsP50", Math.round(crashMs[Math.floor(crashMs.length / 2)] ?? 0));
+    rec.figure("jobsFailed", tally.failed);
+    rec.figure("jobsSucceeded", tally.succeeded);
+    rec.figure("workersReplaced", tally.replaced);
+    rec.figure("presentationsVerified", tally.verified);
+    rec.figure("presentationMsP50", median(tally.proofMs));
+    rec.figure("crashAfterMsP50", median(causes.map((c) => c.afterMs)));
   } finally {
-    await service?.close();
-    await pool?.close();
+    await prover?.http.close();
+    await prover?.pool.close();
     await api?.close();
   }
   return rec.report();

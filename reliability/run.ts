@@ -1,9 +1,10 @@
 /**
  * `npm run soak`: the long versions of the reliability suites, one after another, each in its own
  * process (so no suite's heap, worker threads or leftover state disturbs another), then the
- * 10-minute soak. Each prints its figures and checks as a table and writes
- * `reliability/results/<suite>.json`; `summary.json` holds every suite's checks. Exits 1 when any
- * check failed; a check that could not be made here is reported as skipped, never as passed.
+ * 10-minute soaks (`crossproof start`, then three verifier instances on PostgreSQL and Redis).
+ * Each prints its figures and checks as a table and writes `reliability/results/<suite>.json`;
+ * `summary.json` holds every suite's checks. Exits 1 when any check failed; a check that could
+ * not be made here is reported as skipped, never as passed.
  *
  * Options: `--only a,b` (suites), `--short` (the presets `npm test` runs: a smoke run, not
  * figures to publish), `--seed N` (for the suites that draw random inputs).
@@ -87,6 +88,13 @@ const SUITES: Readonly<Record<string, Suite>> = {
     async run(preset) {
       const suite = await import("./soak.js");
       return suite.runSoak(suite[preset]);
+    },
+  },
+  "scale-out-soak": {
+    what: "three verifier instances on PostgreSQL and Redis under mixed load for 10 minutes; memory per instance",
+    async run(preset) {
+      const suite = await import("./scale-out-soak.js");
+      return suite.runScaleOutSoak(suite[preset]);
     },
   },
 };

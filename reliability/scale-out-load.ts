@@ -4,9 +4,12 @@
  * pairing check (a real proof sent with another challenge: refused as CHALLENGE_MISMATCH, the
  * challenge consumed), and the shared database's view of what was decided.
  */
+import { randomBytes } from "node:crypto";
 import pLimit from "p-limit";
 import { ApiError, type Challenge, type Presentation } from "../client/index.js";
 import { SAMPLE_POLICY_ID } from "../deploy/local.js";
+import type { VerificationKey } from "../infra/artifacts.js";
+import { rerandomizeProof } from "../support/rerandomize.js";
 import type { ScaleOut } from "./scale-out-stack.js";
 
 /** One answer, or the transport failure of a request (an instance killed under it). */
@@ -144,4 +147,36 @@ export function receiptIdOf(answer: Answer): string | undefined {
 export function reasonsOf(answer: Answer): string[] {
   const reasons = answer.body.reasons as { code: string }[] | undefined;
   return (reasons ?? []).map((r) => r.code);
+}
+
+/**
+ * A copy of challenge `challengeId` under a new id, unused and valid for an hour, written
+ * straight into the shared database: a proof binds its challenge's nonce, not the challenge's
+ * id, so a re-randomised copy of the proof made for `challengeId` is a valid, distinct
+ * presentation for the copy. Lets a suite decide many challenges with genuine proofs at the cost
+ * of one proof (issuing, not deciding, is what this skips).
+ */
+export async function copyChallenge(scale: ScaleOut, challengeId: string): Promise<string> {
+  const id = `ch_${randomBytes(16).toString("base64url")}`;
+  const copied = await scale.query(
+    `INSERT INTO challenges (id, policy_id, nonce, schema_id, query_hash, predicates, query,
+                             issued_at, expires_at, client_id, consumed_at, receipt_id)
+     SELECT $2, policy_id, nonce, schema_id, query_hash, predicates, query,
+            now(), now() + interval '1 hour', client_id, NULL, NULL
+       FROM challenges WHERE id = $1
+     RETURNING id`,
+    [challengeId, id],
+  );
+  if (copied.length !== 1) throw new Error(`no challenge ${challengeId} to copy`);
+  return id;
+}
+
+/** A valid presentation for `challengeId`: a re-randomised copy of `template`'s proof. */
+export async function rerandomizedFor(
+  verificationKey: VerificationKey,
+  template: Presentation,
+  challengeId: string,
+): Promise<Presentation> {
+  const bundle = await rerandomizeProof(verificationKey, template);
+  return { challengeId, proof: bundle.proof, publicSignals: bundle.publicSignals };
 }

@@ -60,6 +60,8 @@ export interface ScaleOut {
   readonly children: readonly InstanceProcess[];
   readonly schema: string;
   readonly redisPrefix: string;
+  /** The environment every child instance gets (shared state, chain, admin key file). */
+  readonly instanceEnv: Readonly<Record<string, string>>;
   /** A client of instance `i` with the sample client key. */
   client(i: number): VerifierClient;
   /** Starts one more child instance on the same shared state. */
@@ -139,6 +141,7 @@ export async function startScaleOut(options: ScaleOutOptions): Promise<ScaleOut>
       children,
       schema,
       redisPrefix,
+      instanceEnv: childEnv,
       client(i) {
         const url = i === 0 ? running.stack.verifier.url : children[i - 1]?.url;
         if (!url) throw new Error(`no instance ${i}`);
@@ -160,15 +163,21 @@ export async function startScaleOut(options: ScaleOutOptions): Promise<ScaleOut>
   }
 }
 
-/** Starts `crossproof verifier serve --port 0 --json` and waits for its address. */
-async function startInstance(
-  env: Record<string, string>,
+/**
+ * Starts `crossproof verifier serve --port 0 --json [...args]` and waits for its address (with
+ * `--instances N`, the address the N instances share). Its data folder is `env`'s
+ * `CROSSPROOF_DATA_DIR`, or a new empty one.
+ */
+export async function startInstance(
+  env: Readonly<Record<string, string>>,
   onOutput: ((line: string) => void) | undefined,
+  args: readonly string[] = [],
 ): Promise<InstanceProcess> {
-  const dataDir = await mkdtemp(join(tmpdir(), "crossproof-instance-"));
+  const dataDir =
+    env.CROSSPROOF_DATA_DIR ?? (await mkdtemp(join(tmpdir(), "crossproof-instance-")));
   const child: ChildProcess = spawn(
     process.execPath,
-    [join(PROJECT_ROOT, "cli", "bin.js"), "verifier", "serve", "--port", "0", "--json"],
+    [join(PROJECT_ROOT, "cli", "bin.js"), "verifier", "serve", "--port", "0", "--json", ...args],
     {
       cwd: PROJECT_ROOT,
       env: { PATH: process.env.PATH, CROSSPROOF_DATA_DIR: dataDir, ...env },

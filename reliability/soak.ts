@@ -8,7 +8,6 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import {
   ApiError,
   type Presentation,
@@ -20,6 +19,7 @@ import { FIELD_ORDER } from "../core/field.js";
 import { SAMPLE_POLICY_ID } from "../deploy/local.js";
 import { scanLog } from "../support/log-scan.js";
 import { type ServiceProcess, startServiceProcess } from "../support/start-process.js";
+import { MIB, MixTally, median, paced, round1, slope } from "./load-mix.js";
 import { SuiteRecorder, type SuiteReport } from "./report.js";
 
 /** Options of {@link runSoak}. */
@@ -72,43 +72,6 @@ const KINDS = [
   "readiness",
 ] as const;
 type Kind = (typeof KINDS)[number];
-
-/** What a request ended in: true when it was what it must be, else what it was instead. */
-type Outcome = true | string;
-
-/** Counts and latencies by kind, and the first unexpected answers. */
-class Tally {
-  readonly counts = new Map<Kind, { expected: number; unexpected: number; ms: number[] }>();
-  readonly unexpected: string[] = [];
-
-  async time(kind: Kind, request: () => Promise<Outcome>): Promise<void> {
-    const started = performance.now();
-    let outcome: Outcome;
-    try {
-      outcome = await request();
-    } catch (err) {
-      outcome =
-        err instanceof ApiError ? `${err.status} ${err.code}` : `error ${(err as Error).name}`;
-    }
-    let entry = this.counts.get(kind);
-    if (!entry) {
-      entry = { expected: 0, unexpected: 0, ms: [] };
-      this.counts.set(kind, entry);
-    }
-    entry.ms.push(performance.now() - started);
-    if (outcome === true) entry.expected++;
-    else {
-      entry.unexpected++;
-      if (this.unexpected.length < 20) this.unexpected.push(`${kind}: ${outcome}`);
-    }
-  }
-
-  total(which: "expected" | "unexpected"): number {
-    let n = 0;
-    for (const entry of this.counts.values()) n += entry[which];
-    return n;
-  }
-}
 
 /** A request whose answer must have this status and carry an error code. */
 interface BadRequest {
@@ -180,46 +143,10 @@ const BAD_REQUESTS: readonly BadRequest[] = [
   },
 ];
 
-/** Runs `body` again and again until `until`, at most `perSecond` times a second. */
-async function paced(until: number, perSecond: number, body: () => Promise<void>): Promise<void> {
-  const interval = 1_000 / perSecond;
-  while (Date.now() < until) {
-    const started = Date.now();
-    await body();
-    const rest = interval - (Date.now() - started);
-    if (rest > 0) await sleep(rest);
-  }
-}
-
 /** A random field element below 2^248, as a subject hash nobody has. */
 function randomSubjectHash(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(31));
   return BigInt(`0x${Buffer.from(bytes).toString("hex")}`).toString();
-}
-
-const MIB = 2 ** 20;
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
-};
-const percentile = (xs: readonly number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
-};
-const round1 = (x: number) => Math.round(x * 10) / 10;
-
-/** Least-squares slope of `ys` over `xs`. */
-function slope(xs: readonly number[], ys: readonly number[]): number {
-  const n = xs.length;
-  const mx = xs.reduce((a, b) => a + b, 0) / n;
-  const my = ys.reduce((a, b) => a + b, 0) / n;
-  let num = 0;
-  let den = 0;
-  xs.forEach((x, i) => {
-    num += (x - mx) * ((ys[i] as number) - my);
-    den += (x - mx) ** 2;
-  });
-  return den === 0 ? 0 : num / den;
 }
 
 /** Runs the soak on a fresh data folder and reports what it saw. */
@@ -237,202 +164,244 @@ export async function runSoak(options: SoakOptions): Promise<SuiteReport> {
   }
 }
 
-async function soak(
-  service: ServiceProcess,
-  options: SoakOptions,
-  recorder: SuiteRecorder,
-): Promise<SuiteReport> {
-  const client = new VerifierClient({ url: service.verifierUrl, apiKey: service.clientKey });
-  const prover = new ProverClient({ url: service.proverUrl });
-  const { eligible, ineligible } = service.applicants;
-  const eligibleHash = subjectHash("credit-report-v1", "subjectId", eligible.subjectId);
-  const ineligibleHash = subjectHash("credit-report-v1", "subjectId", ineligible.subjectId);
-  const tally = new Tally();
+/**
+ * The soak's load: concurrent loops, each paced, of presentations (with their verification and
+ * replay), proof checks singly and in batches, challenges, unknown challenges, bad requests,
+ * readiness and memory samples, until the end of the run.
+ */
+class SoakLoad {
+  readonly tally = new MixTally<Kind>();
   /** Genuine presentations made so far (already consumed): their proofs for stateless checks. */
-  const proofs: Presentation[] = [];
-  const started = Date.now();
-  const until = started + options.durationMs;
-  const samples: { atMs: number; rss: number }[] = [];
-  const badSeen = new Map<string, number>();
+  readonly proofs: Presentation[] = [];
+  readonly samples: { atMs: number; rss: number }[] = [];
+  readonly badSeen = new Map<string, number>();
+  readonly started = Date.now();
+  readonly until: number;
+  readonly client: VerifierClient;
+  readonly #prover: ProverClient;
+  readonly #eligibleHash: bigint;
+  readonly #ineligibleHash: bigint;
 
-  const presentations = async () => {
+  constructor(
+    private readonly service: ServiceProcess,
+    private readonly options: SoakOptions,
+  ) {
+    this.until = this.started + options.durationMs;
+    this.client = new VerifierClient({ url: service.verifierUrl, apiKey: service.clientKey });
+    this.#prover = new ProverClient({ url: service.proverUrl });
+    const { eligible, ineligible } = service.applicants;
+    this.#eligibleHash = subjectHash("credit-report-v1", "subjectId", eligible.subjectId);
+    this.#ineligibleHash = subjectHash("credit-report-v1", "subjectId", ineligible.subjectId);
+  }
+
+  /** Runs every loop to the end of the run. */
+  async run(): Promise<void> {
+    await Promise.all([
+      this.#presentations(),
+      this.#proofChecks(),
+      this.#challenges(),
+      this.#unknownChallenges(),
+      this.#badRequests(),
+      this.#readiness(),
+      this.#memory(),
+    ]);
+  }
+
+  async #presentations(): Promise<void> {
     let round = 0;
-    while (Date.now() < until) {
+    while (Date.now() < this.until) {
       round++;
-      if (round % 5 === 0) {
-        // An applicant whose report does not meet the policy: the holder refuses to prove.
-        await tally.time("ineligible", async () => {
-          const challenge = await client.issueChallenge(SAMPLE_POLICY_ID, ineligibleHash);
-          try {
-            await prover.present(ineligible.recordId, challenge);
-            return "a presentation for an ineligible applicant";
-          } catch (err) {
-            return err instanceof ApiError && err.status === 422 ? true : `${err}`;
-          }
-        });
-        continue;
-      }
-      let presentation: Presentation | undefined;
-      await tally.time("presentation", async () => {
-        const challenge = await client.issueChallenge(SAMPLE_POLICY_ID, eligibleHash);
-        presentation = await prover.present(eligible.recordId, challenge);
-        return true;
-      });
-      if (!presentation) continue;
-      const genuine = presentation;
-      await tally.time("verification", async () => {
-        const v = await client.verify(SAMPLE_POLICY_ID, genuine);
-        return v.verified ? true : `refused: ${v.reasons.map((r) => r.code).join(",")}`;
-      });
-      await tally.time("replay", async () => {
-        const v = await client.verify(SAMPLE_POLICY_ID, genuine);
-        const codes = v.reasons.map((r) => r.code);
-        return !v.verified && codes.includes("CHALLENGE_CONSUMED")
-          ? true
-          : `replay answered verified=${v.verified} ${codes.join(",")}`;
-      });
-      proofs.push(genuine);
-      if (proofs.length > 32) proofs.shift();
+      if (round % 5 === 0) await this.#ineligible();
+      else await this.#presentVerifyReplay();
     }
-  };
+  }
 
-  const tamper = (p: Presentation) => {
-    const signals = [...p.publicSignals];
-    signals[0] = ((BigInt(signals[0] as string) + 1n) % FIELD_ORDER).toString();
-    return { proof: p.proof, publicSignals: signals };
-  };
-  const pick = () => proofs[Math.floor(Math.random() * proofs.length)] as Presentation;
-
-  const proofChecks = async () => {
-    let n = 0;
-    await paced(until, options.ratePerLoop, async () => {
-      if (proofs.length === 0) return;
-      n++;
-      if (n % 10 === 0) {
-        const items = Array.from({ length: 16 }, (_, i) => ({ genuine: i % 4 !== 0, p: pick() }));
-        await tally.time("proof-batch", async () => {
-          const answer = await client.checkProofs(
-            "query",
-            items.map(({ genuine, p }) =>
-              genuine ? { proof: p.proof, publicSignals: p.publicSignals } : tamper(p),
-            ),
-          );
-          const wrong = answer.results.filter((r, i) => r.valid !== items[i]?.genuine).length;
-          return answer.results.length === items.length && wrong === 0
-            ? true
-            : `${wrong} of ${items.length} batch results wrong`;
-        });
-        return;
+  /** An applicant whose report does not meet the policy: the holder refuses to prove. */
+  async #ineligible(): Promise<void> {
+    const { client, service } = this;
+    await this.tally.time("ineligible", async () => {
+      const challenge = await client.issueChallenge(SAMPLE_POLICY_ID, this.#ineligibleHash);
+      try {
+        await this.#prover.present(service.applicants.ineligible.recordId, challenge);
+        return "a presentation for an ineligible applicant";
+      } catch (err) {
+        return err instanceof ApiError && err.status === 422 ? true : `${err}`;
       }
-      const genuine = n % 4 !== 0;
-      const p = pick();
-      await tally.time("proof-check", async () => {
-        const answer = await client.checkProof(
-          "query",
-          genuine ? { proof: p.proof, publicSignals: p.publicSignals } : tamper(p),
-        );
-        return answer.valid === genuine ? true : `valid=${answer.valid} for genuine=${genuine}`;
-      });
     });
-  };
+  }
 
-  const challenges = () =>
-    paced(until, options.ratePerLoop, async () => {
-      await tally.time("challenge", async () => {
-        const c = await client.issueChallenge(SAMPLE_POLICY_ID, randomSubjectHash());
-        const again = await client.challenge(c.challengeId);
+  /** A genuine presentation, verified, then replayed (refused CHALLENGE_CONSUMED). */
+  async #presentVerifyReplay(): Promise<void> {
+    const { client, tally, service } = this;
+    let presentation: Presentation | undefined;
+    await tally.time("presentation", async () => {
+      const challenge = await client.issueChallenge(SAMPLE_POLICY_ID, this.#eligibleHash);
+      presentation = await this.#prover.present(service.applicants.eligible.recordId, challenge);
+      return true;
+    });
+    if (!presentation) return;
+    const genuine = presentation;
+    await tally.time("verification", async () => {
+      const v = await client.verify(SAMPLE_POLICY_ID, genuine);
+      return v.verified ? true : `refused: ${v.reasons.map((r) => r.code).join(",")}`;
+    });
+    await tally.time("replay", async () => {
+      const v = await client.verify(SAMPLE_POLICY_ID, genuine);
+      const codes = v.reasons.map((r) => r.code);
+      return !v.verified && codes.includes("CHALLENGE_CONSUMED")
+        ? true
+        : `replay answered verified=${v.verified} ${codes.join(",")}`;
+    });
+    this.proofs.push(genuine);
+    if (this.proofs.length > 32) this.proofs.shift();
+  }
+
+  #pick(): Presentation {
+    return this.proofs[Math.floor(Math.random() * this.proofs.length)] as Presentation;
+  }
+
+  /** Genuine proofs (one in four tampered) checked statelessly; every tenth check a batch of 16. */
+  async #proofChecks(): Promise<void> {
+    let n = 0;
+    await paced(this.until, this.options.ratePerLoop, async () => {
+      if (this.proofs.length === 0) return;
+      n++;
+      if (n % 10 === 0) await this.#proofBatch();
+      else await this.#proofCheck(n % 4 !== 0);
+    });
+  }
+
+  async #proofBatch(): Promise<void> {
+    const items = Array.from({ length: 16 }, (_, i) => ({ genuine: i % 4 !== 0, p: this.#pick() }));
+    await this.tally.time("proof-batch", async () => {
+      const answer = await this.client.checkProofs(
+        "query",
+        items.map(({ genuine, p }) =>
+          genuine ? { proof: p.proof, publicSignals: p.publicSignals } : tamper(p),
+        ),
+      );
+      const wrong = answer.results.filter((r, i) => r.valid !== items[i]?.genuine).length;
+      return answer.results.length === items.length && wrong === 0
+        ? true
+        : `${wrong} of ${items.length} batch results wrong`;
+    });
+  }
+
+  async #proofCheck(genuine: boolean): Promise<void> {
+    const p = this.#pick();
+    await this.tally.time("proof-check", async () => {
+      const answer = await this.client.checkProof(
+        "query",
+        genuine ? { proof: p.proof, publicSignals: p.publicSignals } : tamper(p),
+      );
+      return answer.valid === genuine ? true : `valid=${answer.valid} for genuine=${genuine}`;
+    });
+  }
+
+  #challenges(): Promise<void> {
+    return paced(this.until, this.options.ratePerLoop, async () => {
+      await this.tally.time("challenge", async () => {
+        const c = await this.client.issueChallenge(SAMPLE_POLICY_ID, randomSubjectHash());
+        const again = await this.client.challenge(c.challengeId);
         return again.challengeId === c.challengeId ? true : "the challenge read back differs";
       });
     });
+  }
 
-  const unknownChallenges = () =>
-    paced(until, options.ratePerLoop / 5, async () => {
-      if (proofs.length === 0) return;
-      await tally.time("unknown-challenge", async () => {
-        const v = await client.verify(SAMPLE_POLICY_ID, {
-          ...pick(),
+  #unknownChallenges(): Promise<void> {
+    return paced(this.until, this.options.ratePerLoop / 5, async () => {
+      if (this.proofs.length === 0) return;
+      await this.tally.time("unknown-challenge", async () => {
+        const v = await this.client.verify(SAMPLE_POLICY_ID, {
+          ...this.#pick(),
           challengeId: `ch_${randomSubjectHash().slice(0, 20)}`,
         });
         const codes = v.reasons.map((r) => r.code);
         return !v.verified && codes.length > 0 ? true : `verified=${v.verified}`;
       });
     });
+  }
 
-  const badRequests = async () => {
+  async #badRequests(): Promise<void> {
     let i = 0;
-    await paced(until, options.ratePerLoop, async () => {
+    await paced(this.until, this.options.ratePerLoop, async () => {
       const bad = BAD_REQUESTS[i++ % BAD_REQUESTS.length] as BadRequest;
-      await tally.time("bad-request", async () => {
-        const headers: Record<string, string> = {};
-        if (bad.key !== "none")
-          headers.authorization = `Bearer ${bad.key === "unknown" ? "cpk.nobody.0000" : service.clientKey}`;
-        if (bad.body !== undefined) headers["content-type"] = bad.contentType ?? "application/json";
-        const response = await fetch(`${service.verifierUrl}${bad.path}`, {
-          method: bad.method,
-          headers,
-          ...(bad.body === undefined ? {} : { body: bad.body }),
-          signal: AbortSignal.timeout(30_000),
-        });
-        const body = (await response.json().catch(() => undefined)) as
-          | { error?: { code?: unknown } }
-          | undefined;
-        const code = typeof body?.error?.code === "string" ? body.error.code : "no code";
-        const seen = `${response.status} ${code}`;
-        badSeen.set(seen, (badSeen.get(seen) ?? 0) + 1);
-        return response.status === bad.status && code !== "no code"
-          ? true
-          : `${bad.name}: ${response.status} ${code}`;
-      });
+      await this.tally.time("bad-request", () => this.#badRequest(bad));
     });
-  };
+  }
 
-  const readiness = () =>
-    paced(until, 1, async () => {
-      await tally.time("readiness", async () => {
-        const ready = await client.ready();
-        const metrics = await fetch(`${service.verifierUrl}/metrics`, {
+  /** One bad request: its status and a stable code, or what came instead. */
+  async #badRequest(bad: BadRequest): Promise<true | string> {
+    const headers: Record<string, string> = {};
+    if (bad.key !== "none")
+      headers.authorization = `Bearer ${bad.key === "unknown" ? "cpk.nobody.0000" : this.service.clientKey}`;
+    if (bad.body !== undefined) headers["content-type"] = bad.contentType ?? "application/json";
+    const response = await fetch(`${this.service.verifierUrl}${bad.path}`, {
+      method: bad.method,
+      headers,
+      ...(bad.body === undefined ? {} : { body: bad.body }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const body = (await response.json().catch(() => undefined)) as
+      | { error?: { code?: unknown } }
+      | undefined;
+    const code = typeof body?.error?.code === "string" ? body.error.code : "no code";
+    const seen = `${response.status} ${code}`;
+    this.badSeen.set(seen, (this.badSeen.get(seen) ?? 0) + 1);
+    return response.status === bad.status && code !== "no code"
+      ? true
+      : `${bad.name}: ${response.status} ${code}`;
+  }
+
+  #readiness(): Promise<void> {
+    return paced(this.until, 1, async () => {
+      await this.tally.time("readiness", async () => {
+        const ready = await this.client.ready();
+        const metrics = await fetch(`${this.service.verifierUrl}/metrics`, {
           signal: AbortSignal.timeout(30_000),
         });
         return ready.ready && metrics.ok ? true : `ready=${ready.ready} metrics=${metrics.status}`;
       });
     });
+  }
 
-  const memory = () =>
-    paced(until, 1_000 / options.sampleEveryMs, async () => {
-      samples.push({ atMs: Date.now() - started, rss: await service.rssBytes() });
+  #memory(): Promise<void> {
+    return paced(this.until, 1_000 / this.options.sampleEveryMs, async () => {
+      this.samples.push({ atMs: Date.now() - this.started, rss: await this.service.rssBytes() });
     });
+  }
+}
 
-  await Promise.all([
-    presentations(),
-    proofChecks(),
-    challenges(),
-    unknownChallenges(),
-    badRequests(),
-    readiness(),
-    memory(),
-  ]);
-  const elapsedS = (Date.now() - started) / 1_000;
+/** A genuine proof with its first public signal changed: it must not check. */
+function tamper(p: Presentation): { proof: Presentation["proof"]; publicSignals: string[] } {
+  const signals = [...p.publicSignals];
+  signals[0] = ((BigInt(signals[0] as string) + 1n) % FIELD_ORDER).toString();
+  return { proof: p.proof, publicSignals: signals };
+}
 
-  // Figures: load, outcomes, latencies by kind.
+/** The figures of a finished load: requests, outcomes and latencies by kind. */
+function recordLoad(recorder: SuiteRecorder, load: SoakLoad, elapsedS: number): void {
+  const { tally, badSeen } = load;
   const requests = tally.total("expected") + tally.total("unexpected");
   recorder.figure("durationS", round1(elapsedS));
   recorder.figure("requests", requests);
   recorder.figure("requestsPerSecond", round1(requests / elapsedS));
   recorder.figure("unexpectedErrors", tally.total("unexpected"));
-  for (const kind of KINDS) {
-    const entry = tally.counts.get(kind);
-    if (!entry) continue;
-    recorder.figure(`${kind}.count`, entry.expected + entry.unexpected);
-    recorder.figure(`${kind}.p50Ms`, round1(percentile(entry.ms, 50)));
-    recorder.figure(`${kind}.p99Ms`, round1(percentile(entry.ms, 99)));
-  }
+  tally.recordKinds(recorder, KINDS);
   recorder.figure("badRequestKinds", BAD_REQUESTS.length);
   recorder.figure(
     "badRequestAnswers",
     [...badSeen].map(([answer, n]) => `${answer} ×${n}`).join(", "),
   );
+}
 
-  // Memory: the run after warm-up, first third against last third.
+/** Memory after warm-up (first third against last third, and the slope); its growth in MiB. */
+function recordMemory(
+  recorder: SuiteRecorder,
+  load: SoakLoad,
+  options: SoakOptions,
+): { steady: number; growth: number } {
+  const { samples } = load;
   const steady = samples.filter((s) => s.atMs >= options.warmupMs);
   const third = Math.max(1, Math.floor(steady.length / 3));
   const first = median(steady.slice(0, third).map((s) => s.rss)) / MIB;
@@ -449,29 +418,36 @@ async function soak(
   recorder.figure("rssMaxMiB", round1(Math.max(...samples.map((s) => s.rss)) / MIB));
   recorder.figure("rssGrowthMiB", round1(growth));
   recorder.figure("rssSlopeMiBPerMin", round1(perMinute));
+  return { steady: steady.length, growth };
+}
 
+async function soak(
+  service: ServiceProcess,
+  options: SoakOptions,
+  recorder: SuiteRecorder,
+): Promise<SuiteReport> {
+  const load = new SoakLoad(service, options);
+  await load.run();
+  recordLoad(recorder, load, (Date.now() - load.started) / 1_000);
+  const { steady, growth } = recordMemory(recorder, load, options);
+  const { tally, client } = load;
   // Invariants.
   recorder.check(
     "every answer was the one it must be (zero unexpected errors)",
     tally.total("unexpected") === 0,
     tally.unexpected.join("; "),
   );
-  for (const kind of [
+  tally.checkIncluded(recorder, [
     "verification",
     "replay",
     "proof-check",
     "challenge",
     "bad-request",
-  ] as const) {
-    recorder.check(
-      `the mix included ${kind} requests`,
-      (tally.counts.get(kind)?.expected ?? 0) > 0,
-    );
-  }
+  ]);
   recorder.check(
     `resident memory stable: grew ${round1(growth)} MiB after warm-up (limit ${options.rssGrowthLimitMiB})`,
-    steady.length >= 3 && growth <= options.rssGrowthLimitMiB,
-    `${steady.length} samples after warm-up`,
+    steady >= 3 && growth <= options.rssGrowthLimitMiB,
+    `${steady} samples after warm-up`,
   );
   const ready = await client.ready();
   recorder.check("the service is ready at the end", ready.ready === true);

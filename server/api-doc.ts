@@ -7,6 +7,10 @@ import { z } from "zod";
 
 type JsonSchema = Record<string, unknown>;
 
+/** The path parameters of an OpenAPI path (`/v1/policies/{id}`), in order. */
+export const pathParams = (path: string): string[] =>
+  [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
+
 /** One operation of an API: what `/openapi.json` and `/docs` say of it. */
 export interface Operation {
   readonly summary: string;
@@ -18,8 +22,6 @@ export interface Operation {
   readonly public?: boolean;
   /** The request body's component name. */
   readonly body?: string;
-  /** Path parameters, in order. */
-  readonly params?: readonly string[];
   /** The success answer: status, component name (null: not JSON, see `media`), description. */
   readonly ok: readonly [status: string, schema: string | null, description: string];
   /** The media type of an answer that is not one of the components. */
@@ -128,9 +130,9 @@ export function openApiDocument(api: ApiDescription): Record<string, unknown> {
         tags: [op.tag],
         operationId: `${method}${path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? "").toUpperCase())}`,
         ...(op.public && secured ? { security: [] } : {}),
-        ...(op.params
+        ...(pathParams(path).length > 0
           ? {
-              parameters: op.params.map((name) => ({
+              parameters: pathParams(path).map((name) => ({
                 name,
                 in: "path",
                 required: true,

@@ -23,6 +23,7 @@
  * | `CROSSPROOF_LOG_LEVEL` | `info` | `trace` … `fatal`, or `silent` |
  * | `CROSSPROOF_LOG_FILE` | standard error | append logs to this file |
  * | `CROSSPROOF_ALLOW_DEVELOPMENT_KEYS` | `0` | `1`: the verifier accepts development keys (public toxic waste: local use only; `npm start` sets it) |
+ * | `CROSSPROOF_EXTRA_RELEASES` | none | further artifact folders (`,`-separated), each holding a `query/` release whose key the verifier also holds: a rotation's other release |
  *
  * The shared mode's variables (`CROSSPROOF_DATABASE_URL`, `CROSSPROOF_REDIS_URL`, …) are read by
  * `shared-config.ts`.
@@ -61,6 +62,11 @@ export interface ServiceConfig {
    * forge proofs). Off unless `CROSSPROOF_ALLOW_DEVELOPMENT_KEYS=1`; `npm start` sets it.
    */
   readonly allowDevelopmentKeys: boolean;
+  /**
+   * Artifact folders with further `query` releases the verifier holds the keys of (a key
+   * rotation: the previous or the next release), from `CROSSPROOF_EXTRA_RELEASES`.
+   */
+  readonly extraReleaseDirs: readonly string[];
   readonly chain: ChainConfig;
   /** PostgreSQL and Redis for several instances (`shared-config.ts`); unset: embedded. */
   readonly shared: SharedConfig;
@@ -153,6 +159,10 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
     ),
     rootPollMs: integer(env, "CROSSPROOF_ROOT_POLL_MS", 1_000, 50, 60_000),
     allowDevelopmentKeys: allowDev === "1",
+    extraReleaseDirs: (env.CROSSPROOF_EXTRA_RELEASES ?? "")
+      .split(",")
+      .map((d) => d.trim())
+      .filter((d) => d.length > 0),
     chain: chainConfigFromEnv(env),
     shared: sharedConfigFromEnv(env),
   };

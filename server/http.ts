@@ -31,6 +31,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.PROVE_TIMEOUT]: 504,
   [ErrorCode.PROVER_FAILED]: 500,
   [ErrorCode.POLICY_EXISTS]: 409,
+  [ErrorCode.CIRCUIT_EXISTS]: 409,
+  [ErrorCode.CHAIN_CONFIG]: 503,
   [ErrorCode.UNAUTHORIZED]: 401,
   [ErrorCode.FORBIDDEN]: 403,
   [ErrorCode.RATE_LIMITED]: 429,

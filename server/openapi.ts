@@ -1,10 +1,9 @@
 /**
- * The verifier API's OpenAPI 3.1 document, generated (`api-doc.ts`) from the zod schemas the
- * service validates and answers with (`verifier-api.ts`).
+ * The verifier API's OpenAPI 3.1 document, generated (`api-doc.ts`) from the service's route table
+ * (`verifier-routes/`) and the zod schemas it validates and answers with (`core/wire/`).
  */
 import { z } from "zod";
-import { REASONS } from "../core/reasons.js";
-import { errorResponse } from "../core/wire/common.js";
+import { errorResponse, MAX_BATCH } from "../core/wire/common.js";
 import {
   apiKeyCreatedResponse,
   apiKeyListResponse,
@@ -16,6 +15,8 @@ import {
   challengeResponse,
   circuitDetailResponse,
   circuitListResponse,
+  externalCircuitRequest,
+  externalCircuitResponse,
   healthResponse,
   policyListResponse,
   policyResponse,
@@ -29,12 +30,9 @@ import {
   verificationResponse,
 } from "../core/wire/verifier.js";
 import { policyDefinition } from "../verifier/policy.js";
-import {
-  type ApiDescription,
-  DOCUMENT_OPERATIONS,
-  type Operation,
-  openApiDocument,
-} from "./api-doc.js";
+import { type ApiDescription, openApiDocument } from "./api-doc.js";
+import { operationsOf } from "./routes.js";
+import { VERIFIER_ROUTES } from "./verifier-routes/index.js";
 
 const verificationRequestDoc = z.strictObject({
   policyId: z.string(),
@@ -51,7 +49,7 @@ const COMPONENTS: ApiDescription["components"] = {
   Challenge: [challengeResponse, "output"],
   VerificationRequest: [verificationRequestDoc, "input"],
   BatchVerificationRequest: [
-    z.strictObject({ items: z.array(verificationRequestDoc).min(1).max(64) }),
+    z.strictObject({ items: z.array(verificationRequestDoc).min(1).max(MAX_BATCH) }),
     "input",
   ],
   Verification: [verificationResponse, "output"],
@@ -59,6 +57,8 @@ const COMPONENTS: ApiDescription["components"] = {
   Receipt: [receiptResponse, "output"],
   RootStatus: [rootResponse, "output"],
   CircuitList: [circuitListResponse, "output"],
+  ExternalCircuitRequest: [externalCircuitRequest, "input"],
+  ExternalCircuit: [externalCircuitResponse, "output"],
   Circuit: [circuitDetailResponse, "output"],
   VerificationKey: [verificationKeyResponse, "output"],
   ProofCheckRequest: [proofCheckRequest, "input"],
@@ -70,186 +70,6 @@ const COMPONENTS: ApiDescription["components"] = {
   ApiKeyList: [apiKeyListResponse, "output"],
   Health: [healthResponse, "output"],
   Readiness: [readinessResponse, "output"],
-};
-
-const OPERATIONS: Record<string, Record<string, Operation>> = {
-  "/v1/policies": {
-    post: {
-      summary: "Create a policy (admin)",
-      description:
-        "Policies are immutable: a changed policy is a new id. Relative thresholds ({daysAgo}) are resolved when each challenge is issued.",
-      tag: "policies",
-      admin: true,
-      body: "PolicyDefinition",
-      ok: ["201", "Policy", "The stored policy"],
-      errors: { "409": "A policy with this id exists (POLICY_EXISTS)" },
-    },
-    get: { summary: "List policies", tag: "policies", ok: ["200", "PolicyList", "All policies"] },
-  },
-  "/v1/policies/{id}": {
-    get: {
-      summary: "Read a policy",
-      tag: "policies",
-      params: ["id"],
-      ok: ["200", "Policy", "The policy"],
-      errors: { "404": "No such policy (NOT_FOUND)" },
-    },
-  },
-  "/v1/challenges": {
-    post: {
-      summary: "Issue a one-time challenge for a policy",
-      description:
-        "Returns the nonce, the resolved query, schemaId, queryHash and expiry. Forward the whole answer to the holder's prover as the proof request.",
-      tag: "challenges",
-      body: "ChallengeRequest",
-      ok: ["201", "Challenge", "The challenge"],
-      errors: { "404": "No such policy (NOT_FOUND)" },
-    },
-  },
-  "/v1/challenges/{id}": {
-    get: {
-      summary: "Read a challenge you issued and whether it was used (the admin reads all)",
-      tag: "challenges",
-      params: ["id"],
-      ok: ["200", "Challenge", "The challenge, with consumedAt and receiptId"],
-      errors: { "404": "No such challenge (NOT_FOUND)" },
-    },
-  },
-  "/v1/verifications": {
-    post: {
-      summary: "Verify a presentation against a policy",
-      description: `Checks, cheapest first: shape and ranges; the challenge (this verifier's, this policy's, unexpired, unused, consumed atomically); schemaId and queryHash; the root in the registry (accepted issuer, not revoked, current or within the grace period); the pairing check. A bad presentation is verified: false with reasons (${REASONS.join(", ")}), never a 5xx.`,
-      tag: "verifications",
-      body: "VerificationRequest",
-      ok: ["200", "Verification", "The verdict and its receipt id"],
-      errors: { "404": "No such policy (NOT_FOUND)" },
-    },
-  },
-  "/v1/verifications/batch": {
-    post: {
-      summary: "Verify up to 64 presentations",
-      description:
-        "One result per item, in order: a verdict, or an error body for an item that could not be decided.",
-      tag: "verifications",
-      body: "BatchVerificationRequest",
-      ok: ["200", "BatchVerification", "The verdicts"],
-    },
-  },
-  "/v1/receipts/{id}": {
-    get: {
-      summary: "Read a receipt (yours; the admin reads all)",
-      tag: "receipts",
-      params: ["id"],
-      ok: [
-        "200",
-        "Receipt",
-        "The receipt: ids, time, policy, root, issuer, verdict; no record data",
-      ],
-      errors: { "404": "No such receipt (NOT_FOUND)" },
-    },
-  },
-  "/v1/roots/{root}": {
-    get: {
-      summary: "A root's status in the on-chain registry",
-      tag: "roots",
-      params: ["root"],
-      ok: ["200", "RootStatus", "What the registry records about the root"],
-    },
-  },
-  "/v1/circuits": {
-    get: {
-      summary: "List the circuits this verifier checks",
-      tag: "circuits",
-      ok: ["200", "CircuitList", "The circuits"],
-    },
-  },
-  "/v1/circuits/{name}": {
-    get: {
-      summary: "A circuit and its release manifest",
-      tag: "circuits",
-      params: ["name"],
-      ok: ["200", "Circuit", "The circuit"],
-      errors: { "404": "No such circuit (NOT_FOUND)" },
-    },
-  },
-  "/v1/circuits/{name}/verification-key": {
-    get: {
-      summary: "A circuit's Groth16 verification key (snarkjs JSON)",
-      tag: "circuits",
-      params: ["name"],
-      ok: ["200", "VerificationKey", "The key"],
-      errors: { "404": "No such circuit (NOT_FOUND)" },
-    },
-  },
-  "/v1/circuits/{name}/verify": {
-    post: {
-      summary: "Check any Groth16 proof against a circuit's key",
-      description:
-        "Shape, ranges, curve and subgroup checks and the pairing check; no policy, challenge or root.",
-      tag: "circuits",
-      params: ["name"],
-      body: "ProofCheckRequest",
-      ok: ["200", "ProofCheck", "Whether the proof is valid"],
-      errors: { "404": "No such circuit (NOT_FOUND)" },
-    },
-  },
-  "/v1/circuits/{name}/verify/batch": {
-    post: {
-      summary: "Check up to 64 Groth16 proofs against a circuit's key, in one batch",
-      description:
-        "Each item is checked as by /verify; the well-formed ones share one pairing product " +
-        "(bad ones are found by bisection). Results in the order of the items.",
-      tag: "circuits",
-      params: ["name"],
-      body: "BatchProofCheckRequest",
-      ok: ["200", "BatchProofCheck", "One result per item"],
-      errors: { "404": "No such circuit (NOT_FOUND)" },
-    },
-  },
-  "/v1/api-keys": {
-    post: {
-      summary: "Create a client API key (admin)",
-      tag: "api keys",
-      admin: true,
-      body: "ApiKeyRequest",
-      ok: ["201", "ApiKeyCreated", "The key, shown once"],
-    },
-    get: {
-      summary: "List API keys (admin)",
-      tag: "api keys",
-      admin: true,
-      ok: ["200", "ApiKeyList", "The keys, without secrets"],
-    },
-  },
-  "/v1/api-keys/{id}": {
-    delete: {
-      summary: "Revoke an API key (admin)",
-      tag: "api keys",
-      admin: true,
-      params: ["id"],
-      ok: ["204", null, "Revoked"],
-      errors: { "404": "No such live key (NOT_FOUND)" },
-    },
-  },
-  "/healthz": {
-    get: {
-      summary: "Liveness",
-      tag: "operations",
-      public: true,
-      ok: ["200", "Health", "The process answers"],
-    },
-  },
-  "/readyz": {
-    get: {
-      summary: "Readiness: artifacts loaded, store and registry reachable, workers up",
-      tag: "operations",
-      public: true,
-      ok: ["200", "Readiness", "Ready"],
-      errors: { "503": "Not ready (the body says which check failed)" },
-      errorSchemas: { "503": "Readiness" },
-    },
-  },
-  ...DOCUMENT_OPERATIONS,
 };
 
 /** How a client authenticates, as the docs page says it. */
@@ -275,7 +95,7 @@ export const VERIFIER_API: ApiDescription = {
     "operations",
   ],
   components: COMPONENTS,
-  operations: OPERATIONS,
+  operations: operationsOf(VERIFIER_ROUTES),
   commonErrors: {
     "400": "Malformed request (INVALID_REQUEST and others)",
     "401": "No valid API key (UNAUTHORIZED)",

@@ -1,6 +1,7 @@
 /**
- * The prover API's wire shapes, as zod schemas, and its OpenAPI description: requests are
- * validated with these schemas and `/openapi.json` and `/docs` are generated from them.
+ * The prover API's OpenAPI description, from its route table (`prover-routes.ts`) and the zod
+ * schemas it validates and answers with (`core/wire/`); `/openapi.json` and `/docs` are
+ * generated from it.
  */
 import { z } from "zod";
 import { errorResponse, MAX_BATCH } from "../core/wire/common.js";
@@ -10,10 +11,9 @@ import {
   proverHealthResponse,
 } from "../core/wire/prover.js";
 import { presentationSchema } from "../core/wire/verifier.js";
-import { type ApiDescription, DOCUMENT_OPERATIONS } from "./api-doc.js";
-
-const QUEUE_NOTE =
-  "The proving queue is bounded in requests, not proofs: a batch takes one place, and once accepted every item is proved (requests take turns at the workers). QUEUE_FULL (503, Retry-After) means every worker is busy and the queue is full.";
+import type { ApiDescription } from "./api-doc.js";
+import { PROVER_ROUTES } from "./prover-routes.js";
+import { operationsOf } from "./routes.js";
 
 /** The prover API. */
 export const PROVER_API: ApiDescription = {
@@ -35,45 +35,7 @@ export const PROVER_API: ApiDescription = {
     BatchPresentation: [batchPresentationResponse, "output"],
     Health: [proverHealthResponse, "output"],
   },
-  operations: {
-    "/v1/presentations": {
-      post: {
-        summary: "Prove that a record meets a challenge",
-        description: `The answer is the presentation itself, to forward to the verifier as it is. ${QUEUE_NOTE}`,
-        tag: "presentations",
-        body: "PresentationRequest",
-        ok: ["200", "Presentation", "The presentation: {challengeId, proof, publicSignals}"],
-        errors: {
-          "404": "No such record (UNKNOWN_RECORD)",
-          "409": "The record is not in an anchored tree yet (RECORD_NOT_IN_TREE, ROOT_PENDING)",
-          "410": "The record was revoked (RECORD_REVOKED)",
-          "422": "The record does not meet the challenge (PREDICATE_UNSATISFIED)",
-          "500": "A proving worker failed (PROVER_FAILED); the request can be sent again",
-          "504": "The proof took too long and was abandoned (PROVE_TIMEOUT)",
-        },
-      },
-    },
-    "/v1/presentations/batch": {
-      post: {
-        summary: `Prove up to ${MAX_BATCH} presentations`,
-        description: `One result per item, in order: {presentation} or an error body. ${QUEUE_NOTE}`,
-        tag: "presentations",
-        body: "BatchPresentationRequest",
-        ok: ["200", "BatchPresentation", "One result per item"],
-      },
-    },
-    "/healthz": {
-      get: {
-        summary: "Liveness and the proving pool's state",
-        tag: "operations",
-        public: true,
-        ok: ["200", "Health", "Workers are up"],
-        errors: { "503": "No worker is up" },
-        errorSchemas: { "503": "Health" },
-      },
-    },
-    ...DOCUMENT_OPERATIONS,
-  },
+  operations: operationsOf(PROVER_ROUTES),
   commonErrors: {
     "400":
       "Malformed request (INVALID_REQUEST), or a challenge that is malformed, for another schema, or whose predicates do not hash to its queryHash (INVALID_CHALLENGE)",

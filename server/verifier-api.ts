@@ -8,6 +8,7 @@ import type {
   apiKeyResponse,
   challengeResponse,
   circuitResponse,
+  externalCircuitResponse,
   policyResponse,
   proofCheckResponse,
   receiptResponse,
@@ -15,7 +16,7 @@ import type {
 } from "../core/wire/verifier.js";
 import type { CircuitRelease } from "../infra/artifacts.js";
 import type { StoredPolicy } from "../verifier/policy.js";
-import type { ApiKeyRecord, ChallengeRecord, Receipt } from "../verifier/store.js";
+import type { ApiKeyRecord, ChallengeRecord, ExternalCircuit, Receipt } from "../verifier/store.js";
 import type { ProofCheck, Verdict } from "../verifier/verifier.js";
 
 // ---- serialisers ----------------------------------------------------------------------------
@@ -93,6 +94,18 @@ export function circuitJson(r: CircuitRelease): z.input<typeof circuitResponse> 
     publicSignals: m.publicSignals,
     setup: m.setup.kind,
     verificationKeySha256: m.files.verificationKey.sha256,
+  };
+}
+
+/** An external circuit as the API shows it. */
+export function externalCircuitJson(c: ExternalCircuit): z.input<typeof externalCircuitResponse> {
+  return {
+    name: c.name,
+    version: c.version,
+    kind: "external",
+    nPublic: c.verificationKey.nPublic,
+    keyHash: c.keyHash,
+    createdAt: c.createdAt.toISOString(),
   };
 }
 

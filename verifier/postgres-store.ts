@@ -24,9 +24,11 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { runner } from "node-pg-migrate";
 import pg from "pg";
+import type { KeyHash } from "../core/circuit-release.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import { predicatesToJson } from "../core/proof-request.js";
 import type { OpCode } from "../core/query.js";
+import type { VerificationKey } from "../infra/artifacts.js";
 import { PROJECT_ROOT } from "../infra/paths.js";
 import { shownUrl } from "../infra/service-url.js";
 import type { PolicyDefinition, ResolvedPredicate, StoredPolicy } from "./policy.js";
@@ -35,6 +37,7 @@ import type {
   ApiKeyRole,
   ChallengeRecord,
   ConsumeOutcome,
+  ExternalCircuit,
   Receipt,
   VerifierStore,
 } from "./store.js";
@@ -482,6 +485,34 @@ export class PostgresVerifierStore implements VerifierStore {
     return result.rowCount === 1;
   }
 
+  async insertExternalCircuit(c: ExternalCircuit): Promise<boolean> {
+    const result = await this.#query(
+      "store the circuit",
+      `INSERT INTO external_circuits (name, version, key_hash, verification_key, created_at)
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING`,
+      [c.name, c.version, c.keyHash, JSON.stringify(c.verificationKey), c.createdAt],
+    );
+    return result.rowCount === 1;
+  }
+
+  async getExternalCircuit(name: string): Promise<ExternalCircuit | null> {
+    if (name.includes("\u0000")) return null;
+    const { rows } = await this.#query<ExternalCircuitRow>(
+      "read the circuit",
+      "SELECT * FROM external_circuits WHERE name = $1",
+      [name],
+    );
+    return rows[0] ? toExternalCircuit(rows[0]) : null;
+  }
+
+  async listExternalCircuits(): Promise<ExternalCircuit[]> {
+    const { rows } = await this.#query<ExternalCircuitRow>(
+      "list the circuits",
+      'SELECT * FROM external_circuits ORDER BY name COLLATE "C"',
+    );
+    return rows.map(toExternalCircuit);
+  }
+
   async ping(): Promise<void> {
     // A read of the store's own tables: the server answers and the schema is there.
     await this.#query("answer", "SELECT 1 FROM policies LIMIT 1");
@@ -492,6 +523,24 @@ export class PostgresVerifierStore implements VerifierStore {
     this.#closed = true;
     await this.#pool.end();
   }
+}
+
+interface ExternalCircuitRow {
+  name: string;
+  version: string;
+  key_hash: string;
+  verification_key: VerificationKey;
+  created_at: Date;
+}
+
+function toExternalCircuit(row: ExternalCircuitRow): ExternalCircuit {
+  return {
+    name: row.name,
+    version: row.version,
+    keyHash: row.key_hash as KeyHash,
+    verificationKey: row.verification_key,
+    createdAt: row.created_at,
+  };
 }
 
 const insertReceiptSql = `INSERT INTO receipts (id, created_at, policy_id, challenge_id, root,

@@ -6,9 +6,11 @@
  * concurrent consumers (threads or processes) exactly one changes the row.
  */
 import type Database from "better-sqlite3";
+import type { KeyHash } from "../core/circuit-release.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import { predicatesToJson } from "../core/proof-request.js";
 import type { OpCode } from "../core/query.js";
+import type { VerificationKey } from "../infra/artifacts.js";
 import { isSqliteBusy, openSqlite, sqliteCode } from "../infra/sqlite.js";
 import type { PolicyDefinition, ResolvedPredicate, StoredPolicy } from "./policy.js";
 import type {
@@ -16,11 +18,16 @@ import type {
   ApiKeyRole,
   ChallengeRecord,
   ConsumeOutcome,
+  ExternalCircuit,
   Receipt,
   VerifierStore,
 } from "./store.js";
 
-/** The store's schema version; a database from another version is refused. */
+/**
+ * The store's schema version; a database from another version is refused. Tables added since
+ * (`external_circuits`) are made by `CREATE TABLE IF NOT EXISTS` when a version-1 file opens, and
+ * an older crossproof ignores them, so adding one is not a new version.
+ */
 const VERSION = 1;
 
 /**
@@ -73,6 +80,13 @@ CREATE TABLE IF NOT EXISTS api_keys (
   secret_hash TEXT NOT NULL,
   created_at INTEGER NOT NULL,
   revoked_at INTEGER
+) STRICT;
+CREATE TABLE IF NOT EXISTS external_circuits (
+  name TEXT PRIMARY KEY,
+  version TEXT NOT NULL,
+  key_hash TEXT NOT NULL,
+  verification_key TEXT NOT NULL,
+  created_at INTEGER NOT NULL
 ) STRICT;
 `;
 
@@ -165,6 +179,24 @@ function toApiKey(row: ApiKeyRow): ApiKeyRecord {
 function toPolicy(row: { definition: string; created_at: string }): StoredPolicy {
   return {
     definition: JSON.parse(row.definition) as PolicyDefinition,
+    createdAt: new Date(row.created_at),
+  };
+}
+
+interface ExternalCircuitRow {
+  name: string;
+  version: string;
+  key_hash: string;
+  verification_key: string;
+  created_at: number;
+}
+
+function toExternalCircuit(row: ExternalCircuitRow): ExternalCircuit {
+  return {
+    name: row.name,
+    version: row.version,
+    keyHash: row.key_hash as KeyHash,
+    verificationKey: JSON.parse(row.verification_key) as VerificationKey,
     createdAt: new Date(row.created_at),
   };
 }
@@ -390,6 +422,33 @@ export class SqliteVerifierStore implements VerifierStore {
     );
   }
 
+  insertExternalCircuit(c: ExternalCircuit): Promise<boolean> {
+    return this.#run(
+      "store the circuit",
+      () =>
+        this.#statements.insertExternalCircuit.run(
+          c.name,
+          c.version,
+          c.keyHash,
+          JSON.stringify(c.verificationKey),
+          c.createdAt.getTime(),
+        ).changes === 1,
+    );
+  }
+
+  getExternalCircuit(name: string): Promise<ExternalCircuit | null> {
+    return this.#run("read the circuit", () => {
+      const row = this.#statements.getExternalCircuit.get(name) as ExternalCircuitRow | undefined;
+      return row ? toExternalCircuit(row) : null;
+    });
+  }
+
+  listExternalCircuits(): Promise<ExternalCircuit[]> {
+    return this.#run("list the circuits", () =>
+      (this.#statements.listExternalCircuits.all() as ExternalCircuitRow[]).map(toExternalCircuit),
+    );
+  }
+
   ping(): Promise<void> {
     // Reads the file (an exclusive lock or a damaged file fails) and takes the write lock for a
     // moment (a writer holding it too long fails), writing nothing.
@@ -438,6 +497,12 @@ function prepare(db: Database.Database) {
     revokeApiKey: db.prepare(
       "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
     ),
+    insertExternalCircuit: db.prepare(
+      `INSERT INTO external_circuits (name, version, key_hash, verification_key, created_at)
+       VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+    ),
+    getExternalCircuit: db.prepare("SELECT * FROM external_circuits WHERE name = ?"),
+    listExternalCircuits: db.prepare("SELECT * FROM external_circuits ORDER BY name"),
     ping: db.prepare("SELECT value FROM meta WHERE key = 'version'"),
   };
 }

@@ -7,7 +7,9 @@
  * Nothing here holds record data: a challenge keeps its query (thresholds, and the subject's
  * identifier hash the verifier chose), a receipt keeps ids, the root, the issuer and the verdict.
  */
+import type { KeyHash } from "../core/circuit-release.js";
 import type { Predicate } from "../core/query.js";
+import type { VerificationKey } from "../infra/artifacts.js";
 import type { PolicyDefinition, ResolvedPredicate, StoredPolicy } from "./policy.js";
 
 /** A challenge as issued. */
@@ -60,6 +62,19 @@ export interface ApiKeyRecord {
   readonly revokedAt: Date | null;
 }
 
+/**
+ * An external circuit's verification key, registered by the admin (`POST /v1/circuits`):
+ * another system's circom/snarkjs BN254 Groth16 circuit, checked like our own keys, its key hash
+ * registered on chain as a release of kind `external`.
+ */
+export interface ExternalCircuit {
+  readonly name: string;
+  readonly version: string;
+  readonly keyHash: KeyHash;
+  readonly verificationKey: VerificationKey;
+  readonly createdAt: Date;
+}
+
 /** What `consumeChallenge` did. */
 export type ConsumeOutcome =
   /** Consumed now, and the receipt stored with it. */
@@ -103,6 +118,11 @@ export interface VerifierStore {
   listApiKeys(): Promise<ApiKeyRecord[]>;
   /** Revokes a key; false if there is no such live key. */
   revokeApiKey(id: string, at: Date): Promise<boolean>;
+
+  /** Stores an external circuit; false (nothing changed) if its name is taken. */
+  insertExternalCircuit(circuit: ExternalCircuit): Promise<boolean>;
+  getExternalCircuit(name: string): Promise<ExternalCircuit | null>;
+  listExternalCircuits(): Promise<ExternalCircuit[]>;
 
   /** Throws `STORE_UNAVAILABLE` unless the database answers (for readiness). */
   ping(): Promise<void>;

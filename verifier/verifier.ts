@@ -7,7 +7,9 @@
  * 2. the challenge: issued by this verifier, for this policy, unexpired, unused;
  * 3. the proof's challenge, `schemaId` and `queryHash` signals equal the challenge's;
  * 4. the root: anchored (registry) by an issuer the policy accepts, still registered, for the
- *    policy's schema, not revoked, current or replaced less than the grace period ago;
+ *    policy's schema, not revoked, current or replaced less than the grace period ago; and the
+ *    circuit release: the proof's key registered on chain, not retired past its grace, one the
+ *    policy accepts (both through the same event-invalidated cache);
  * 5. the points (on the curve, B in G2's subgroup) and the pairing check, in the worker pool.
  *
  * Then the challenge is consumed and the receipt stored in one transaction: of concurrent
@@ -19,7 +21,15 @@
  */
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import type { RootStatus } from "../chain/registry.js";
+import type { ReleaseStatus, RootRegistry, RootStatus } from "../chain/registry.js";
+import {
+  CIRCUIT_NAME_PATTERN,
+  type KeyHash,
+  RELEASE_VERSION_PATTERN,
+  type ReleaseSelector,
+  selectorAccepts,
+  verificationKeyHash,
+} from "../core/circuit-release.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import { DECIMAL_PATTERN, isFieldElement, randomFieldElement } from "../core/field.js";
 import { type ProofBundle, parseProofBundle } from "../core/proof.js";
@@ -28,7 +38,8 @@ import { type FailedCheck, failed, Reason } from "../core/reasons.js";
 import { getSchema } from "../core/schema.js";
 import { firstIssue } from "../core/validation.js";
 import { ID_PATTERN } from "../core/wire/common.js";
-import type { CircuitRelease } from "../infra/artifacts.js";
+import type { CircuitRelease, VerificationKey } from "../infra/artifacts.js";
+import { checkVerificationKey } from "./key-checks.js";
 import {
   type DisclosedValue,
   decodeDisclosed,
@@ -37,13 +48,31 @@ import {
   type StoredPolicy,
 } from "./policy.js";
 import type { ProofChecker, VerifyOutcome } from "./pool.js";
-import type { ChallengeRecord, ConsumeOutcome, Receipt, VerifierStore } from "./store.js";
+import type {
+  ChallengeRecord,
+  ConsumeOutcome,
+  ExternalCircuit,
+  Receipt,
+  VerifierStore,
+} from "./store.js";
 
 /** Where root statuses come from: the registry, through its event-invalidated cache. */
 export interface RootLookup {
   /** `REGISTRY_UNAVAILABLE` when the chain cannot answer; never a guess. */
   lookupRoot(root: bigint): Promise<RootStatus | null>;
 }
+
+/**
+ * Where circuit releases come from: the registry, through the same event-invalidated cache as
+ * roots. `REGISTRY_UNAVAILABLE` when the chain cannot answer; never a guess.
+ */
+export interface ReleaseLookup {
+  lookupRelease(keyHash: KeyHash): Promise<ReleaseStatus | null>;
+  releaseKey(name: string, version: string): Promise<KeyHash | null>;
+}
+
+/** What registering an external circuit needs of the chain: the registry, signing as its admin. */
+export type ReleaseRegistrar = Pick<RootRegistry, "lookupRelease" | "registerRelease">;
 
 /** The outcome of one verification. */
 export interface Verdict {
@@ -65,8 +94,20 @@ export interface VerifierOptions {
   readonly store: VerifierStore;
   readonly roots: RootLookup;
   readonly checker: ProofChecker;
+  /** Circuit releases, through the registry's cache (the same object as `roots`, usually). */
+  readonly releases: ReleaseLookup;
   /** The circuit releases this verifier knows, by name; must include `query`. */
   readonly circuits: ReadonlyMap<string, CircuitRelease>;
+  /**
+   * Further keys of the `query` circuit this verifier holds (a rotation: the previous or the
+   * next release); a presentation names its release's version to be checked with one of them.
+   */
+  readonly queryReleases?: readonly CircuitRelease[];
+  /**
+   * The registry signing as the chain's admin, for `POST /v1/circuits` (external circuits are
+   * registered on chain); without it, that operation answers `CHAIN_CONFIG`.
+   */
+  readonly registrar?: () => Promise<ReleaseRegistrar>;
   /** The clock (tests may move it). */
   readonly now?: () => Date;
   /** Called with each verdict and how long it took (metrics). */
@@ -78,6 +119,8 @@ interface Screened {
   readonly definition: StoredPolicy["definition"];
   readonly challenge: ChallengeRecord;
   readonly bundle: ProofBundle;
+  /** The verification key of the release the proof is under. */
+  readonly key: VerificationKey;
   readonly root: bigint;
   readonly disclosedSignals: readonly bigint[];
   readonly issuer: string | null;
@@ -93,6 +136,27 @@ const presentationShape = z.strictObject({
   challengeId: z.string().regex(ID_PATTERN),
   proof: z.unknown(),
   publicSignals: z.unknown(),
+  release: z.string().regex(RELEASE_VERSION_PATTERN).optional(),
+});
+
+/** A circuit a generic proof check can use: one of ours, or an external one. */
+interface CheckableCircuit {
+  readonly name: string;
+  readonly keyHash: KeyHash;
+  readonly verificationKey: VerificationKey;
+}
+
+/** `POST /v1/circuits`: an external circuit's name, version and verification key. */
+const externalCircuitShape = z.strictObject({
+  name: z
+    .string()
+    .regex(CIRCUIT_NAME_PATTERN, "lower-case letters, digits, _ and -, from a letter"),
+  version: z.string().regex(RELEASE_VERSION_PATTERN).default("1"),
+  verificationKey: z.looseObject({
+    protocol: z.literal("groth16"),
+    curve: z.literal("bn128"),
+    nPublic: z.number().int().min(1).max(1_000),
+  }),
 });
 
 /** A new random id: a prefix and 128 random bits, base64url. */
@@ -113,6 +177,12 @@ export class Verifier {
   readonly #checker: ProofChecker;
   readonly #circuits: ReadonlyMap<string, CircuitRelease>;
   readonly #query: CircuitRelease;
+  readonly #releases: ReleaseLookup;
+  /** Every `query` key held, by key hash (the loaded release's and any rotation's). */
+  readonly #queryKeys: Map<KeyHash, CircuitRelease>;
+  readonly #queryKey: KeyHash;
+  readonly #keyHashes = new Map<string, KeyHash>();
+  readonly #registrar: (() => Promise<ReleaseRegistrar>) | undefined;
   readonly #k: number;
   readonly #now: () => Date;
   readonly #onVerdict: ((verdict: Verdict, seconds: number) => void) | undefined;
@@ -125,6 +195,23 @@ export class Verifier {
     const query = options.circuits.get("query");
     if (!query) throw new Error("the verifier needs the query circuit's release");
     this.#query = query;
+    this.#releases = options.releases;
+    this.#registrar = options.registrar;
+    for (const [name, release] of options.circuits) {
+      this.#keyHashes.set(name, verificationKeyHash(release.verificationKey));
+    }
+    this.#queryKey = this.#keyHashes.get("query") as KeyHash;
+    this.#queryKeys = new Map([[this.#queryKey, query]]);
+    for (const other of options.queryReleases ?? []) {
+      // Releases of one circuit share its public signals; only the keys differ.
+      if (
+        other.manifest.nPublic !== query.manifest.nPublic ||
+        other.manifest.nOutputs !== query.manifest.nOutputs
+      ) {
+        throw new Error("a further query release must have the same public signals");
+      }
+      this.#queryKeys.set(verificationKeyHash(other.verificationKey), other);
+    }
     this.#k = query.manifest.nOutputs;
     this.#now = options.now ?? (() => new Date());
     this.#onVerdict = options.onVerdict;
@@ -133,6 +220,11 @@ export class Verifier {
   /** The circuit releases, by name. */
   get circuits(): ReadonlyMap<string, CircuitRelease> {
     return this.#circuits;
+  }
+
+  /** The chain's record of the loaded `query` key's release (null: not registered). */
+  loadedRelease(): Promise<ReleaseStatus | null> {
+    return this.#releases.lookupRelease(this.#queryKey);
   }
 
   /** The release of a circuit, or `NOT_FOUND`. */
@@ -232,10 +324,7 @@ export class Verifier {
     const verdict =
       "verdict" in screened
         ? screened.verdict
-        : await this.#decide(
-            screened,
-            await this.#checker.check(this.#query.verificationKey, screened.bundle),
-          );
+        : await this.#decide(screened, await this.#checker.check(screened.key, screened.bundle));
     this.#onVerdict?.(verdict, (performance.now() - started) / 1000);
     return verdict;
   }
@@ -263,12 +352,18 @@ export class Verifier {
       )
     ).map(settle);
     const pending = screened.filter((s): s is Screened => !(s instanceof Error) && "bundle" in s);
-    let outcomes: VerifyOutcome[] | CrossproofError;
+    // One pairing product per key: during a rotation, proofs under each release go together.
+    const outcomeOf = new Map<Screened, VerifyOutcome>();
+    let outcomes: Map<Screened, VerifyOutcome> | CrossproofError = outcomeOf;
     try {
-      outcomes = await this.#checker.checkMany(
-        this.#query.verificationKey,
-        pending.map((p) => p.bundle),
-      );
+      for (const key of new Set(pending.map((p) => p.key))) {
+        const group = pending.filter((p) => p.key === key);
+        const checked = await this.#checker.checkMany(
+          key,
+          group.map((p) => p.bundle),
+        );
+        for (const [i, p] of group.entries()) outcomeOf.set(p, checked[i] as VerifyOutcome);
+      }
     } catch (err) {
       if (!(err instanceof CrossproofError)) throw err;
       outcomes = err;
@@ -278,7 +373,7 @@ export class Verifier {
         if (s instanceof Error) throw s;
         if ("verdict" in s) return s.verdict;
         if (outcomes instanceof Error) throw outcomes;
-        return this.#decide(s, outcomes[pending.indexOf(s)] as VerifyOutcome);
+        return this.#decide(s, outcomes.get(s) as VerifyOutcome);
       }),
     );
     const results = decided.map(settle);
@@ -350,14 +445,20 @@ export class Verifier {
     if (signals.schemaId !== challenge.schemaId) reasons.push(failed(Reason.SCHEMA_MISMATCH));
     if (signals.queryHash !== challenge.queryHash) reasons.push(failed(Reason.QUERY_MISMATCH));
 
-    // 4. The root, as the registry has it now. An outage throws: nothing is consumed.
-    const status = await this.#roots.lookupRoot(signals.root);
+    // 4. The root and the circuit release, as the registry has them now. An outage throws:
+    // nothing is consumed.
+    const [status, release] = await Promise.all([
+      this.#roots.lookupRoot(signals.root),
+      this.#queryRelease(shape.data.release, definition.releases, now),
+    ]);
     reasons.push(...rootProblems(status, definition, challenge.schemaId, now));
+    reasons.push(...release.problems);
 
     const screened: Screened = {
       definition,
       challenge,
       bundle,
+      key: release.key,
       root: signals.root,
       disclosedSignals: signals.disclosed,
       issuer: status?.issuer ?? null,
@@ -366,6 +467,37 @@ export class Verifier {
     };
     // 5 (points and pairings) only for what passed everything else.
     return reasons.length === 0 ? screened : { verdict: await this.#decide(screened, null) };
+  }
+
+  /**
+   * The release a `query` proof is under (the one its presentation names, else the loaded key's)
+   * and what is wrong with it for a policy: not registered (or its key not held here), retired
+   * past its grace period, or not among the policy's releases.
+   */
+  async #queryRelease(
+    version: string | undefined,
+    selector: ReleaseSelector | undefined,
+    now: Date,
+  ): Promise<{ key: VerificationKey; problems: FailedCheck[] }> {
+    let keyHash = this.#queryKey;
+    if (version !== undefined) {
+      const named = await this.#releases.releaseKey("query", version);
+      const held = named === null ? undefined : this.#queryKeys.get(named);
+      if (named === null || !held) {
+        const why =
+          named === null
+            ? `no release query ${version} is registered on the verifier's chain`
+            : `this verifier does not hold the key of release query ${version}`;
+        return {
+          key: this.#query.verificationKey,
+          problems: [failed(Reason.CIRCUIT_UNREGISTERED, why)],
+        };
+      }
+      keyHash = named;
+    }
+    const key = (this.#queryKeys.get(keyHash) as CircuitRelease).verificationKey;
+    const status = await this.#releases.lookupRelease(keyHash);
+    return { key, problems: releaseProblems(status, "query", selector, now) };
   }
 
   /**
@@ -427,15 +559,126 @@ export class Verifier {
     return this.#checkProofs(circuit, jsons, true);
   }
 
+  /**
+   * A circuit for generic proof checks: one of ours or an external one (read from the store,
+   * which instances share); `NOT_FOUND` naming the circuit otherwise.
+   */
+  async checkableCircuit(name: string): Promise<CheckableCircuit> {
+    const ours = this.#circuits.get(name);
+    if (ours) {
+      return {
+        name,
+        keyHash: this.#keyHashes.get(name) as KeyHash,
+        verificationKey: ours.verificationKey,
+      };
+    }
+    const external = CIRCUIT_NAME_PATTERN.test(name)
+      ? await this.#store.getExternalCircuit(name)
+      : null;
+    if (!external) throw notFound("circuit", name);
+    return external;
+  }
+
+  /** The external circuits the admin registered. */
+  externalCircuits(): Promise<ExternalCircuit[]> {
+    return this.#store.listExternalCircuits();
+  }
+
+  /**
+   * Registers an external circom/snarkjs BN254 Groth16 circuit (`{name, version?,
+   * verificationKey}`, untrusted JSON): the key passes the load-time checks (`KEY_INVALID` with
+   * the failed check), its hash is registered on chain as a release of kind `external` (the
+   * admin's signature), and the key is stored. `CIRCUIT_EXISTS` for a name taken by one of ours
+   * or by another key; the same registration again is answered as the first (`created: false`).
+   */
+  async registerExternalCircuit(
+    json: unknown,
+  ): Promise<{ circuit: ExternalCircuit; created: boolean }> {
+    const parsed = externalCircuitShape.safeParse(json);
+    if (!parsed.success) {
+      throw new CrossproofError(
+        ErrorCode.INVALID_REQUEST,
+        `invalid circuit: ${firstIssue(parsed.error)}`,
+      );
+    }
+    const { name, version } = parsed.data;
+    const verificationKey = parsed.data.verificationKey as unknown as VerificationKey;
+    if (this.#circuits.has(name)) {
+      throw new CrossproofError(
+        ErrorCode.CIRCUIT_EXISTS,
+        `"${name}" is one of crossproof's own circuits: choose another name`,
+        { details: { circuit: name } },
+      );
+    }
+    await checkVerificationKey(verificationKey, name, verificationKey.nPublic);
+    const keyHash = verificationKeyHash(verificationKey);
+    const existing = await this.#store.getExternalCircuit(name);
+    if (existing) {
+      if (existing.keyHash === keyHash && existing.version === version) {
+        return { circuit: existing, created: false };
+      }
+      throw new CrossproofError(
+        ErrorCode.CIRCUIT_EXISTS,
+        `an external circuit "${name}" is registered with another key or version: a registered key is immutable, register a new name`,
+        { details: { circuit: name, keyHash: existing.keyHash, version: existing.version } },
+      );
+    }
+    if (!this.#registrar) {
+      throw new CrossproofError(
+        ErrorCode.CHAIN_CONFIG,
+        "registering a circuit needs the chain admin's key (CROSSPROOF_ADMIN_KEY or CROSSPROOF_ADMIN_KEY_FILE), and this verifier has none",
+      );
+    }
+    const registrar = await this.#registrar();
+    const onChain = await registrar.lookupRelease(keyHash);
+    if (onChain === null) {
+      await registrar.registerRelease(name, version, keyHash, "external");
+    } else if (onChain.name !== name || onChain.version !== version) {
+      // The same key under another name: registered once, ever (the contract refuses it too).
+      throw new CrossproofError(
+        ErrorCode.CIRCUIT_EXISTS,
+        `this verification key is registered on chain as ${onChain.name} ${onChain.version}`,
+        { details: { circuit: onChain.name, version: onChain.version, keyHash } },
+      );
+    }
+    const circuit: ExternalCircuit = {
+      name,
+      version,
+      keyHash,
+      verificationKey,
+      createdAt: this.#now(),
+    };
+    if (!(await this.#store.insertExternalCircuit(circuit))) {
+      // Another instance stored it a moment earlier: answer as for a repeat.
+      return this.registerExternalCircuit(json);
+    }
+    return { circuit, created: true };
+  }
+
   async #checkProofs(
     circuit: string,
     jsons: readonly unknown[],
     together: boolean,
   ): Promise<ProofCheck[]> {
-    const release = this.circuit(circuit);
+    const release = await this.checkableCircuit(circuit);
+    // An external circuit exists for this verifier only through its registration on chain, so
+    // its release is checked (registered, not retired). Our own circuits' keys are this
+    // verifier's configuration: checking a proof against one stays a pure key check that needs
+    // no chain (it keeps answering through a chain outage); presentations are where releases
+    // decide, through the policies.
+    const problems = this.#circuits.has(release.name)
+      ? []
+      : releaseProblems(
+          await this.#releases.lookupRelease(release.keyHash),
+          release.name,
+          undefined,
+          this.#now(),
+        );
     const checks: (ProofCheck | ProofBundle)[] = jsons.map((json) => {
       try {
-        return parseProofBundle(json, release.verificationKey.nPublic);
+        const bundle = parseProofBundle(json, release.verificationKey.nPublic);
+        // A release the chain does not accept decides every proof under it: no pairing needed.
+        return problems.length > 0 ? { valid: false, reasons: problems } : bundle;
       } catch (err) {
         if (!(err instanceof CrossproofError)) throw err;
         return { valid: false, reasons: [failed(Reason.MALFORMED, err.message)] };
@@ -492,6 +735,33 @@ const LOST_CHALLENGE = {
   expired: Reason.CHALLENGE_EXPIRED,
   unknown: Reason.CHALLENGE_UNKNOWN,
 } as const satisfies Record<Exclude<ConsumeOutcome, "consumed">, Reason>;
+
+/**
+ * What is wrong with a circuit release for `circuit` as of `now` (empty: acceptable): never
+ * registered, or registered for another circuit (`CIRCUIT_UNREGISTERED`); retired and past its
+ * grace period (`CIRCUIT_RETIRED`); not among those the policy accepts (`CIRCUIT_NOT_ACCEPTED`).
+ */
+export function releaseProblems(
+  status: ReleaseStatus | null,
+  circuit: string,
+  selector: ReleaseSelector | undefined,
+  now: Date,
+): FailedCheck[] {
+  if (status === null || status.name !== circuit) return [failed(Reason.CIRCUIT_UNREGISTERED)];
+  const problems: FailedCheck[] = [];
+  if (status.acceptedUntil !== null && now.getTime() >= status.acceptedUntil.getTime()) {
+    problems.push(failed(Reason.CIRCUIT_RETIRED));
+  }
+  if (!selectorAccepts(selector, status.version)) {
+    problems.push(
+      failed(
+        Reason.CIRCUIT_NOT_ACCEPTED,
+        `the proof's circuit release (${status.name} ${status.version}) is not one the policy accepts`,
+      ),
+    );
+  }
+  return problems;
+}
 
 /** What is wrong with a root for a policy, as of `now` (empty: acceptable). */
 export function rootProblems(

@@ -17,9 +17,15 @@ import {Ownable2Step, Ownable} from "@openzeppelin/contracts/access/Ownable2Step
 /// of r or more and zero are refused. Timestamps are `block.timestamp` as the chain reports it:
 /// seconds on Ethereum-like chains, milliseconds on FISCO BCOS before 3.12 (the client converts).
 ///
+/// The owner also registers the circuit releases verifiers accept: a release is a circuit name, a
+/// version and the sha256 of its verification key (RFC 8785 canonical JSON), of kind development,
+/// production or external (another system's circom/snarkjs circuit). A release can be retired
+/// with a grace period, during which proofs under it are still accepted: keys rotate without
+/// downtime (register the new release, holders move over, retire the old one).
+///
 /// What this contract does NOT do: it holds no record data and no leaf; it does not check that a
 /// root is the root of any particular tree (the issuer is trusted for that, as it is trusted for
-/// the records themselves).
+/// the records themselves); it holds no verification key, only its hash (verifiers hold the keys).
 contract CommitmentRegistry is Ownable2Step {
     /// @dev The BN254 scalar field order r.
     uint256 internal constant FIELD_ORDER =
@@ -38,9 +44,26 @@ contract CommitmentRegistry is Ownable2Step {
         uint256 schemaId;
     }
 
+    /// @dev Release kinds, as `uint8` in calls and events.
+    uint8 internal constant KIND_DEVELOPMENT = 0;
+    uint8 internal constant KIND_PRODUCTION = 1;
+    uint8 internal constant KIND_EXTERNAL = 2;
+
+    struct Release {
+        string name;
+        string version;
+        uint8 kind;
+        uint64 registeredAt;
+        uint64 retiredAt;
+        uint64 graceSeconds;
+    }
+
     mapping(address issuer => Issuer) private _issuers;
     mapping(uint256 root => RootRecord) private _roots;
     mapping(address issuer => mapping(uint256 schemaId => uint256 root)) private _latest;
+    mapping(bytes32 keyHash => Release) private _releases;
+    mapping(bytes32 nameVersion => bytes32 keyHash) private _releaseKeys;
+    bytes32[] private _releaseList;
 
     event IssuerRegistered(address indexed issuer, string name);
     event IssuerRemoved(address indexed issuer);
@@ -53,6 +76,12 @@ contract CommitmentRegistry is Ownable2Step {
     );
     event RootReplaced(uint256 indexed root, uint256 indexed replacedBy, uint64 replacedAt);
     event RootRevoked(address indexed issuer, uint256 indexed root, uint64 revokedAt);
+    event ReleaseRegistered(
+        bytes32 indexed keyHash, string name, string version, uint8 kind, uint64 registeredAt
+    );
+    event ReleaseRetired(
+        bytes32 indexed keyHash, string name, string version, uint64 retiredAt, uint64 graceSeconds
+    );
 
     error ZeroAddress();
     error EmptyName();
@@ -64,6 +93,12 @@ contract CommitmentRegistry is Ownable2Step {
     error UnknownRoot(uint256 root);
     error NotRootIssuer(uint256 root, address account);
     error RootAlreadyRevoked(uint256 root);
+    error InvalidRelease();
+    error InvalidKind(uint8 kind);
+    error ReleaseExists(string name, string version);
+    error KeyAlreadyRegistered(bytes32 keyHash);
+    error UnknownRelease(string name, string version);
+    error ReleaseAlreadyRetired(string name, string version);
 
     modifier onlyIssuer() {
         if (!_issuers[msg.sender].active) revert NotIssuer(msg.sender);
@@ -132,6 +167,54 @@ contract CommitmentRegistry is Ownable2Step {
         emit RootRevoked(msg.sender, root, now_);
     }
 
+    // ── Circuit releases (admin only) ──────────────────────────────────────────────────────
+
+    /// @notice Registers a circuit release. A key and a (name, version) are registered once, ever
+    /// (retired ones included), so a version always means one key.
+    function registerRelease(
+        string calldata name,
+        string calldata version,
+        bytes32 keyHash,
+        uint8 kind
+    ) external onlyOwner {
+        if (bytes(name).length == 0 || bytes(version).length == 0 || keyHash == bytes32(0)) {
+            revert InvalidRelease();
+        }
+        if (kind > KIND_EXTERNAL) revert InvalidKind(kind);
+        bytes32 id = keccak256(abi.encode(name, version));
+        if (_releaseKeys[id] != bytes32(0)) revert ReleaseExists(name, version);
+        if (_releases[keyHash].registeredAt != 0) revert KeyAlreadyRegistered(keyHash);
+        uint64 now_ = uint64(block.timestamp);
+        _releases[keyHash] = Release({
+            name: name,
+            version: version,
+            kind: kind,
+            registeredAt: now_,
+            retiredAt: 0,
+            graceSeconds: 0
+        });
+        _releaseKeys[id] = keyHash;
+        _releaseList.push(keyHash);
+        emit ReleaseRegistered(keyHash, name, version, kind, now_);
+    }
+
+    /// @notice Retires a release: verifiers accept proofs under it for `graceSeconds` more, then
+    /// refuse them. Kept in seconds whatever the chain's timestamp unit, so clients add it to
+    /// `retiredAt` after converting that.
+    function retireRelease(string calldata name, string calldata version, uint64 graceSeconds)
+        external
+        onlyOwner
+    {
+        bytes32 keyHash = _releaseKeys[keccak256(abi.encode(name, version))];
+        if (keyHash == bytes32(0)) revert UnknownRelease(name, version);
+        Release storage release = _releases[keyHash];
+        if (release.retiredAt != 0) revert ReleaseAlreadyRetired(name, version);
+        uint64 now_ = uint64(block.timestamp);
+        release.retiredAt = now_;
+        release.graceSeconds = graceSeconds;
+        emit ReleaseRetired(keyHash, name, version, now_, graceSeconds);
+    }
+
     // ── Views ──────────────────────────────────────────────────────────────────────────────
 
     /// @notice Everything a verifier needs about `root`, in one call. `issuer` is zero for a root
@@ -162,6 +245,37 @@ contract CommitmentRegistry is Ownable2Step {
     /// @notice The root `issuer` anchored last for `schemaId` (0 if none).
     function latestRoot(address issuer, uint256 schemaId) external view returns (uint256) {
         return _latest[issuer][schemaId];
+    }
+
+    /// @notice A release by its verification key's hash; `registeredAt` is 0 if never registered.
+    function releaseStatus(bytes32 keyHash)
+        external
+        view
+        returns (
+            string memory name,
+            string memory version,
+            uint8 kind,
+            uint64 registeredAt,
+            uint64 retiredAt,
+            uint64 graceSeconds
+        )
+    {
+        Release storage r = _releases[keyHash];
+        return (r.name, r.version, r.kind, r.registeredAt, r.retiredAt, r.graceSeconds);
+    }
+
+    /// @notice The key hash registered as `name` `version` (0 if none).
+    function releaseKey(string calldata name, string calldata version)
+        external
+        view
+        returns (bytes32)
+    {
+        return _releaseKeys[keccak256(abi.encode(name, version))];
+    }
+
+    /// @notice Every registered key hash, in registration order (for listing).
+    function releaseKeys() external view returns (bytes32[] memory) {
+        return _releaseList;
     }
 
     /// @notice Whether `account` is a registered issuer, and its display name.

@@ -9,9 +9,11 @@
 import { performance } from "node:perf_hooks";
 import {
   ApiError,
+  type Challenge,
   type Presentation,
   ProverClient,
   subjectHash,
+  type Verification,
   VerifierClient,
 } from "../../client/index.js";
 import { computeQueryHash, Op, type OpCode } from "../../core/query.js";
@@ -42,78 +44,108 @@ export interface DemoResult {
   readonly timingsMs: Readonly<Record<string, number>>;
 }
 
-/** Plays the scenario against running services. */
-export async function runDemo(
-  target: DemoTarget,
-  print: (line: string) => void,
-): Promise<DemoResult> {
-  const verifier = new VerifierClient({ url: target.verifierUrl, apiKey: target.apiKey });
-  const prover = new ProverClient({ url: target.proverUrl });
-  const timings: Record<string, number> = {};
-  const step = async <T>(name: string, label: string, work: () => Promise<T>): Promise<T> => {
+/** The hash of an applicant's id, as the bank computes it locally. */
+const hashOf = (subjectId: string) => subjectHash("credit-report-v1", "subjectId", subjectId);
+
+/** A verdict's reason codes, for the printout. */
+const codes = (v: { reasons: readonly { code: string }[] }) =>
+  v.reasons.map((r) => r.code).join(", ");
+
+/** The demo's clients and printout: each step timed and printed on one line. */
+class DemoSession {
+  readonly verifier: VerifierClient;
+  readonly prover: ProverClient;
+  readonly timings: Record<string, number> = {};
+
+  constructor(
+    readonly target: DemoTarget,
+    readonly print: (line: string) => void,
+  ) {
+    this.verifier = new VerifierClient({ url: target.verifierUrl, apiKey: target.apiKey });
+    this.prover = new ProverClient({ url: target.proverUrl });
+  }
+
+  async step<T>(name: string, label: string, work: () => Promise<T>): Promise<T> {
     const started = performance.now();
     const result = await work();
-    timings[name] = performance.now() - started;
-    print(`  ${label.padEnd(64)} ${formatMs(timings[name]).padStart(9)}`);
+    this.timings[name] = performance.now() - started;
+    this.print(`  ${label.padEnd(64)} ${formatMs(this.timings[name]).padStart(9)}`);
     return result;
-  };
-  const codeOf = (err: unknown) => (err instanceof ApiError ? err.code : String(err));
-  const { eligible, other, ineligible } = target.applicants;
-  const hashOf = (subjectId: string) => subjectHash("credit-report-v1", "subjectId", subjectId);
+  }
 
+  /** A fresh challenge of the demo's policy for an applicant (the id hashed locally). */
+  challengeFor(subjectId: string): Promise<Challenge> {
+    return this.verifier.issueChallenge(this.target.policyId, hashOf(subjectId));
+  }
+
+  verify(presentation: Presentation): Promise<Verification> {
+    return this.verifier.verify(this.target.policyId, presentation);
+  }
+}
+
+/** The services are ready and the policy is there; the query circuit's K. */
+async function preflight(demo: DemoSession): Promise<number> {
+  const { verifier, target, print } = demo;
   print(`crossproof demo — verifier ${target.verifierUrl}, prover ${target.proverUrl}\n`);
-  const ready = await step("ready", "GET /readyz: artifacts, store, registry, workers", () =>
+  const ready = await demo.step("ready", "GET /readyz: artifacts, store, registry, workers", () =>
     verifier.ready(),
   );
   if (!ready.ready) throw new Error(`the verifier is not ready: ${JSON.stringify(ready.checks)}`);
-  const policy = await step("policy", `GET /v1/policies/${target.policyId}`, () =>
+  const policy = await demo.step("policy", `GET /v1/policies/${target.policyId}`, () =>
     verifier.policy(target.policyId),
   );
   print(`  ${policy.description ?? policy.id}`);
   const circuit = await verifier.circuit("query");
   // The query circuit's public signals: root, schemaId, challenge, queryHash, then K outputs.
-  const k = circuit.publicSignals.length - 4;
+  return circuit.publicSignals.length - 4;
+}
 
+/** The scenario: challenge, proof, verification, receipt. Returns the presentation and verdict. */
+async function happyPath(
+  demo: DemoSession,
+): Promise<{ presentation: Presentation; verdict: Verification }> {
+  const { print } = demo;
+  const { eligible } = demo.target.applicants;
   print("\nBank (verifier): a one-time challenge for its applicant");
-  const challenge = await step(
+  const challenge = await demo.step(
     "challenge",
     "POST /v1/challenges (the applicant's id hashed locally)",
-    () => verifier.issueChallenge(target.policyId, hashOf(eligible.subjectId)),
+    () => demo.challengeFor(eligible.subjectId),
   );
   for (const q of challenge.query) print(`    ${JSON.stringify(q)}`);
   print(`  challenge ${challenge.challengeId}, expires ${challenge.expiresAt}`);
 
   print("\nHolder (prover): proves the applicant's report meets the query");
-  const presentation = await step(
+  const presentation = await demo.step(
     "prove",
     `POST /v1/presentations (record ${eligible.recordId})`,
-    () => prover.present(eligible.recordId, challenge),
+    () => demo.prover.present(eligible.recordId, challenge),
   );
   print(
     `  sends: a Groth16 proof and ${presentation.publicSignals.length} public signals (${JSON.stringify(presentation).length} bytes); no field, salt or Merkle path`,
   );
 
   print("\nBank (verifier): checks it against the policy, the challenge and the root on chain");
-  const verdict = await step("verify", "POST /v1/verifications", () =>
-    verifier.verify(target.policyId, presentation),
+  const verdict = await demo.step("verify", "POST /v1/verifications", () =>
+    demo.verify(presentation),
   );
   print(`  verified: ${verdict.verified}; disclosed: ${JSON.stringify(verdict.disclosed)}`);
-  const receipt = await step("receipt", `GET /v1/receipts/${verdict.receiptId}`, () =>
-    verifier.receipt(verdict.receiptId),
+  const receipt = await demo.step("receipt", `GET /v1/receipts/${verdict.receiptId}`, () =>
+    demo.verifier.receipt(verdict.receiptId),
   );
   print(
     `  receipt: root ${receipt.root?.slice(0, 16)}…, issuer ${receipt.issuer}, verified ${receipt.verified}`,
   );
+  return { presentation, verdict };
+}
 
-  print("\nWhat must fail");
-  const replay = await step("replay", "the same presentation again", () =>
-    verifier.verify(target.policyId, presentation),
-  );
-  print(`  verified: ${replay.verified}; ${replay.reasons.map((r) => r.code).join(", ")}`);
-
-  // A holder answering the applicant's challenge with another person's report: it must rewrite
-  // the subject in the query to make a proof at all, and then the query is not the bank's.
-  const second = await verifier.issueChallenge(target.policyId, hashOf(eligible.subjectId));
+/**
+ * A holder answering the applicant's challenge with another person's report: it must rewrite the
+ * subject in the query to make a proof at all, and then the query is not the bank's.
+ */
+async function aboutSomeoneElse(demo: DemoSession, k: number): Promise<Verification> {
+  const { eligible, other } = demo.target.applicants;
+  const second = await demo.challengeFor(eligible.subjectId);
   // The subject binding is the query's first predicate (an EQ on subjectId).
   const swapped = second.predicates.map((p, index) =>
     index === 0 && p.op === Op.EQ ? { ...p, a: hashOf(other.subjectId).toString() } : p,
@@ -126,14 +158,19 @@ export async function runDemo(
       k,
     ).toString(),
   };
-  const aboutOther = await step("otherSubject", "a proof about someone else's report", async () =>
-    verifier.verify(target.policyId, await prover.present(other.recordId, forged)),
+  const verdict = await demo.step("otherSubject", "a proof about someone else's report", async () =>
+    demo.verify(await demo.prover.present(other.recordId, forged)),
   );
-  print(`  verified: ${aboutOther.verified}; ${aboutOther.reasons.map((r) => r.code).join(", ")}`);
+  demo.print(`  verified: ${verdict.verified}; ${codes(verdict)}`);
+  return verdict;
+}
 
-  const third = await verifier.issueChallenge(target.policyId, hashOf(eligible.subjectId));
-  const genuine = await prover.present(eligible.recordId, third);
-  // The first K signals are the disclosed outputs, one per predicate: claim another jurisdiction.
+/** A genuine presentation with one disclosed output changed (claiming another jurisdiction). */
+async function tamperedSignal(demo: DemoSession): Promise<Verification> {
+  const { eligible } = demo.target.applicants;
+  const third = await demo.challengeFor(eligible.subjectId);
+  const genuine = await demo.prover.present(eligible.recordId, third);
+  // The first K signals are the disclosed outputs, one per predicate.
   const disclosedAt = third.predicates.findIndex((p) => p.op === Op.DISCLOSE);
   const tampered: Presentation = {
     ...genuine,
@@ -141,25 +178,52 @@ export async function runDemo(
       i === disclosedAt ? (BigInt(s) + 1n).toString() : s,
     ),
   };
-  const tamper = await step("tampered", "a public signal changed (another disclosed value)", () =>
-    verifier.verify(target.policyId, tampered),
+  const verdict = await demo.step(
+    "tampered",
+    "a public signal changed (another disclosed value)",
+    () => demo.verify(tampered),
   );
-  print(`  verified: ${tamper.verified}; ${tamper.reasons.map((r) => r.code).join(", ")}`);
+  demo.print(`  verified: ${verdict.verified}; ${codes(verdict)}`);
+  return verdict;
+}
 
-  const fourth = await verifier.issueChallenge(target.policyId, hashOf(ineligible.subjectId));
-  const refusal = await step(
+/** An applicant whose report does not meet the policy: the holder cannot prove it. */
+async function ineligibleApplicant(demo: DemoSession): Promise<string> {
+  const { ineligible } = demo.target.applicants;
+  const fourth = await demo.challengeFor(ineligible.subjectId);
+  const refusal = await demo.step(
     "ineligible",
     "an applicant whose report does not meet the policy",
     async () => {
       try {
-        await prover.present(ineligible.recordId, fourth);
+        await demo.prover.present(ineligible.recordId, fourth);
         return "PROVED";
       } catch (err) {
-        return codeOf(err);
+        return err instanceof ApiError ? err.code : String(err);
       }
     },
   );
-  print(`  the holder cannot prove it: ${refusal}`);
+  demo.print(`  the holder cannot prove it: ${refusal}`);
+  return refusal;
+}
+
+/** Plays the scenario against running services. */
+export async function runDemo(
+  target: DemoTarget,
+  print: (line: string) => void,
+): Promise<DemoResult> {
+  const demo = new DemoSession(target, print);
+  const k = await preflight(demo);
+  const { presentation, verdict } = await happyPath(demo);
+
+  print("\nWhat must fail");
+  const replay = await demo.step("replay", "the same presentation again", () =>
+    demo.verify(presentation),
+  );
+  print(`  verified: ${replay.verified}; ${codes(replay)}`);
+  const aboutOther = await aboutSomeoneElse(demo, k);
+  const tamper = await tamperedSignal(demo);
+  const refusal = await ineligibleApplicant(demo);
 
   const ok =
     verdict.verified &&
@@ -180,6 +244,6 @@ export async function runDemo(
       tampered: tamper.reasons[0]?.code ?? "NONE",
       ineligible: refusal,
     },
-    timingsMs: timings,
+    timingsMs: demo.timings,
   };
 }

@@ -320,6 +320,9 @@ export async function runVerifierServe(args: string[], json: boolean): Promise<v
       config,
       env: process.env,
       registry: chain.registry,
+      // External circuits registered through the API go on chain under the admin's key, when
+      // this verifier has it (CROSSPROOF_ADMIN_KEY; the local chain's own admin key).
+      registrar: () => chain.admin(),
       logger,
       ...(port === undefined ? {} : { port }),
     });

@@ -48,6 +48,11 @@ export interface Presentation {
   readonly challengeId: string;
   readonly proof: Groth16Proof;
   readonly publicSignals: readonly string[];
+  /**
+   * The version of the `query` release the proof was made with, during a key rotation when it is
+   * not the verifier's loaded one (left out otherwise).
+   */
+  readonly release?: string;
 }
 
 /** Every error answer: `{error: {code, message, details}}` with a stable code. */

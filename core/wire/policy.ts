@@ -4,6 +4,7 @@
  * checked by the verifier when the policy is compiled (`verifier/policy.ts`).
  */
 import { z } from "zod";
+import { RELEASE_VERSION_PATTERN } from "../circuit-release.js";
 import { address } from "./common.js";
 
 /** Policy ids: lower-case letters, digits and dashes, as schema ids. */
@@ -52,6 +53,39 @@ export const policyPredicate = z.union([comparison, range, ratio]);
  */
 const issuerAddress = address.transform((a) => a.toLowerCase());
 
+const releaseVersion = z
+  .string()
+  .regex(RELEASE_VERSION_PATTERN, "a release version such as 1.2.0 (letters, digits, . _ + -)");
+const numericVersion = z
+  .string()
+  .regex(/^[0-9]{1,9}(\.[0-9]{1,9}){0,3}$/, "a dotted numeric version such as 1.2.0");
+
+/**
+ * Which registered releases of the `query` circuit a policy accepts: named versions, a range of
+ * dotted numeric versions (from ≤ v < below), or both. Left out: every release the chain has
+ * registered and not retired whose key the verifier holds (its loaded key's release by default).
+ */
+export const releaseSelector = z
+  .strictObject({
+    versions: z
+      .array(releaseVersion)
+      .min(1)
+      .max(32)
+      .refine((v) => new Set(v).size === v.length, "versions must be distinct")
+      .optional(),
+    range: z
+      .strictObject({ from: numericVersion.optional(), below: numericVersion.optional() })
+      .refine((r) => r.from !== undefined || r.below !== undefined, "give from, below or both")
+      .optional(),
+  })
+  .refine(
+    (s) => s.versions !== undefined || s.range !== undefined,
+    "give versions, a range or both",
+  )
+  .describe(
+    "The circuit releases (of query) this policy accepts: versions by name, a numeric range from ≤ v < below, or both; left out, every registered, unretired release the verifier holds",
+  );
+
 /** A policy as an administrator writes it (the body of `POST /v1/policies`). */
 export const policyDefinition = z.strictObject({
   id: z.string().regex(new RegExp(POLICY_ID_PATTERN), "lower-case letters, digits and dashes"),
@@ -83,6 +117,7 @@ export const policyDefinition = z.strictObject({
     .max(31_536_000)
     .default(3_600)
     .describe("How long after its issuer replaced it a root is still accepted"),
+  releases: releaseSelector.optional(),
 });
 
 /** A policy as an administrator writes it (relative dates as `{daysAgo}`). */

@@ -4,6 +4,7 @@
  * Field elements travel as decimal strings, times as ISO 8601 strings.
  */
 import { z } from "zod";
+import { CIRCUIT_NAME_PATTERN, RELEASE_VERSION_PATTERN } from "../circuit-release.js";
 import { REASONS } from "../reasons.js";
 import {
   address,
@@ -40,6 +41,13 @@ export const presentationSchema = z
     challengeId: id,
     proof: z.object({}).passthrough().describe("A Groth16 proof, as snarkjs writes it"),
     publicSignals: z.array(decimal),
+    release: z
+      .string()
+      .regex(RELEASE_VERSION_PATTERN)
+      .optional()
+      .describe(
+        "The version of the query circuit release the proof was made with, when it is not the verifier's loaded one (during a key rotation)",
+      ),
   })
   .describe("What the holder's prover returns; checked strictly by the verifier");
 
@@ -62,6 +70,29 @@ export const proofCheckRequest = z
 /** `POST /v1/circuits/{name}/verify/batch` */
 export const batchProofCheckRequest = z.strictObject({
   items: z.array(proofCheckRequest).min(1).max(MAX_BATCH),
+});
+
+/** `POST /v1/circuits`: an external circom/snarkjs BN254 Groth16 circuit's key (admin). */
+export const externalCircuitRequest = z.strictObject({
+  name: z
+    .string()
+    .regex(CIRCUIT_NAME_PATTERN)
+    .describe("The circuit's name: lower-case letters, digits, _ and -, from a letter"),
+  version: z
+    .string()
+    .regex(RELEASE_VERSION_PATTERN)
+    .default("1")
+    .describe("The release version registered on chain"),
+  verificationKey: z
+    .object({
+      protocol: z.literal("groth16"),
+      curve: z.literal("bn128"),
+      nPublic: z.number().int().min(1).max(1_000),
+    })
+    .passthrough()
+    .describe(
+      "The snarkjs verification key (verification_key.json); checked: γ ≠ δ, IC count = nPublic + 1, every point on its curve and in its subgroup (KEY_INVALID otherwise)",
+    ),
 });
 
 /** `POST /v1/api-keys` */
@@ -166,7 +197,21 @@ export const circuitResponse = z.strictObject({
   verificationKeySha256: z.string(),
 });
 
-export const circuitListResponse = z.strictObject({ circuits: z.array(circuitResponse) });
+export const externalCircuitResponse = z.strictObject({
+  name: z.string(),
+  version: z.string(),
+  kind: z.literal("external"),
+  nPublic: z.number().int(),
+  keyHash: z
+    .string()
+    .describe("sha256 of the key's RFC 8785 canonical JSON, as registered on chain"),
+  createdAt: time,
+});
+
+export const circuitListResponse = z.strictObject({
+  circuits: z.array(circuitResponse),
+  external: z.array(externalCircuitResponse).describe("External circuits the admin registered"),
+});
 
 export const circuitDetailResponse = z.strictObject({
   ...circuitResponse.shape,

@@ -206,8 +206,10 @@ describe("CommitmentRegistry on a local anvil node", () => {
           return [e.type, e.issuer, e.schemaId, e.root, e.previousRoot];
         case "RootReplaced":
           return [e.type, e.root, e.replacedBy];
-        default:
+        case "RootRevoked":
           return [e.type, e.issuer, e.root];
+        default:
+          return [e.type, e.keyHash, e.name, e.version];
       }
     });
     const who = account.address;

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
@@ -76,6 +76,69 @@ describe("crossproof chain, against a chain crossproof does not run", () => {
       expect(text).not.toContain(adminKey.slice(2));
       expect(text).not.toContain(issuerKey.slice(2));
     }
+  });
+
+  it("registers, lists and retires circuit releases, and refuses a key with γ = δ", async () => {
+    const deployed = await crossproof(
+      { ...remote, CROSSPROOF_ADMIN_KEY: adminKey },
+      "chain",
+      "deploy",
+      "--json",
+    );
+    expect(deployed.code, deployed.stderr).toBe(0);
+    const admin = {
+      ...remote,
+      CROSSPROOF_REGISTRY_ADDRESS: JSON.parse(deployed.stdout).registry,
+      CROSSPROOF_ADMIN_KEY: adminKey,
+    };
+    const registered = await crossproof(admin, "chain", "release", "register", "query", "1.0.0");
+    expect(registered.code, registered.stderr).toBe(0);
+    expect(registered.stdout).toMatch(
+      /^registered query 1\.0\.0 \(development, key 0x[0-9a-f]{64}\)/m,
+    );
+    const again = await crossproof(admin, "chain", "release", "register", "query", "1.0.1");
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(
+      "error REGISTRY_REJECTED: the registry refused registerRelease: KeyAlreadyRegistered",
+    );
+
+    const retired = await crossproof(
+      admin,
+      "chain",
+      "release",
+      "retire",
+      "query",
+      "1.0.0",
+      "--grace",
+      "3600",
+    );
+    expect(retired.code, retired.stderr).toBe(0);
+    const listed = await crossproof(admin, "chain", "release", "list", "--json");
+    expect(listed.code, listed.stderr).toBe(0);
+    const [release] = JSON.parse(listed.stdout) as Record<string, string>[];
+    expect(release).toMatchObject({ name: "query", version: "1.0.0", kind: "development" });
+    expect(Date.parse(release?.acceptedUntil ?? "") - Date.parse(release?.retiredAt ?? "")).toBe(
+      3_600_000,
+    );
+
+    // An external key with no phase-2 contribution (δ set to γ) is refused before any transaction.
+    const key = JSON.parse(
+      await readFile(join("artifacts", "commitment", "verification_key.json"), "utf8"),
+    );
+    const forgeable = join(dir, "forgeable.json");
+    await writeFile(forgeable, JSON.stringify({ ...key, vk_delta_2: key.vk_gamma_2 }));
+    const refused = await crossproof(
+      admin,
+      "chain",
+      "release",
+      "register",
+      "other",
+      "1",
+      "--vkey",
+      forgeable,
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("error KEY_INVALID: verification key of other: γ = δ");
   });
 
   it("refuses admin work without the admin key, and a wrong chain id, with CHAIN_CONFIG", async () => {

@@ -1,8 +1,9 @@
 /**
  * Three verifier instances over the shared PostgreSQL and Redis (reliability/scale-out-stack.ts):
- * one challenge presented to all three at once, 100 rounds (10 valid presentations, verified
- * exactly once; 90 real proofs sent with another challenge, refused exactly once), is decided
- * exactly once; on the batch endpoint the same for 100 challenges in batches of ten (20 valid);
+ * one challenge presented to all three at once, 100 rounds, each with a valid, distinct
+ * presentation (10 proved, 90 re-randomised copies of their proofs for copies of their
+ * challenges), is verified exactly once; on the batch endpoint the same for 100 challenges in
+ * batches of ten;
  * a SIGKILL of one instance under load decides nothing twice and loses no acknowledged receipt
  * while the others keep serving; an API key revoked through one instance is refused by every
  * instance within 1 s; a key's rate limit holds across the instances within ±10 %; a
@@ -13,8 +14,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Presentation } from "../../client/index.js";
 import { SAMPLE_POLICY_ID } from "../../deploy/local.js";
+import { loadCircuitRelease, type VerificationKey } from "../../infra/artifacts.js";
 import {
   type Answer,
+  copyChallenge,
   decisionsOf,
   mismatched,
   missingReceipts,
@@ -22,6 +25,7 @@ import {
   presentationsAhead,
   reasonsOf,
   receiptIdOf,
+  rerandomizedFor,
   send,
 } from "../../reliability/scale-out-load.js";
 import { type ScaleOut, startScaleOut } from "../../reliability/scale-out-stack.js";
@@ -33,8 +37,10 @@ const services = await checkServices(["postgres", "redis"], "the scale-out tests
 
 describe.runIf(services.run)("three verifier instances on PostgreSQL and Redis", () => {
   let scale: ScaleOut;
+  let verificationKey: VerificationKey;
   beforeAll(async () => {
     services.assertAvailable();
+    verificationKey = (await loadCircuitRelease("query")).verificationKey;
     scale = await startScaleOut({
       instances: 3,
       databaseUrl: TEST_DATABASE_URL,
@@ -72,12 +78,11 @@ describe.runIf(services.run)("three verifier instances on PostgreSQL and Redis",
   });
 
   it(`decides each of ${ROUNDS} challenges exactly once when all three instances get it at once`, async () => {
-    // Every tenth round a valid presentation (verified exactly once), the others a real proof
-    // sent with another challenge (refused exactly once, without a pairing check): the race for
-    // the challenge is the same, and proving — the slow part here — is needed for ten only.
+    // A valid, distinct presentation every round: every tenth proved by the holder's service,
+    // the others a re-randomised copy of the last proved one for a copy of its challenge (a
+    // proof binds the nonce, not the challenge id): genuine proofs at the cost of ten.
     const made = presentationsAhead(scale, ROUNDS / 10);
     const ids: string[] = [];
-    const validIds: string[] = [];
     let template: Presentation | undefined;
     for (let round = 0; round < ROUNDS; round++) {
       let presentation: Presentation;
@@ -86,10 +91,10 @@ describe.runIf(services.run)("three verifier instances on PostgreSQL and Redis",
         if (!next) throw new Error("no presentation");
         presentation = next.presentation;
         template = presentation;
-        validIds.push(next.challenge.challengeId);
       } else {
-        const challenge = await scale.api.freshChallenge();
-        presentation = mismatched(template as Presentation, challenge.challengeId);
+        const proved = template as Presentation;
+        const copy = await copyChallenge(scale, proved.challengeId);
+        presentation = await rerandomizedFor(verificationKey, proved, copy);
       }
       ids.push(presentation.challengeId);
       // At most four requests of this key per 250 ms: under its rate limit, so that every
@@ -101,40 +106,39 @@ describe.runIf(services.run)("three verifier instances on PostgreSQL and Redis",
       expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
       const deciding = answers.filter((a) => !reasonsOf(a).includes("CHALLENGE_CONSUMED"));
       expect(deciding, presentation.challengeId).toHaveLength(1);
-      expect(deciding[0]?.body.verified).toBe(round % 10 === 0);
+      expect(deciding[0]?.body.verified, reasonsOf(deciding[0] as Answer).join()).toBe(true);
       for (const a of answers.filter((x) => x !== deciding[0])) {
         expect(reasonsOf(a)).toEqual(["CHALLENGE_CONSUMED"]);
       }
     }
+    expect(new Set(ids).size).toBe(ROUNDS);
     for (const [id, d] of await decisionsOf(scale, ids)) {
-      expect(d, id).toEqual({ consuming: 1, verified: validIds.includes(id) ? 1 : 0 });
+      expect(d, id).toEqual({ consuming: 1, verified: 1 });
     }
   }, 900_000);
 
   it(`decides each of ${ROUNDS} challenges exactly once on the batch endpoint of all three at once`, async () => {
-    // Ten rounds of ten: two valid presentations and eight real proofs sent with another
-    // challenge (decided and refused without a pairing check; proving is the slow part).
+    // Ten rounds of ten valid, distinct presentations: two proved by the holder's service, eight
+    // re-randomised copies of their proofs for copies of their challenges.
     const made = presentationsAhead(scale, ROUNDS / 5);
     const ids: string[] = [];
-    const validIds: string[] = [];
     for (let round = 0; round < ROUNDS / 10; round++) {
-      const items: { policyId: string; presentation: unknown }[] = [];
+      const items: { policyId: string; presentation: Presentation }[] = [];
       for (const next of made.slice(round * 2, round * 2 + 2)) {
-        const { challenge, presentation } = await next;
-        validIds.push(challenge.challengeId);
-        ids.push(challenge.challengeId);
+        const { presentation } = await next;
         items.push({ policyId: SAMPLE_POLICY_ID, presentation });
       }
-      const template = items[0]?.presentation as Presentation;
-      await new Promise((r) => setTimeout(r, 1_000)); // a rate-limit window of its own
       for (let n = 0; n < 8; n++) {
-        const challenge = await scale.api.freshChallenge();
-        ids.push(challenge.challengeId);
+        const proved = items[n % 2]?.presentation as Presentation;
+        const copy = await copyChallenge(scale, proved.challengeId);
         items.push({
           policyId: SAMPLE_POLICY_ID,
-          presentation: mismatched(template, challenge.challengeId),
+          presentation: await rerandomizedFor(verificationKey, proved, copy),
         });
       }
+      const roundIds = items.map((i) => i.presentation.challengeId);
+      ids.push(...roundIds);
+      await new Promise((r) => setTimeout(r, 1_000)); // a rate-limit window of its own
       // Each instance gets the ten in another order.
       const orders = [items, [...items].reverse(), [...items.slice(5), ...items.slice(0, 5)]];
       const answers = await Promise.all(
@@ -148,14 +152,15 @@ describe.runIf(services.run)("three verifier instances on PostgreSQL and Redis",
       type Item = { verified?: boolean; challengeId?: string; reasons?: { code: string }[] };
       const results = answers.flatMap((a) => a.body.results as Item[]);
       const verified = results.filter((r) => r.verified === true).map((r) => r.challengeId);
-      expect([...verified].sort()).toEqual(validIds.slice(round * 2).sort());
+      expect([...verified].sort()).toEqual([...roundIds].sort());
       const deciding = results.filter(
         (r) => !(r.reasons ?? []).some((x) => x.code === "CHALLENGE_CONSUMED"),
       );
-      expect(deciding.map((r) => r.challengeId).sort()).toEqual(ids.slice(round * 10).sort());
+      expect(deciding.map((r) => r.challengeId).sort()).toEqual([...roundIds].sort());
     }
+    expect(new Set(ids).size).toBe(ROUNDS);
     for (const [id, d] of await decisionsOf(scale, ids)) {
-      expect(d, id).toEqual({ consuming: 1, verified: validIds.includes(id) ? 1 : 0 });
+      expect(d, id).toEqual({ consuming: 1, verified: 1 });
     }
   }, 900_000);
 
@@ -196,23 +201,31 @@ describe.runIf(services.run)("three verifier instances on PostgreSQL and Redis",
     const { key } = await newKey("rate limited");
     // Three bursts of three times the limit, a third to each instance, all sent at once; each
     // burst in a window of its own (a key's window starts with its first request and lasts 1 s).
+    // A burst whose answers took longer than the window (a loaded machine) may have reached a
+    // second window, where more are rightly accepted: it is sent again, at most five times over.
     let accepted = 0;
     const spans: number[] = [];
-    for (let burst = 0; burst < 3; burst++) {
+    let kept = 0;
+    for (let attempt = 0; kept < 3 && attempt < 8; attempt++) {
       const started = performance.now();
       const statuses = await Promise.all(
         Array.from({ length: 3 * RATE_LIMIT }, (_, n) =>
           send(scale.urls[n % 3] as string, "GET", "/v1/policies", key).then((a) => a.status),
         ),
       );
-      spans.push(performance.now() - started);
+      const span = performance.now() - started;
+      spans.push(span);
       expect(statuses.filter((s) => s !== 200 && s !== 429)).toEqual([]);
-      accepted += statuses.filter((s) => s === 200).length;
+      if (span < 900) {
+        kept += 1;
+        accepted += statuses.filter((s) => s === 200).length;
+      }
       await new Promise((r) => setTimeout(r, 1_100));
     }
     process.stdout.write(
-      `rate limit ${RATE_LIMIT}/s, 3 bursts of ${3 * RATE_LIMIT} over 3 instances (${spans.map((s) => Math.round(s)).join(", ")} ms each): ${accepted} accepted\n`,
+      `rate limit ${RATE_LIMIT}/s, bursts of ${3 * RATE_LIMIT} over 3 instances (${spans.map((s) => Math.round(s)).join(", ")} ms each; ${kept} within 900 ms kept): ${accepted} accepted\n`,
     );
+    expect(kept).toBe(3);
     // Per-instance limits would accept up to three times as many.
     expect(accepted).toBeGreaterThanOrEqual(3 * RATE_LIMIT * 0.9);
     expect(accepted).toBeLessThanOrEqual(3 * RATE_LIMIT * 1.1);

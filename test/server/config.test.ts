@@ -43,6 +43,7 @@ describe("serviceConfigFromEnv", () => {
       proverRequestTimeoutMs: 180_000,
       rootPollMs: 1_000,
       allowDevelopmentKeys: false,
+      extraReleaseDirs: [],
       chain: { mode: "local", dataDir },
       shared: {
         databaseUrl: undefined,
@@ -92,6 +93,7 @@ describe("serviceConfigFromEnv", () => {
           CROSSPROOF_LOG_LEVEL: "silent",
           CROSSPROOF_ALLOW_DEVELOPMENT_KEYS: "1",
           CROSSPROOF_PROVER_ENGINE: "snarkjs",
+          CROSSPROOF_EXTRA_RELEASES: "/releases/old, ,/releases/next ",
         }),
       ),
     ).toEqual({
@@ -111,6 +113,7 @@ describe("serviceConfigFromEnv", () => {
       proverRequestTimeoutMs: 3_600_000,
       rootPollMs: 50,
       allowDevelopmentKeys: true,
+      extraReleaseDirs: ["/releases/old", "/releases/next"],
       chain: { mode: "local", dataDir },
       shared: {
         databaseUrl: undefined,

@@ -53,9 +53,12 @@ describe.runIf(services.run)("the PostgreSQL verifier store", () => {
     try {
       const rows = await queryOnce<{ name: string }>(
         TEST_DATABASE_URL,
-        `SELECT name FROM ${schema}.crossproof_migrations`,
+        `SELECT name FROM ${schema}.crossproof_migrations ORDER BY id`,
       );
-      expect(rows.map((r) => r.name)).toEqual(["1796256000000_verifier-initial"]);
+      expect(rows.map((r) => r.name)).toEqual([
+        "1796256000000_verifier-initial",
+        "1796256000001_external-circuits",
+      ]);
       await stores[0]?.createPolicy(policy("p-main"), new Date(T0));
       expect((await stores[4]?.getPolicy("p-main"))?.definition.id).toBe("p-main");
     } finally {

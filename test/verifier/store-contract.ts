@@ -18,6 +18,7 @@ import { type PolicyDefinition, parsePolicyDefinition } from "../../verifier/pol
 import type {
   ApiKeyRecord,
   ChallengeRecord,
+  ExternalCircuit,
   Receipt,
   VerifierStore,
 } from "../../verifier/store.js";
@@ -343,6 +344,48 @@ export function storeContract(backend: StoreBackend): void {
       } finally {
         await other.close();
       }
+    });
+  });
+
+  describe("external circuits", () => {
+    const circuit = (name: string, version = "1"): ExternalCircuit => ({
+      name,
+      version,
+      keyHash: `0x${"ab".repeat(32)}`,
+      verificationKey: {
+        protocol: "groth16",
+        curve: "bn128",
+        nPublic: 1,
+        vk_alpha_1: ["1", "2", "1"],
+        vk_beta_2: [
+          ["1", "2"],
+          ["3", "4"],
+          ["1", "0"],
+        ],
+        vk_gamma_2: [
+          ["5", "6"],
+          ["7", "8"],
+          ["1", "0"],
+        ],
+        vk_delta_2: [
+          ["9", "10"],
+          ["11", "12"],
+          ["1", "0"],
+        ],
+        IC: [
+          ["1", "2", "1"],
+          ["3", "4", "1"],
+        ],
+      },
+      createdAt: new Date(T0),
+    });
+    it("stores, gets and lists them by name; a taken name changes nothing", async () => {
+      expect(await store.insertExternalCircuit(circuit("zeta"))).toBe(true);
+      expect(await store.insertExternalCircuit(circuit("alpha"))).toBe(true);
+      expect(await store.insertExternalCircuit(circuit("zeta", "2"))).toBe(false);
+      expect(await store.getExternalCircuit("zeta")).toEqual(circuit("zeta"));
+      expect(await store.getExternalCircuit("none")).toBeNull();
+      expect((await store.listExternalCircuits()).map((c) => c.name)).toEqual(["alpha", "zeta"]);
     });
   });
 

@@ -1,0 +1,93 @@
+/**
+ * The verifier service's Prometheus metrics (`/metrics`): verdicts and reasons, latencies, the
+ * verification pool, the root cache, the registry watch and the rate limits' mode.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { BatchStats } from "../verifier/batch-verify.js";
+import type { Verdict } from "../verifier/verifier.js";
+
+/** The verifier's Prometheus metrics. */
+export class VerifierMetrics {
+  readonly registry = new Registry();
+  readonly verifications = new Counter({
+    name: "crossproof_verifier_verifications_total",
+    help: "Verifications by verdict, and by reason for refused ones (one count per reason)",
+    labelNames: ["verdict", "reason"],
+    registers: [this.registry],
+  });
+  readonly verificationSeconds = new Histogram({
+    name: "crossproof_verifier_verification_seconds",
+    help: "Time to decide one verification, by verdict",
+    labelNames: ["verdict"],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly httpSeconds = new Histogram({
+    name: "crossproof_http_request_seconds",
+    help: "HTTP request latency by method, route and status",
+    labelNames: ["method", "route", "status"],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly challenges = new Counter({
+    name: "crossproof_verifier_challenges_issued_total",
+    help: "Challenges issued, by policy",
+    labelNames: ["policy"],
+    registers: [this.registry],
+  });
+  readonly queueDepth = new Gauge({
+    name: "crossproof_verifier_pool_queue_depth",
+    help: "Batches of proof checks waiting for a verification worker",
+    registers: [this.registry],
+  });
+  readonly batchSize = new Histogram({
+    name: "crossproof_verifier_batch_size",
+    help: "Proofs per batched pairing check sent to a verification worker",
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    registers: [this.registry],
+  });
+  readonly pairingChecks = new Counter({
+    name: "crossproof_verifier_pairing_checks_total",
+    help: "Pairing-product checks run by the workers (more than batches when bisection looks for bad proofs)",
+    registers: [this.registry],
+  });
+  readonly workers = new Gauge({
+    name: "crossproof_verifier_pool_workers",
+    help: "Live verification worker threads",
+    registers: [this.registry],
+  });
+  readonly rootCache = new Gauge({
+    name: "crossproof_verifier_root_cache_lookups",
+    help: "Root lookups since start, answered from the cache (hit) or the chain (miss)",
+    labelNames: ["result"],
+    registers: [this.registry],
+  });
+  readonly rateLimitShared = new Gauge({
+    name: "crossproof_verifier_rate_limit_shared",
+    help: "1 while per-key rate limits are counted in Redis for all instances, 0 while this instance counts alone (Redis unreachable)",
+    registers: [this.registry],
+  });
+  readonly registryInSync = new Gauge({
+    name: "crossproof_verifier_registry_in_sync",
+    help: "1 while the registry event watch is in sync (root lookups may come from memory)",
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: "crossproof_verifier_" });
+  }
+
+  /** Counts one batch (wire to the pool's `onBatch`). */
+  observeBatch = (size: number, stats: BatchStats): void => {
+    this.batchSize.observe(size);
+    this.pairingChecks.inc(stats.pairingChecks);
+  };
+
+  /** Counts one verdict (wire to the verifier's `onVerdict`). */
+  observe = (verdict: Verdict, seconds: number): void => {
+    const label = verdict.verified ? "verified" : "refused";
+    this.verificationSeconds.observe({ verdict: label }, seconds);
+    if (verdict.verified) this.verifications.inc({ verdict: label, reason: "none" });
+    for (const r of verdict.reasons) this.verifications.inc({ verdict: label, reason: r.code });
+  };
+}

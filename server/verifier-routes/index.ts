@@ -1,0 +1,35 @@
+/**
+ * The verifier service's routes, declared once: this table mounts the router
+ * (`verifier-service.ts`) and writes the OpenAPI document and `/docs` (`openapi.ts`). Every path
+ * under `/v1` needs an API key; an operation marked `admin` needs the admin key; the rest are
+ * public (`mountRoutes` refuses a table that mixes these up).
+ */
+import { documentRoutes } from "../routes.js";
+import { API_KEY_ROUTES } from "./api-keys.js";
+import { CHALLENGE_ROUTES } from "./challenges.js";
+import { CIRCUIT_ROUTES } from "./circuits.js";
+import type { VerifierContext, VerifierRoute, VerifierState } from "./context.js";
+import { OPERATION_ROUTES } from "./operations.js";
+import { POLICY_ROUTES } from "./policies.js";
+import { RECEIPT_ROUTES } from "./receipts.js";
+import { VERIFICATION_ROUTES } from "./verifications.js";
+
+export type {
+  ReadinessCheck,
+  ReadinessChecks,
+  VerifierContext,
+  VerifierRoute,
+  VerifierState,
+} from "./context.js";
+
+/** Every route of the verifier service, in the order the document lists them. */
+export const VERIFIER_ROUTES: readonly VerifierRoute[] = [
+  ...POLICY_ROUTES,
+  ...CHALLENGE_ROUTES,
+  ...VERIFICATION_ROUTES,
+  ...RECEIPT_ROUTES,
+  ...CIRCUIT_ROUTES,
+  ...API_KEY_ROUTES,
+  ...OPERATION_ROUTES,
+  ...documentRoutes<VerifierContext, VerifierState>(),
+];
