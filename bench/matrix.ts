@@ -32,6 +32,7 @@
  * predicates padded with NOOP to K.
  */
 import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -50,6 +51,8 @@ import { type CircuitRelease, loadCircuitRelease } from "../infra/artifacts.js";
 import { fileExists, sha256File, writeFileAtomic } from "../infra/files.js";
 import { BUILD_DIR, devPtauPath } from "../infra/paths.js";
 import { syntheticCreditReports } from "../issuer/synthetic.js";
+import { NativeProver } from "../prover/native/engine.js";
+import { loadNativeAddon } from "../prover/native/index.js";
 import { queryShape } from "../prover/prove-query.js";
 import { buildQueryInput, type CircuitInput } from "../prover/query-input.js";
 import { DEV_BEACON_HASH, DEV_BEACON_ITERATIONS_EXP } from "../setup/beacon.js";
@@ -79,6 +82,8 @@ export interface MatrixRow {
   witnessMs: number;
   proveP50Ms: number;
   proveP95Ms: number;
+  /** The native engine on every core (NaN where its addon is not built); its proofs verified. */
+  nativeProveP50Ms: number;
   verifyMs: number;
   proofBytes: number;
   built: "cached" | "now";
@@ -184,7 +189,7 @@ async function writeTimings(instance: CircuitInstance, timings: Timings): Promis
 }
 
 /** A variant's release in build/bench/artifacts, when it is complete and its files match. */
-async function loadVariant(instance: CircuitInstance): Promise<CircuitRelease | undefined> {
+export async function loadVariant(instance: CircuitInstance): Promise<CircuitRelease | undefined> {
   try {
     const release = await loadCircuitRelease(instance.name, BENCH_ARTIFACTS_DIR);
     const same =
@@ -409,7 +414,7 @@ async function buildVariant(
 }
 
 /** The benchmark's committed records: 1,000 synthetic credit reports, one meeting the policy. */
-interface BenchRecords {
+export interface BenchRecords {
   readonly schemaId: bigint;
   readonly slots: bigint[];
   readonly leaves: bigint[];
@@ -418,7 +423,7 @@ interface BenchRecords {
   readonly specs: PredicateSpec[];
 }
 
-function benchRecords(): BenchRecords {
+export function benchRecords(): BenchRecords {
   const schema = getSchema("credit-report-v1");
   const asOf = new Date("2026-11-21T00:00:00Z");
   const reports = syntheticCreditReports({ count: 1000, seed: 11, asOf });
@@ -440,7 +445,7 @@ function benchRecords(): BenchRecords {
 }
 
 /** The witness input of `release` for the benchmark record. */
-function circuitInput(release: CircuitRelease, records: BenchRecords): CircuitInput {
+export function circuitInput(release: CircuitRelease, records: BenchRecords): CircuitInput {
   if (release.manifest.template === "Commitment") {
     return {
       leaf: computeLeaf(records.schemaId, records.slots, records.salt).toString(),
@@ -476,7 +481,12 @@ async function measure(
   release: CircuitRelease,
   input: CircuitInput,
   runs: number,
-): Promise<Pick<MatrixRow, "witnessMs" | "proveP50Ms" | "proveP95Ms" | "verifyMs" | "proofBytes">> {
+): Promise<
+  Pick<
+    MatrixRow,
+    "witnessMs" | "proveP50Ms" | "proveP95Ms" | "nativeProveP50Ms" | "verifyMs" | "proofBytes"
+  >
+> {
   const witnessMs: number[] = [];
   const proveMs: number[] = [];
   const verifyMs: number[] = [];
@@ -509,9 +519,42 @@ async function measure(
     witnessMs: percentile(witnessMs, 50),
     proveP50Ms: percentile(proveMs, 50),
     proveP95Ms: percentile(proveMs, 95),
+    nativeProveP50Ms: await measureNative(release, input, runs),
     verifyMs: percentile(verifyMs, 50),
     proofBytes,
   };
+}
+
+/**
+ * The native engine's proving time on the same input (median of `runs` after a warm-up, on every
+ * core; the witness not included, as in snarkjs's figure), every proof verified by snarkjs. NaN
+ * when the addon is not built here.
+ */
+async function measureNative(
+  release: CircuitRelease,
+  input: CircuitInput,
+  runs: number,
+): Promise<number> {
+  if (!loadNativeAddon().available) return Number.NaN;
+  const [wasm, zkey] = await Promise.all([
+    readFile(release.paths.wasm),
+    readFile(release.paths.zkey),
+  ]);
+  const prover = await NativeProver.open({ wasm, zkey });
+  const witness = await prover.witness(input);
+  const ms: number[] = [];
+  for (let run = -1; run < runs; run++) {
+    const t = performance.now();
+    const { bundle } = prover.proveWitness(witness, availableParallelism());
+    if (run >= 0) ms.push(performance.now() - t);
+    const ok = await snarkjs.groth16.verify(
+      release.verificationKey as never,
+      bundle.publicSignals as never,
+      bundle.proof as never,
+    );
+    if (!ok) throw new Error(`${release.name}: native benchmark proof ${run} did not verify`);
+  }
+  return percentile(ms, 50);
 }
 
 /** A row's name in figures and tables: `query d20 k8`, `commitment`. */
@@ -530,6 +573,7 @@ function rowFigures(row: MatrixRow, command: string): Figure[] {
     ["witness p50", "ms", row.witnessMs],
     ["prove p50", "ms", row.proveP50Ms],
     ["prove p95", "ms", row.proveP95Ms],
+    ["prove p50, native engine", "ms", row.nativeProveP50Ms],
     ["verify p50", "ms", row.verifyMs],
     ["proof size (JSON)", "bytes", row.proofBytes],
   ];
@@ -610,6 +654,7 @@ export function printMatrix(title: string, rows: readonly MatrixRow[]): void {
     "witness ms",
     "prove p50 ms",
     "prove p95 ms",
+    "native p50 ms",
     "verify ms",
     "proof B",
     "built",
@@ -622,6 +667,7 @@ export function printMatrix(title: string, rows: readonly MatrixRow[]): void {
     formatMs(r.witnessMs),
     formatMs(r.proveP50Ms),
     formatMs(r.proveP95Ms),
+    formatMs(r.nativeProveP50Ms),
     formatMs(r.verifyMs),
     String(r.proofBytes),
     r.built,

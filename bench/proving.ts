@@ -5,8 +5,9 @@
  * (a) in this process, `groth16.fullProve` on snarkjs's default threaded curve, one after another
  *     (the baseline); (b) the prover pool on snarkjs with 1 worker and (c) 2 workers, all jobs
  *     submitted at once; (d) the pool on the native engine with 1 worker, (e) 2 workers, and
- *     (f) 1 worker proving on 2 threads inside the addon (threads in the engine against one
- *     engine per worker). Every mode gets one warm-up proof per prover first, and every proof is
+ *     (f) 1 worker proving on 2 threads inside the addon, and (g) 2 workers held to one engine
+ *     thread each (threads in the engine against one engine per worker; (e), the pool's default,
+ *     lets the workers share the cores: a proof alone takes both, two at once one each). Every mode gets one warm-up proof per prover first, and every proof is
  *     verified after the timing. Then the latency of one proof at a time through each pool
  *     (p50), and where a native proof's time goes (witness, each MSM, the transforms), from proofs
  *     made in this process. Prints tables and writes bench/results/proving.json.
@@ -141,18 +142,19 @@ async function inProcess(all: readonly QueryWitness[]): Promise<Measured> {
   return measured;
 }
 
+/** `engineThreads` undefined: the pool's default (all cores, shared by the proofs in flight). */
 async function pooled(
   engine: ProverEngine,
   workers: number,
   all: readonly QueryWitness[],
-  engineThreads = 1,
+  engineThreads?: number,
 ): Promise<Measured> {
   const pool = await ProverPool.start({
     release,
     workers,
     maxQueue: all.length,
     engine,
-    engineThreads,
+    ...(engineThreads === undefined ? {} : { engineThreads }),
   });
   try {
     // Warm-up: one job per worker (the least busy worker takes each), so each has its files.
@@ -168,9 +170,14 @@ async function latencies(
   engine: ProverEngine,
   workers: number,
   all: readonly QueryWitness[],
-  engineThreads = 1,
+  engineThreads?: number,
 ): Promise<number[]> {
-  const pool = await ProverPool.start({ release, workers, engine, engineThreads });
+  const pool = await ProverPool.start({
+    release,
+    workers,
+    engine,
+    ...(engineThreads === undefined ? {} : { engineThreads }),
+  });
   try {
     await Promise.all(all.slice(0, workers).map((w) => pool.prove(w)));
     const times: number[] = [];
@@ -219,11 +226,21 @@ const modes = [
   { name: "snarkjs pool, 2 workers, all jobs at once", run: () => pooled("snarkjs", 2, all) },
   ...(native.available
     ? [
-        { name: "native pool, 1 worker, all jobs at once", run: () => pooled("native", 1, all) },
-        { name: "native pool, 2 workers, all jobs at once", run: () => pooled("native", 2, all) },
+        {
+          name: "native pool, 1 worker × 1 engine thread, all jobs at once",
+          run: () => pooled("native", 1, all, 1),
+        },
+        {
+          name: "native pool, 2 workers sharing the cores (default), all jobs at once",
+          run: () => pooled("native", 2, all),
+        },
         {
           name: "native pool, 1 worker × 2 engine threads, all jobs at once",
           run: () => pooled("native", 1, all, 2),
+        },
+        {
+          name: "native pool, 2 workers × 1 engine thread each, all jobs at once",
+          run: () => pooled("native", 2, all, 1),
         },
       ]
     : []),
@@ -274,11 +291,27 @@ if (native.available) {
 }
 
 // Latency: one proof at a time through a warm pool (what one presentation waits for).
-const latencyModes: { name: string; engine: ProverEngine; workers: number; threads: number }[] = [
-  { name: "snarkjs pool, 2 workers", engine: "snarkjs", workers: 2, threads: 1 },
+const latencyModes: {
+  name: string;
+  engine: ProverEngine;
+  workers: number;
+  threads: number | undefined;
+}[] = [
+  { name: "snarkjs pool, 2 workers", engine: "snarkjs", workers: 2, threads: undefined },
   ...(native.available
     ? [
-        { name: "native pool, 2 workers", engine: "native" as const, workers: 2, threads: 1 },
+        {
+          name: "native pool, 2 workers sharing the cores (default)",
+          engine: "native" as const,
+          workers: 2,
+          threads: undefined,
+        },
+        {
+          name: "native pool, 2 workers × 1 engine thread each",
+          engine: "native" as const,
+          workers: 2,
+          threads: 1,
+        },
         {
           name: "native pool, 1 worker × 2 engine threads",
           engine: "native" as const,
@@ -306,7 +339,7 @@ if (native.available) {
       breakdown.push(
         figure(
           `native, ${threads} thread${threads > 1 ? "s" : ""}: ${step} (median)`,
-          "ms",
+          step === "threads" ? "threads" : "ms",
           ms,
           command,
         ),

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { dirname, join, parse, resolve } from "node:path";
 import { ArtifactError, ErrorCode } from "../core/errors.js";
 import {
   CIRCUITS_DIR,
@@ -58,11 +58,19 @@ export function circuitSourceKey(
   return hash.digest("hex");
 }
 
-/** Run the circom compiler with `args`; resolves with its output, rejects on a non-zero exit. */
+/**
+ * Run the circom compiler with `args` (paths absolute); resolves with its output, rejects on a
+ * non-zero exit. circom2 is a WASI program that sees only its working directory and what lies
+ * under it, so it runs from the filesystem's root: a checkout whose node_modules is a symlink to
+ * another checkout (a git worktree) then still reaches circomlib.
+ */
 function runCircom(args: string[]): Promise<string> {
   const cli = require.resolve("circom2/cli.js");
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [cli, ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+      cwd: parse(process.cwd()).root,
+    });
     let output = "";
     child.stdout.on("data", (d: Buffer) => {
       output += d.toString();
@@ -92,12 +100,33 @@ export async function compileCircuit(
   await rm(paths.dir, { recursive: true, force: true });
   await mkdir(paths.dir, { recursive: true });
   await writeFile(paths.main, mainSource(instance));
-  const args = [paths.main, "--r1cs", "--wasm", "--sym", "--O2", "-o", paths.dir];
+  const args = [resolve(paths.main), "--r1cs", "--wasm", "--sym", "--O2", "-o", resolve(paths.dir)];
   for (const include of includePaths()) args.push("-l", include);
   await runCircom(args);
   // circom's witness-calculator scripts are CommonJS, inside a project whose .js files are ESM.
   await writeFile(join(dirname(paths.wasm), "package.json"), '{ "type": "commonjs" }\n');
   return paths;
+}
+
+/**
+ * Compile a researcher's own circuit file (its `component main` inside) into `outDir`, with the
+ * file's folder and the project's include folders (circomlib, zk-kit) on circom's search path.
+ * circom names the outputs after the file: `<name>.r1cs`, `<name>_js/<name>.wasm`.
+ * `COMPILE_FAILED` (with circom's output in `details.output`) when circom refuses it.
+ */
+export async function compileCircomFile(
+  file: string,
+  outDir: string,
+): Promise<{ readonly r1cs: string; readonly wasm: string; readonly output: string }> {
+  const source = resolve(file);
+  const dir = resolve(outDir);
+  const name = parse(source).name;
+  await mkdir(dir, { recursive: true });
+  const args = [source, "--r1cs", "--wasm", "--O2", "-o", dir, "-l", dirname(source)];
+  for (const include of includePaths()) args.push("-l", include);
+  const output = await runCircom(args);
+  await writeFile(join(dir, `${name}_js`, "package.json"), '{ "type": "commonjs" }\n');
+  return { r1cs: join(dir, `${name}.r1cs`), wasm: join(dir, `${name}_js`, `${name}.wasm`), output };
 }
 
 /** The circom compiler's version string (e.g. `circom compiler 2.2.3`). */

@@ -51,6 +51,7 @@ const COMMANDS: Record<string, Command> = {
       "the benchmark suite: circuit matrix, verification throughput, proving, HTTP load (bench/results/)",
     usage: [
       "crossproof bench [--only SECTION,...] [--quick] [--report]",
+      "crossproof bench circuit FILE.circom --input INPUT.json [--proofs N] [--json]",
       "",
       "  Sections, in order (each prints a table and writes JSON in bench/results/):",
       "    circuits     the circuit matrix: query at depth 10/20/32 x K 1/4/8/16, and commitment;",
@@ -61,12 +62,16 @@ const COMMANDS: Record<string, Command> = {
       "  --only a,b     run only these sections",
       "  --quick        fewer runs and shorter loads: a smoke run of a few minutes, not figures to publish",
       "  --report       only redo the CSV, the SVG charts and summary.json from the results",
+      "  circuit        your own circuit (its `component main` inside, circomlib on the include",
+      "                 path): compiled, given a development key (cached by source and input",
+      "                 shape), then constraints, witness, proving with both engines, verification",
+      "                 and proof size; writes bench/results/circuit-<name>.json",
       "  How long: the whole suite took 16 min on this project's 2-core machine with the variants",
       "  built (BENCHMARKS.md has that run's figures).",
     ].join("\n"),
-    async run(args) {
+    async run(args, json) {
       const { runBenchCommand } = await import("./commands/bench.js");
-      await runBenchCommand(args);
+      await runBenchCommand(args, json);
     },
   },
   chain: {

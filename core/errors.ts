@@ -46,6 +46,15 @@ export const ErrorCode = {
   COMPILE_FAILED: "COMPILE_FAILED",
   /** The trusted setup failed or produced an inconsistent result. */
   SETUP_FAILED: "SETUP_FAILED",
+  /**
+   * A circuit has more constraints than the largest development Powers of Tau the setup makes
+   * (`details.constraints`, `details.maxConstraints`).
+   */
+  CIRCUIT_TOO_LARGE: "CIRCUIT_TOO_LARGE",
+  /** A circuit's input file is unreadable, not JSON, or not an object of signal values. */
+  CIRCUIT_INPUT_INVALID: "CIRCUIT_INPUT_INVALID",
+  /** The input does not satisfy the circuit: its witness program failed (`details.output`). */
+  WITNESS_FAILED: "WITNESS_FAILED",
   /** The record's leaf or Merkle path does not lead to the claimed root. */
   RECORD_NOT_IN_TREE: "RECORD_NOT_IN_TREE",
   /** The record does not satisfy the query: no proof can be made. */

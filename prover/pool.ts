@@ -53,8 +53,10 @@ export type ProverPoolOptions = {
    */
   readonly engine?: ProverEngine;
   /**
-   * Threads of one native proof inside the addon (default: the cores left to each worker,
-   * `⌊cores / workers⌋`, at least 1; so one engine thread per worker when workers = cores).
+   * Most threads of one native proof inside the addon (default: all the cores,
+   * `os.availableParallelism()`). The workers share them: each step of a proof takes this number
+   * divided by the proofs in flight in the process, so a proof made alone uses every core and
+   * proofs made side by side get one each (bench/proving.ts measures both ways).
    */
   readonly engineThreads?: number;
   /** Tests only: let {@link ProverPool.proveWithFault} make a worker exit or throw. */
@@ -154,7 +156,7 @@ export class ProverPool {
       engine: this.#engine,
       engineThreads: positiveInteger(
         "engineThreads",
-        options.engineThreads ?? Math.max(1, Math.floor(availableParallelism() / this.#workers)),
+        options.engineThreads ?? availableParallelism(),
       ),
     };
     this.#piscina = new Piscina<ProveTask, ProofBundle>({

@@ -10,9 +10,15 @@ import { join } from "node:path";
 import { CrossproofError, ErrorCode } from "../../core/errors.js";
 import { PROJECT_ROOT } from "../../infra/paths.js";
 
-/** Runs `bench/run.ts` with `args`; its exit code becomes ours. */
-export async function runBenchCommand(args: readonly string[]): Promise<void> {
-  const script = join(PROJECT_ROOT, "bench", "run.ts");
+/**
+ * Runs `bench/run.ts` with `args` (or `bench/circuit.ts` for `bench circuit FILE …`, a
+ * researcher's own circuit); its exit code becomes ours.
+ */
+export async function runBenchCommand(args: readonly string[], json = false): Promise<void> {
+  const circuit = args[0] === "circuit";
+  const script = join(PROJECT_ROOT, "bench", circuit ? "circuit.ts" : "run.ts");
+  // `--json` is taken by the command line before the command sees its arguments.
+  if (circuit) args = [...args.slice(1), ...(json ? ["--json"] : [])];
   let tsx: string;
   try {
     tsx = createRequire(import.meta.url).resolve("tsx/cli");

@@ -30,6 +30,11 @@ export interface NativeProveTimings {
   readonly msmH: number;
   /** Fresh r, s, the blinding terms and the affine conversion. */
   readonly finish: number;
+  /**
+   * Threads the transforms ran on: this proof's share of the threads it was allowed, divided
+   * among the proofs in flight in the process (a count, not milliseconds).
+   */
+  readonly threads: number;
 }
 
 /** A zkey parsed, checked and held by the addon. */
@@ -37,7 +42,10 @@ export interface NativeProvingKey {
   readonly nVars: number;
   readonly nPublic: number;
   readonly domainSize: number;
-  /** Prove for a witness (nVars × 32 bytes, little-endian) with `threads` threads (default 1). */
+  /**
+   * Prove for a witness (nVars × 32 bytes, little-endian) on up to `threads` threads (default
+   * 1): each step takes `threads` divided by the proofs in flight in this process (at least 1).
+   */
   prove(
     witness: Uint8Array,
     threads?: number,
@@ -63,6 +71,10 @@ export interface NativeAddon {
   /** The transform (or its inverse) of 2^k reduced 32-byte LE elements, on ffjavascript's roots. */
   ntt(values: Uint8Array, inverse: boolean): Uint8Array;
   readonly abiVersion: number;
+  /** The field arithmetic compiled in: `mulx-adx` (the build machine had them) or `portable`. */
+  readonly arithmetic: string;
+  /** Set (and nothing but the versions exported) when this CPU cannot run the build. */
+  readonly unsupportedCpu?: string;
 }
 
 /** Whether the addon is here, and why not when it is not. */
@@ -84,7 +96,7 @@ export const NATIVE_ADDON_PATH = join(
 );
 
 /** The binding version this wrapper is written for (the addon's `abiVersion`). */
-const ABI_VERSION = 1;
+const ABI_VERSION = 2;
 
 let status: NativeAddonStatus | undefined;
 
@@ -107,6 +119,12 @@ function load(): NativeAddonStatus {
       return {
         available: false,
         reason: `the native prover's build is stale (binding version ${addon.abiVersion}, expected ${ABI_VERSION}): run npm ci or node prover/native/build.mjs`,
+      };
+    }
+    if (addon.unsupportedCpu !== undefined) {
+      return {
+        available: false,
+        reason: `the native prover cannot run here: ${addon.unsupportedCpu}`,
       };
     }
     return { available: true, addon, path: NATIVE_ADDON_PATH };

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "cpu.h"
 #include "groth16.h"
 #include "msm.h"
 #include "ntt.h"
@@ -157,6 +158,7 @@ class KeyHandle : public Napi::ObjectWrap<KeyHandle> {
     tm.Set("msmC", t.msm_c);
     tm.Set("msmH", t.msm_h);
     tm.Set("finish", t.finish);
+    tm.Set("threads", t.threads);
     Napi::Object out = Napi::Object::New(env);
     out.Set("proof", p);
     out.Set("publicSignals", pub);
@@ -226,11 +228,20 @@ Napi::Value Ntt(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("abiVersion", Napi::Number::New(env, 2));
+  exports.Set("arithmetic", Napi::String::New(env, build_arithmetic()));
+  if (!cpu_runs_build()) {
+    // Built for a CPU with MULX/ADX and loaded on one without: nothing that could run them is
+    // exported, and the wrapper reports the addon unavailable (proofs fall back to snarkjs).
+    exports.Set("unsupportedCpu",
+                Napi::String::New(env, "this CPU lacks BMI2/ADX, which the native prover was "
+                                       "built for: rebuild it here (node prover/native/build.mjs)"));
+    return exports;
+  }
   exports.Set("ProvingKey", KeyHandle::Define(env));
   exports.Set("msmG1", Napi::Function::New(env, Msm<Fq, 64, read_g1, g1_json>));
   exports.Set("msmG2", Napi::Function::New(env, Msm<Fq2, 128, read_g2, g2_json>));
   exports.Set("ntt", Napi::Function::New(env, Ntt));
-  exports.Set("abiVersion", Napi::Number::New(env, 1));
   return exports;
 }
 

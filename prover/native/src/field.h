@@ -8,6 +8,8 @@
 #include <cstring>
 #include <string>
 
+#include <x86intrin.h>
+
 namespace cpn {
 
 using u64 = uint64_t;
@@ -59,13 +61,14 @@ constexpr u64 neg_inv64(u64 m) {
   return ~x + 1;
 }
 
-/** A prime field of modulus P (< 2^254) in Montgomery form with R = 2^256. */
+/** A prime field of modulus P (top limb < 2^63 - 1) in Montgomery form with R = 2^256. */
 template <u64 P0, u64 P1, u64 P2, u64 P3>
 struct Field {
   u64 v[4];
 
   static constexpr u64 P[4] = {P0, P1, P2, P3};
   static constexpr u64 INV = neg_inv64(P0);
+  static_assert(P3 < 0x7fffffffffffffffULL, "the no-carry Montgomery product needs a spare top bit");
 
   static Field zero() { return Field{{0, 0, 0, 0}}; }
   static const Field& one() { return consts().one; }
@@ -80,80 +83,118 @@ struct Field {
   /** Whether the raw integer a is a reduced element (< P). */
   static bool is_reduced(const U256& a) { return u256_lt(a, U256{{P0, P1, P2, P3}}); }
 
-  /** In-place conditional subtraction of P (branch-free: the outcome is data-dependent). */
+  /** r - P if r ≥ P, else r (branch-free: the outcome is data-dependent). */
   static inline void reduce_once(u64 r[4]) {
-    u64 t[4];
-    u64 borrow = 0;
-    for (int i = 0; i < 4; i++) {
-      u128 d = static_cast<u128>(r[i]) - P[i] - borrow;
-      t[i] = static_cast<u64>(d);
-      borrow = static_cast<u64>(d >> 64) & 1;
-    }
-    const u64 keep = 0 - borrow;  // all ones: r < P, keep r
+    unsigned long long t[4];
+    unsigned char borrow = 0;
+    borrow = _subborrow_u64(borrow, r[0], P0, &t[0]);
+    borrow = _subborrow_u64(borrow, r[1], P1, &t[1]);
+    borrow = _subborrow_u64(borrow, r[2], P2, &t[2]);
+    borrow = _subborrow_u64(borrow, r[3], P3, &t[3]);
+    const u64 keep = 0 - static_cast<u64>(borrow);  // all ones: r < P, keep r
     for (int i = 0; i < 4; i++) r[i] = (r[i] & keep) | (t[i] & ~keep);
   }
 
+  // Additions on the carry-flag intrinsics: gcc turns them into one adc/sbb chain, where the
+  // same arithmetic on unsigned __int128 went through the stack and vector registers (7× slower).
   friend inline Field operator+(const Field& a, const Field& b) {
-    Field r;
-    u64 carry = 0;
-    for (int i = 0; i < 4; i++) {
-      u128 s = static_cast<u128>(a.v[i]) + b.v[i] + carry;
-      r.v[i] = static_cast<u64>(s);
-      carry = static_cast<u64>(s >> 64);
-    }
-    reduce_once(r.v);
-    return r;
+    unsigned long long r[4];
+    unsigned char carry = 0;
+    carry = _addcarry_u64(carry, a.v[0], b.v[0], &r[0]);
+    carry = _addcarry_u64(carry, a.v[1], b.v[1], &r[1]);
+    carry = _addcarry_u64(carry, a.v[2], b.v[2], &r[2]);
+    carry = _addcarry_u64(carry, a.v[3], b.v[3], &r[3]);  // both < P < 2^254: no carry out
+    Field out{{r[0], r[1], r[2], r[3]}};
+    reduce_once(out.v);
+    return out;
   }
 
   friend inline Field operator-(const Field& a, const Field& b) {
-    Field r;
-    u64 borrow = 0;
-    for (int i = 0; i < 4; i++) {
-      u128 d = static_cast<u128>(a.v[i]) - b.v[i] - borrow;
-      r.v[i] = static_cast<u64>(d);
-      borrow = static_cast<u64>(d >> 64) & 1;
-    }
-    const u64 mask = 0 - borrow;  // add P back when the subtraction wrapped, without a branch
-    u64 carry = 0;
-    for (int i = 0; i < 4; i++) {
-      u128 s = static_cast<u128>(r.v[i]) + (P[i] & mask) + carry;
-      r.v[i] = static_cast<u64>(s);
-      carry = static_cast<u64>(s >> 64);
-    }
-    return r;
+    unsigned long long r[4];
+    unsigned char borrow = 0;
+    borrow = _subborrow_u64(borrow, a.v[0], b.v[0], &r[0]);
+    borrow = _subborrow_u64(borrow, a.v[1], b.v[1], &r[1]);
+    borrow = _subborrow_u64(borrow, a.v[2], b.v[2], &r[2]);
+    borrow = _subborrow_u64(borrow, a.v[3], b.v[3], &r[3]);
+    const u64 mask = 0 - static_cast<u64>(borrow);  // add P back when it wrapped, branch-free
+    unsigned char carry = 0;
+    carry = _addcarry_u64(carry, r[0], P0 & mask, &r[0]);
+    carry = _addcarry_u64(carry, r[1], P1 & mask, &r[1]);
+    carry = _addcarry_u64(carry, r[2], P2 & mask, &r[2]);
+    carry = _addcarry_u64(carry, r[3], P3 & mask, &r[3]);
+    return Field{{r[0], r[1], r[2], r[3]}};
   }
 
   Field neg() const { return zero() - *this; }
   Field dbl() const { return *this + *this; }
 
-  /** Montgomery product a·b·R^-1 (CIOS). */
+  /**
+   * Montgomery product a·b·R^-1: CIOS with the multiplication and reduction rows interleaved.
+   * P's top limb is below 2^63 - 1, so the running sum never needs a fifth limb (the "no-carry"
+   * variant, as in gnark-crypto), and each step is one 64×64→128 product plus two additions that
+   * cannot overflow 128 bits.
+   */
+  static inline void mac(u64 a, u64 b, u64 c, u64 d, u64& hi, u64& lo) {
+    const u128 x = static_cast<u128>(a) * b + c + d;
+    hi = static_cast<u64>(x >> 64);
+    lo = static_cast<u64>(x);
+  }
+#if defined(CPN_ADX)
+  /** t[0..4] += x·b (a row of partial products); MULX leaves the carry flag to the adds. */
+  static inline void mul_row(u64& t0, u64& t1, u64& t2, u64& t3, u64& t4, const u64 a[4], u64 x) {
+    unsigned long long h0, h1, h2, h3, r0, r1, r2, r3, r4;
+    const unsigned long long l0 = _mulx_u64(a[0], x, &h0);
+    const unsigned long long l1 = _mulx_u64(a[1], x, &h1);
+    const unsigned long long l2 = _mulx_u64(a[2], x, &h2);
+    const unsigned long long l3 = _mulx_u64(a[3], x, &h3);
+    unsigned char k = _addcarry_u64(0, t0, l0, &r0);
+    k = _addcarry_u64(k, t1, l1, &r1);
+    k = _addcarry_u64(k, t2, l2, &r2);
+    k = _addcarry_u64(k, t3, l3, &r3);
+    _addcarry_u64(k, t4, 0, &r4);
+    k = _addcarry_u64(0, r1, h0, &r1);
+    k = _addcarry_u64(k, r2, h1, &r2);
+    k = _addcarry_u64(k, r3, h2, &r3);
+    _addcarry_u64(k, r4, h3, &r4);
+    t0 = r0, t1 = r1, t2 = r2, t3 = r3, t4 = r4;
+  }
+  /** Montgomery product on MULX (built so only on a CPU that has it; src/cpu.cc checks). */
   friend inline Field operator*(const Field& a, const Field& b) {
+    static constexpr u64 PM[4] = {P0, P1, P2, P3};
     u64 t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0;
     for (int i = 0; i < 4; i++) {
-      const u64 bi = b.v[i];
-      u128 x = static_cast<u128>(a.v[0]) * bi + t0;
-      t0 = static_cast<u64>(x);
-      x = static_cast<u128>(a.v[1]) * bi + t1 + (x >> 64);
-      t1 = static_cast<u64>(x);
-      x = static_cast<u128>(a.v[2]) * bi + t2 + (x >> 64);
-      t2 = static_cast<u64>(x);
-      x = static_cast<u128>(a.v[3]) * bi + t3 + (x >> 64);
-      t3 = static_cast<u64>(x);
-      t4 = static_cast<u64>(x >> 64);
+      mul_row(t0, t1, t2, t3, t4, a.v, b.v[i]);
       const u64 m = t0 * INV;
-      x = static_cast<u128>(m) * P0 + t0;
-      x = static_cast<u128>(m) * P1 + t1 + (x >> 64);
-      t0 = static_cast<u64>(x);
-      x = static_cast<u128>(m) * P2 + t2 + (x >> 64);
-      t1 = static_cast<u64>(x);
-      x = static_cast<u128>(m) * P3 + t3 + (x >> 64);
-      t2 = static_cast<u64>(x);
-      t3 = t4 + static_cast<u64>(x >> 64);
+      mul_row(t0, t1, t2, t3, t4, PM, m);  // t0 becomes 0: shift down one limb
+      t0 = t1, t1 = t2, t2 = t3, t3 = t4, t4 = 0;
     }
     Field r{{t0, t1, t2, t3}};
     reduce_once(r.v);
     return r;
   }
+#else
+  friend inline Field operator*(const Field& a, const Field& b) {
+    u64 t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+    for (int i = 0; i < 4; i++) {
+      const u64 bi = b.v[i];
+      u64 A, C, lo;
+      mac(a.v[0], bi, t0, 0, A, t0);
+      const u64 m = t0 * INV;
+      mac(m, P0, t0, 0, C, lo);
+      (void)lo;  // zero by the choice of m
+      mac(a.v[1], bi, t1, A, A, t1);
+      mac(m, P1, t1, C, C, t0);
+      mac(a.v[2], bi, t2, A, A, t2);
+      mac(m, P2, t2, C, C, t1);
+      mac(a.v[3], bi, t3, A, A, t3);
+      mac(m, P3, t3, C, C, t2);
+      t3 = C + A;
+    }
+    Field r{{t0, t1, t2, t3}};
+    reduce_once(r.v);
+    return r;
+  }
+#endif
 
   Field sqr() const { return *this * *this; }
 

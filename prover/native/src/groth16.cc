@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <algorithm>
+#include <atomic>
 #include <thread>
 
 #include "msm.h"
@@ -251,9 +253,34 @@ void to_coset(std::vector<Fr>& v, const ProvingKey& key) {
 
 }  // namespace
 
-Proof prove(const ProvingKey& key, const uint8_t* witness, size_t len, int threads) {
+namespace {
+
+/**
+ * Proofs being made in this process now. Every worker thread of a pool loads the same addon, so
+ * this count is shared by all of them: a proof made alone takes all the cores it was allowed,
+ * and proofs made side by side share them instead of oversubscribing.
+ */
+std::atomic<int> proofs_in_flight{0};
+
+struct InFlight {
+  InFlight() { proofs_in_flight.fetch_add(1); }
+  ~InFlight() { proofs_in_flight.fetch_sub(1); }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+};
+
+/** This proof's share of `cap` threads, now: cap / proofs in flight, at least 1. */
+int thread_share(int cap) {
+  const int flying = std::max(1, proofs_in_flight.load());
+  return std::max(1, cap / flying);
+}
+
+}  // namespace
+
+Proof prove(const ProvingKey& key, const uint8_t* witness, size_t len, int max_threads) {
   using clock = std::chrono::steady_clock;
-  if (threads < 1) threads = 1;
+  if (max_threads < 1) max_threads = 1;
+  const InFlight flying;
   const size_t nv = key.n_vars;
   if (len != nv * 32) {
     throw WitnessError("the witness has " + std::to_string(len / 32) +
@@ -286,6 +313,8 @@ Proof prove(const ProvingKey& key, const uint8_t* witness, size_t len, int threa
   tm.abc = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
 
   t0 = clock::now();
+  int threads = thread_share(max_threads);
+  out.timings.threads = threads;
   if (threads >= 2) {
     std::thread ta([&] { to_coset(ea, key); });
     std::thread tb([&] { to_coset(eb, key); });
@@ -305,19 +334,24 @@ Proof prove(const ProvingKey& key, const uint8_t* witness, size_t len, int threa
   std::vector<Fr>().swap(ec);
 
   t0 = clock::now();
+  threads = thread_share(max_threads);
   Jac<Fq> pi_a = msm(key.a.data(), w.data(), nv, threads);
   tm.msm_a = ms_since(t0);
   t0 = clock::now();
+  threads = thread_share(max_threads);
   Jac<Fq> pib1 = msm(key.b1.data(), w.data(), nv, threads);
   tm.msm_b1 = ms_since(t0);
   t0 = clock::now();
+  threads = thread_share(max_threads);
   Jac<Fq2> pi_b = msm(key.b2.data(), w.data(), nv, threads);
   tm.msm_b2 = ms_since(t0);
   t0 = clock::now();
   const size_t skip = key.n_public + 1;
+  threads = thread_share(max_threads);
   Jac<Fq> pi_c = msm(key.c.data(), w.data() + skip, nv - skip, threads);
   tm.msm_c = ms_since(t0);
   t0 = clock::now();
+  threads = thread_share(max_threads);
   Jac<Fq> res_h = msm(key.h.data(), hs.data(), n, threads);
   tm.msm_h = ms_since(t0);
 

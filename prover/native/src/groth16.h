@@ -49,6 +49,7 @@ struct ProvingKey {
 /** Milliseconds spent in each step of one proof. */
 struct ProveTimings {
   double abc = 0, ntt = 0, msm_a = 0, msm_b1 = 0, msm_b2 = 0, msm_c = 0, msm_h = 0, finish = 0;
+  int threads = 1;  // the threads the transforms ran on (this proof's share when they started)
 };
 
 /** A proof in affine coordinates, and the public signals (raw integers). */
@@ -61,9 +62,11 @@ struct Proof {
 
 /**
  * Prove for a witness of n_vars field elements (32 bytes little-endian each, reduced), with fresh
- * r and s from the operating system's CSPRNG. Throws WitnessError.
+ * r and s from the operating system's CSPRNG. Each step runs on this proof's share of
+ * `max_threads`: max_threads divided by the proofs in flight in the process when the step
+ * starts (at least 1). Throws WitnessError.
  */
-Proof prove(const ProvingKey& key, const uint8_t* witness, size_t len, int threads);
+Proof prove(const ProvingKey& key, const uint8_t* witness, size_t len, int max_threads);
 
 /** A uniformly random element of Fr (raw) from the operating system's CSPRNG. */
 U256 random_fr();

@@ -310,11 +310,15 @@ describe.skipIf(!nativeStatus.available)(nativeSuite("native proofs"), () => {
     expect(shape(ours.proof)).toEqual(shape(theirs.proof));
   }, 120_000);
 
-  it("proves the same witness twice with fresh r and s: the proofs differ and both verify", async () => {
+  it("proves the same witness twice (1 and 2 threads) with fresh r and s: the proofs differ and both verify", async () => {
     const { rel, prover, key } = get("commitment");
     const witness = await prover.witness(commitmentInput(99n));
-    const first = prover.proveWitness(witness).bundle;
-    const second = prover.proveWitness(witness).bundle;
+    const one = prover.proveWitness(witness);
+    // Alone in the process, a proof takes every thread it is allowed (its share of max_threads).
+    const two = prover.proveWitness(witness, 2);
+    expect([one.timings.threads, two.timings.threads]).toEqual([1, 2]);
+    const first = one.bundle;
+    const second = two.bundle;
     expect(first.publicSignals).toEqual(second.publicSignals);
     expect(first.proof.pi_a).not.toEqual(second.proof.pi_a);
     expect(first.proof.pi_b).not.toEqual(second.proof.pi_b);
