@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import SlowestFirst from "./test/slow-first-sequencer.js";
 
 export default defineConfig({
   test: {
@@ -11,5 +12,6 @@ export default defineConfig({
     pool: "forks",
     maxWorkers: 2,
     allowOnly: false,
+    sequence: { sequencer: SlowestFirst },
   },
 });

@@ -335,6 +335,8 @@ const breakdown = [];
 if (native.available) {
   for (const threads of [1, 2]) {
     const steps = await nativeBreakdown(all, threads);
+    // Its proofs were checked on snarkjs's threaded curve: stop it, or the process never exits.
+    await releaseSnarkjsCurve();
     for (const [step, ms] of Object.entries(steps)) {
       breakdown.push(
         figure(
