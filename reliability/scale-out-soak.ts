@@ -22,15 +22,13 @@
  * present, every receipt an instance acknowledged present.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { Redis } from "ioredis";
-import pg from "pg";
 import { ApiError, type Challenge, type Presentation } from "../client/index.js";
 import { FIELD_ORDER } from "../core/field.js";
 import { SAMPLE_POLICY_ID } from "../deploy/local.js";
-import type { CircuitRelease } from "../infra/artifacts.js";
-import { loadCircuitRelease } from "../infra/artifacts.js";
+import { type CircuitRelease, loadCircuitRelease } from "../infra/artifacts.js";
 import { scanLog } from "../support/log-scan.js";
 import { rerandomizeProof } from "../support/rerandomize.js";
+import { probePostgres, probeRedis } from "../support/service-probes.js";
 import { residentBytes } from "../support/start-process.js";
 import { MIB, MixTally, median, type Outcome, paced, round1 } from "./load-mix.js";
 import { SuiteRecorder, type SuiteReport } from "./report.js";
@@ -116,36 +114,9 @@ type Kind = (typeof KINDS)[number];
 
 /** Why PostgreSQL or Redis cannot be used here, or undefined when both answer. */
 async function missingServices(options: ScaleOutSoakOptions): Promise<string | undefined> {
-  const problems: string[] = [];
-  const client = new pg.Client({
-    connectionString: options.databaseUrl,
-    connectionTimeoutMillis: 2_000,
-  });
-  client.on("error", () => undefined);
-  try {
-    await client.connect();
-    await client.query("SELECT 1");
-  } catch (err) {
-    problems.push(`PostgreSQL does not answer (${(err as { code?: string }).code ?? "error"})`);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-  const redis = new Redis(options.redisUrl, {
-    lazyConnect: true,
-    connectTimeout: 2_000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  redis.on("error", () => undefined);
-  try {
-    await redis.connect();
-    await redis.ping();
-  } catch (err) {
-    problems.push(`Redis does not answer (${(err as { code?: string }).code ?? "error"})`);
-  } finally {
-    redis.disconnect();
-  }
-  return problems.length > 0 ? problems.join("; ") : undefined;
+  const problems = [await probePostgres(options.databaseUrl), await probeRedis(options.redisUrl)];
+  const missing = problems.filter((p): p is string => p !== undefined);
+  return missing.length > 0 ? missing.join("; ") : undefined;
 }
 
 /**

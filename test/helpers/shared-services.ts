@@ -12,8 +12,8 @@
  * of a skipped test, never skipped silently.
  */
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
 import pg from "pg";
+import { probePostgres, probeRedis } from "../../support/service-probes.js";
 
 /** The PostgreSQL the tests use. */
 export const TEST_DATABASE_URL =
@@ -29,39 +29,6 @@ export interface ServiceCheck {
   readonly missing: string;
   /** Throws (in CI) when a service is missing; call it in `beforeAll`. */
   assertAvailable(): void;
-}
-
-async function probePostgres(url: string): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-  client.on("error", () => undefined);
-  try {
-    await client.connect();
-    await client.query("SELECT 1");
-    return undefined;
-  } catch (err) {
-    return `PostgreSQL at 127.0.0.1 does not answer (${(err as { code?: string }).code ?? (err as Error).message})`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-async function probeRedis(url: string): Promise<string | undefined> {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: 2_000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  redis.on("error", () => undefined);
-  try {
-    await redis.connect();
-    await redis.ping();
-    return undefined;
-  } catch (err) {
-    return `Redis does not answer (${(err as { code?: string }).code ?? (err as Error).message})`;
-  } finally {
-    redis.disconnect();
-  }
 }
 
 /** Checks the services a test file needs, once, at its start. */
