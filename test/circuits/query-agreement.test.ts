@@ -4,11 +4,10 @@
  * generator succeeds exactly when `evaluatePredicate` says the predicate holds. The seed is fixed
  * and printed, so that a failure can be replayed.
  */
-import { uniformInt } from "pure-rand/distribution/uniformInt";
-import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluatePredicate, Op, type Predicate } from "../../core/query.js";
 import { CircuitHarness } from "../helpers/circuit.js";
+import { edgeRandom } from "../helpers/edge-random.js";
 import { commit, queryInput, U64_MAX } from "../helpers/fixtures.js";
 
 const SEED = 20261122;
@@ -21,34 +20,11 @@ beforeAll(async () => {
 
 describe("query circuit agrees with evaluatePredicate", () => {
   it(`on ${CASES} random predicates over random records (seed ${SEED})`, async () => {
-    const rng = xoroshiro128plus(SEED);
-    const int = (min: number, max: number) => uniformInt(rng, min, max);
-    const u64 = (): bigint => {
-      switch (int(0, 5)) {
-        case 0:
-          return 0n;
-        case 1:
-          return 1n;
-        case 2:
-          return U64_MAX;
-        case 3:
-          return U64_MAX - BigInt(int(0, 3));
-        case 4:
-          return BigInt(int(0, 1000));
-        default:
-          return (BigInt(int(0, 2 ** 31 - 1)) << 33n) ^ BigInt(int(0, 2 ** 31 - 1));
-      }
-    };
+    const { int, nearSlots } = edgeRandom(SEED);
     const mismatches: string[] = [];
     let holding = 0;
     for (let n = 0; n < CASES; n++) {
-      // Slots 2..7 take nearby values so that comparisons land on both sides and on equality.
-      const base = u64();
-      const slots = Array.from({ length: 16 }, (_, s) => {
-        if (s < 2 || s > 7) return 0n;
-        const nearby = base + BigInt(int(-2, 2));
-        return int(0, 2) === 0 || nearby < 0n || nearby > U64_MAX ? u64() : nearby;
-      });
+      const { base, slots } = nearSlots(() => 0n);
       const pick = () =>
         int(0, 3) === 0 ? base : (slots[int(2, 7)] as bigint) + BigInt(int(-1, 1));
       const inRange = (v: bigint) => (v < 0n ? 0n : v > U64_MAX ? U64_MAX : v);

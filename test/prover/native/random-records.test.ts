@@ -8,14 +8,13 @@
  */
 import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { uniformInt } from "pure-rand/distribution/uniformInt";
-import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import * as snarkjs from "snarkjs";
 import { describe, expect, it } from "vitest";
 import type { ProofBundle } from "../../../core/proof.js";
 import { evaluatePredicate, Op, type Predicate } from "../../../core/query.js";
 import { NativeProver } from "../../../prover/native/engine.js";
 import { PreparedKey, verifyBatch } from "../../../verifier/batch-verify.js";
+import { edgeRandom } from "../../helpers/edge-random.js";
 import { commit, K, queryInput, U64_MAX } from "../../helpers/fixtures.js";
 import { nativeStatus, nativeSuite, release } from "./helpers.js";
 
@@ -30,24 +29,7 @@ describe.skipIf(!nativeStatus.available)(nativeSuite("native proofs of random re
     const [wasm, zkey] = await Promise.all([readFile(rel.paths.wasm), readFile(rel.paths.zkey)]);
     const prover = await NativeProver.open({ wasm, zkey });
     const key = await PreparedKey.from(rel.verificationKey);
-    const rng = xoroshiro128plus(SEED);
-    const int = (min: number, max: number) => uniformInt(rng, min, max);
-    const u64 = (): bigint => {
-      switch (int(0, 5)) {
-        case 0:
-          return 0n;
-        case 1:
-          return 1n;
-        case 2:
-          return U64_MAX;
-        case 3:
-          return U64_MAX - BigInt(int(0, 3));
-        case 4:
-          return BigInt(int(0, 1000));
-        default:
-          return (BigInt(int(0, 2 ** 31 - 1)) << 33n) ^ BigInt(int(0, 2 ** 31 - 1));
-      }
-    };
+    const { int, u64, nearSlots } = edgeRandom(SEED);
     const clamp = (v: bigint) => (v < 0n ? 0n : v > U64_MAX ? U64_MAX : v);
 
     /** A predicate with operator `op` on `slots` that holds (a few draws, then a sure one). */
@@ -76,13 +58,7 @@ describe.skipIf(!nativeStatus.available)(nativeSuite("native proofs of random re
     const used = new Set<number>();
     const threads = availableParallelism();
     for (let n = 0; n < PROOFS; n++) {
-      const base = u64();
-      // Slots 2..7 take nearby values so that comparisons land on both sides and on equality.
-      const slots = Array.from({ length: 16 }, (_, s) => {
-        if (s < 2 || s > 7) return u64();
-        const nearby = base + BigInt(int(-2, 2));
-        return int(0, 2) === 0 || nearby < 0n || nearby > U64_MAX ? u64() : nearby;
-      });
+      const { slots } = nearSlots(u64);
       // The first predicate walks through the operators in turn; the others are random.
       const count = int(1, K);
       const predicates = Array.from({ length: count }, (_, m) => {
