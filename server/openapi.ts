@@ -93,6 +93,7 @@ export const VERIFIER_API: ApiDescription = {
     "circuits",
     "api keys",
     "operations",
+    "console",
   ],
   components: COMPONENTS,
   operations: operationsOf(VERIFIER_ROUTES),

@@ -8,6 +8,7 @@ import { documentRoutes } from "../routes.js";
 import { API_KEY_ROUTES } from "./api-keys.js";
 import { CHALLENGE_ROUTES } from "./challenges.js";
 import { CIRCUIT_ROUTES } from "./circuits.js";
+import { CONSOLE_ROUTES } from "./console.js";
 import type { VerifierContext, VerifierRoute, VerifierState } from "./context.js";
 import { OPERATION_ROUTES } from "./operations.js";
 import { POLICY_ROUTES } from "./policies.js";
@@ -31,5 +32,6 @@ export const VERIFIER_ROUTES: readonly VerifierRoute[] = [
   ...CIRCUIT_ROUTES,
   ...API_KEY_ROUTES,
   ...OPERATION_ROUTES,
+  ...CONSOLE_ROUTES,
   ...documentRoutes<VerifierContext, VerifierState>(),
 ];
