@@ -222,9 +222,9 @@ export class VerifierClient {
     });
   }
 
-  /** (admin) Creates a client API key; the key is in the answer, once. */
-  createApiKey(name: string): Promise<ApiKeyCreated> {
-    return this.#http.request("POST", "/v1/api-keys", { name });
+  /** (admin) Creates a client (or auditor) API key; the key is in the answer, once. */
+  createApiKey(name: string, role: "client" | "auditor" = "client"): Promise<ApiKeyCreated> {
+    return this.#http.request("POST", "/v1/api-keys", { name, role });
   }
   async listApiKeys(): Promise<ApiKeyList["keys"]> {
     return (await this.#http.request<ApiKeyList>("GET", "/v1/api-keys")).keys;

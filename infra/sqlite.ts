@@ -13,8 +13,17 @@ import Database from "better-sqlite3";
 export interface SqliteOptions {
   /** `CREATE TABLE IF NOT EXISTS …` statements, including a `meta (key, value)` table. */
   readonly ddl: string;
-  /** The schema version this code reads; a database of another version is refused. */
+  /**
+   * The schema version this code reads. An older database is brought up to it by `upgrades`; a
+   * newer one (or an older one with no upgrade path) is refused.
+   */
   readonly version: number;
+  /**
+   * Upgrades by the version they lead to: `upgrades[2]` takes a version-1 database to version 2.
+   * They run in order, all in one transaction with the new version's record, after the DDL (so
+   * tables it adds exist already); a failed upgrade changes nothing.
+   */
+  readonly upgrades?: Readonly<Record<number, (db: Database.Database) => void>>;
   /** The error to throw: a message naming the problem, and what caused it. */
   readonly fail: (message: string, cause?: unknown) => Error;
   /**
@@ -59,10 +68,34 @@ export function openSqlite(path: string, options: SqliteOptions): Database.Datab
   if (version === undefined) {
     db.prepare("INSERT INTO meta (key, value) VALUES ('version', ?)").run(String(options.version));
   } else if (version.value !== String(options.version)) {
-    db.close();
-    throw options.fail(
-      `${path} is version ${version.value}; this crossproof reads ${options.version}`,
-    );
+    const from = Number(version.value);
+    const steps: ((db: Database.Database) => void)[] = [];
+    for (let v = from + 1; Number.isInteger(from) && v <= options.version; v++) {
+      const step = options.upgrades?.[v];
+      if (step) steps.push(step);
+      else break;
+    }
+    if (from >= options.version || steps.length !== options.version - from) {
+      db.close();
+      throw options.fail(
+        `${path} is version ${version.value}; this crossproof reads ${options.version}`,
+      );
+    }
+    const handle = db;
+    try {
+      handle.transaction(() => {
+        for (const step of steps) step(handle);
+        handle
+          .prepare("UPDATE meta SET value = ? WHERE key = 'version'")
+          .run(String(options.version));
+      })();
+    } catch (err) {
+      handle.close();
+      throw options.fail(
+        `cannot upgrade ${path} from version ${version.value} to ${options.version}: ${(err as Error).message}`,
+        err,
+      );
+    }
   }
   // Both databases hold what only their owner may read (records and salts; key hashes).
   for (const file of [path, `${path}-wal`, `${path}-shm`]) {

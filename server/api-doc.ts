@@ -4,6 +4,7 @@
  * nothing loaded from elsewhere). Both services describe their API with it.
  */
 import { z } from "zod";
+import type { ApiKeyRole } from "../verifier/store.js";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -11,13 +12,20 @@ type JsonSchema = Record<string, unknown>;
 export const pathParams = (path: string): string[] =>
   [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
 
+/** Who may call a keyed operation that names no roles: the client and the admin. */
+export const KEYED_ROLES: readonly ApiKeyRole[] = ["client", "admin"];
+
 /** One operation of an API: what `/openapi.json` and `/docs` say of it. */
 export interface Operation {
   readonly summary: string;
   readonly description?: string;
   readonly tag: string;
-  /** Needs the admin key (answers 403 to a client key). */
-  readonly admin?: boolean;
+  /**
+   * The key roles that may call a keyed operation; any other answers 403. Unset: the roles that
+   * verify (`KEYED_ROLES`), so a role added later (the auditor) is refused until an operation
+   * names it.
+   */
+  readonly roles?: readonly ApiKeyRole[];
   /** Needs no key. */
   readonly public?: boolean;
   /** The request body's component name. */
@@ -115,7 +123,10 @@ export function openApiDocument(api: ApiDescription): Record<string, unknown> {
       if (!op.public) {
         for (const [code, text] of Object.entries(api.commonErrors)) responses[code] = error(text);
       }
-      if (op.admin) responses["403"] = error("Needs the admin key (FORBIDDEN)");
+      if (!op.public && secured) {
+        const roles = op.roles ?? KEYED_ROLES;
+        responses["403"] = error(`Needs a key of role ${roles.join(" or ")} (FORBIDDEN)`);
+      }
       // Only requests with a body can be too large.
       if (!op.body) {
         delete responses["413"];
@@ -128,6 +139,7 @@ export function openApiDocument(api: ApiDescription): Record<string, unknown> {
         summary: op.summary,
         ...(op.description ? { description: op.description } : {}),
         tags: [op.tag],
+        ...(!op.public && secured ? { "x-roles": op.roles ?? KEYED_ROLES } : {}),
         operationId: `${method}${path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? "").toUpperCase())}`,
         ...(op.public && secured ? { security: [] } : {}),
         ...(pathParams(path).length > 0

@@ -33,10 +33,11 @@ function unauthorized(message = "a valid API key is required"): CrossproofError 
   return new CrossproofError(ErrorCode.UNAUTHORIZED, message);
 }
 
-/** A new client key: the record to store (hash only) and the key to hand out once. */
+/** A new key (a client's, by default): the record to store (hash only) and the key to hand out once. */
 export function newClientKey(
   name: string,
   now = new Date(),
+  role: Exclude<ApiKeyRole, "admin"> = "client",
 ): { record: ApiKeyRecord; key: string } {
   const id = randomBytes(8).toString("hex");
   const secret = randomBytes(32).toString("base64url");
@@ -44,7 +45,7 @@ export function newClientKey(
     record: {
       id,
       name,
-      role: "client",
+      role,
       secretHash: sha256(secret).toString("hex"),
       createdAt: now,
       revokedAt: null,

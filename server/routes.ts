@@ -2,11 +2,12 @@
  * Route tables: each service declares every route once, as a method, a path, what its documents
  * say of it and a handler. The same table mounts the Koa router and writes the OpenAPI document
  * (and from it `/docs`), so a route cannot be served undocumented or documented but not served,
- * and whether it needs a key or the admin key is read from one place.
+ * and whether it needs a key, and of which role, is read from one place.
  */
 import type Router from "@koa/router";
 import type { RouterMiddleware } from "@koa/router";
-import { DOCUMENT_OPERATIONS, type Operation } from "./api-doc.js";
+import type { ApiKeyRole } from "../verifier/store.js";
+import { DOCUMENT_OPERATIONS, KEYED_ROLES, type Operation } from "./api-doc.js";
 
 /** The HTTP methods the services use. */
 export type Method = "get" | "post" | "delete";
@@ -49,16 +50,20 @@ export function operationsOf<C, S extends object>(
 export const koaPath = (path: string): string => path.replace(/\{(\w+)\}/g, ":$1");
 
 /**
- * Mounts a table on a router. A route the table marks `admin` gets the `admin` guard before its
- * handler. Keyed routes must live under the prefix the service authenticates (`keyedPrefix`) and
- * public ones outside it, so the document's `security` and the router's behaviour agree; a table
- * that breaks this is refused when the service is built, not found in production.
+ * Mounts a table on a router. Keyed routes must live under the prefix the service authenticates
+ * (`keyedPrefix`) and public ones outside it, so the document's `security` and the router's
+ * behaviour agree; each keyed route gets the `roles` guard for the roles its operation names
+ * (`KEYED_ROLES` when it names none). A table that breaks this is refused when the service is
+ * built, not found in production.
  */
 export function mountRoutes<C, S extends object>(
   router: Router<S>,
   routes: readonly Route<C, S>[],
   context: C,
-  guards: { readonly admin?: RouterMiddleware<S>; readonly keyedPrefix?: string } = {},
+  guards: {
+    readonly roles?: (allowed: readonly ApiKeyRole[]) => RouterMiddleware<S>;
+    readonly keyedPrefix?: string;
+  } = {},
 ): void {
   for (const r of routes) {
     if (guards.keyedPrefix !== undefined) {
@@ -71,9 +76,11 @@ export function mountRoutes<C, S extends object>(
     }
     const handler = r.handler(context);
     const chain: RouterMiddleware<S>[] = [];
-    if (r.operation.admin) {
-      if (!guards.admin) throw new Error(`route ${r.method} ${r.path} needs an admin guard`);
-      chain.push(guards.admin);
+    if (r.operation.roles && !guards.roles) {
+      throw new Error(`route ${r.method} ${r.path} names roles but the service has no role guard`);
+    }
+    if (guards.roles && !r.operation.public) {
+      chain.push(guards.roles(r.operation.roles ?? KEYED_ROLES));
     }
     chain.push(handler);
     router[r.method](koaPath(r.path), ...chain);

@@ -17,7 +17,7 @@ import type { RootCache } from "../chain/root-cache.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import type { CrossproofLogger } from "../infra/log.js";
 import type { VerifierPool } from "../verifier/pool.js";
-import type { VerifierStore } from "../verifier/store.js";
+import type { ApiKeyRole, VerifierStore } from "../verifier/store.js";
 import type { Verifier } from "../verifier/verifier.js";
 import { apiDocsHtml } from "./api-doc.js";
 import { type ApiKeyAuth, type Caller, presentedKey } from "./api-keys.js";
@@ -82,13 +82,16 @@ function developmentNoticeOf(verifier: Verifier): string | undefined {
 
 /**
  * The guards of keyed routes: `authenticate` (an API key, then the key's rate limit; failed key
- * checks are limited per client address) and `adminOnly`.
+ * checks are limited per client address) and `roles`, the guard of an operation's key roles.
  */
 function keyGuards(
   auth: ApiKeyAuth,
   perKey: RequestLimiter,
   stopping: () => boolean,
-): { authenticate: RouterMiddleware<VerifierState>; adminOnly: RouterMiddleware<VerifierState> } {
+): {
+  authenticate: RouterMiddleware<VerifierState>;
+  roles: (allowed: readonly ApiKeyRole[]) => RouterMiddleware<VerifierState>;
+} {
   const failedAuth = new RateLimit(FAILED_AUTH_PER_SECOND);
   const authenticate: RouterMiddleware<VerifierState> = async (ctx, next) => {
     if (stopping()) {
@@ -111,13 +114,18 @@ function keyGuards(
     ctx.state.caller = caller;
     await next();
   };
-  const adminOnly: RouterMiddleware<VerifierState> = async (ctx, next) => {
-    if (ctx.state.caller.role !== "admin") {
-      throw new CrossproofError(ErrorCode.FORBIDDEN, "this operation needs the admin key");
-    }
-    await next();
-  };
-  return { authenticate, adminOnly };
+  const roles =
+    (allowed: readonly ApiKeyRole[]): RouterMiddleware<VerifierState> =>
+    async (ctx, next) => {
+      if (!allowed.includes(ctx.state.caller.role)) {
+        throw new CrossproofError(
+          ErrorCode.FORBIDDEN,
+          `this operation needs a key of role ${allowed.join(" or ")}`,
+        );
+      }
+      await next();
+    };
+  return { authenticate, roles };
 }
 
 /** Observes every request's latency by method, matched route and status. */
@@ -150,10 +158,10 @@ export function createVerifierApp(options: VerifierAppOptions): Koa {
     docsPage: apiDocsHtml(document, VERIFIER_AUTH_NOTE, developmentNotice),
     ...(developmentNotice ? { developmentNotice } : {}),
   };
-  const { authenticate, adminOnly } = keyGuards(options.auth, perKey, stopping);
+  const { authenticate, roles } = keyGuards(options.auth, perKey, stopping);
   const router = new Router<VerifierState>();
   router.use("/v1", authenticate);
-  mountRoutes(router, VERIFIER_ROUTES, context, { admin: adminOnly, keyedPrefix: "/v1" });
+  mountRoutes(router, VERIFIER_ROUTES, context, { roles, keyedPrefix: "/v1" });
 
   const app = new Koa({ proxy: false });
   app.use(requestLog(options.logger));

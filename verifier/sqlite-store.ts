@@ -24,11 +24,35 @@ import type {
 } from "./store.js";
 
 /**
- * The store's schema version; a database from another version is refused. Tables added since
- * (`external_circuits`) are made by `CREATE TABLE IF NOT EXISTS` when a version-1 file opens, and
- * an older crossproof ignores them, so adding one is not a new version.
+ * The store's schema version; an older database is upgraded when it opens (`UPGRADES`), a newer
+ * one is refused. Tables added since version 1 (`external_circuits`) are made by
+ * `CREATE TABLE IF NOT EXISTS`, and an older crossproof ignores them, so adding one is not a new
+ * version; a changed table is.
  */
-const VERSION = 1;
+const VERSION = 2;
+
+/** The API key roles the `api_keys` table accepts. */
+const API_KEY_TABLE = (name: string) => `CREATE TABLE ${name} (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('client', 'admin', 'auditor')),
+  secret_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+) STRICT`;
+
+/**
+ * Version 2 admits the `auditor` role. SQLite cannot change a CHECK constraint in place, so the
+ * table is rebuilt (nothing references it) inside the upgrade's transaction.
+ */
+const UPGRADES: Readonly<Record<number, (db: Database.Database) => void>> = {
+  2: (db) => {
+    db.exec(`${API_KEY_TABLE("api_keys_v2")};
+      INSERT INTO api_keys_v2 SELECT id, name, role, secret_hash, created_at, revoked_at FROM api_keys;
+      DROP TABLE api_keys;
+      ALTER TABLE api_keys_v2 RENAME TO api_keys;`);
+  },
+};
 
 /**
  * How long one statement waits, synchronously, for another connection's lock. better-sqlite3
@@ -73,14 +97,7 @@ CREATE TABLE IF NOT EXISTS receipts (
   client_id TEXT NOT NULL
 ) STRICT;
 CREATE INDEX IF NOT EXISTS receipts_by_time ON receipts (created_at);
-CREATE TABLE IF NOT EXISTS api_keys (
-  id TEXT PRIMARY KEY,
-  name TEXT NOT NULL,
-  role TEXT NOT NULL CHECK (role IN ('client', 'admin')),
-  secret_hash TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  revoked_at INTEGER
-) STRICT;
+${API_KEY_TABLE("IF NOT EXISTS api_keys")};
 CREATE TABLE IF NOT EXISTS external_circuits (
   name TEXT PRIMARY KEY,
   version TEXT NOT NULL,
@@ -246,6 +263,7 @@ export class SqliteVerifierStore implements VerifierStore {
     const db = openSqlite(path, {
       ddl: DDL,
       version: VERSION,
+      upgrades: UPGRADES,
       busyTimeoutMs: BUSY_TIMEOUT_MS,
       fail: (message, cause) =>
         new CrossproofError(ErrorCode.STORE_UNAVAILABLE, `the verifier database: ${message}`, {

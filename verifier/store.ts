@@ -48,8 +48,14 @@ export interface Receipt {
   readonly clientId: string;
 }
 
-/** Roles of API keys: clients verify; the admin also manages policies and keys. */
-export type ApiKeyRole = "client" | "admin";
+/**
+ * Roles of API keys: clients verify; the admin also manages policies and keys; an auditor reads
+ * flows in aggregate and the receipt log, and nothing else.
+ */
+export type ApiKeyRole = "client" | "admin" | "auditor";
+
+/** Every role, in order. */
+export const API_KEY_ROLES: readonly ApiKeyRole[] = ["client", "admin", "auditor"];
 
 /** An API key as stored: its secret only as a SHA-256 hash. */
 export interface ApiKeyRecord {

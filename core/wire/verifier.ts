@@ -96,7 +96,13 @@ export const externalCircuitRequest = z.strictObject({
 });
 
 /** `POST /v1/api-keys` */
-export const apiKeyRequest = z.strictObject({ name: z.string().min(1).max(100) });
+export const apiKeyRequest = z.strictObject({
+  name: z.string().min(1).max(100),
+  role: z
+    .enum(["client", "auditor"])
+    .default("client")
+    .describe("client (verifies) or auditor (reads flows and the receipt log); default client"),
+});
 
 // ---- responses ------------------------------------------------------------------------------
 
@@ -246,7 +252,7 @@ export const rootResponse = z.strictObject({
 export const apiKeyResponse = z.strictObject({
   id: z.string(),
   name: z.string(),
-  role: z.enum(["client", "admin"]),
+  role: z.enum(["client", "admin", "auditor"]),
   createdAt: time,
   revokedAt: time.nullable(),
 });

@@ -11,16 +11,16 @@ export const API_KEY_ROUTES: VerifierRoute[] = [
     "post",
     "/v1/api-keys",
     {
-      summary: "Create a client API key (admin)",
+      summary: "Create a client or auditor API key (admin)",
       tag: "api keys",
-      admin: true,
+      roles: ["admin"],
       body: "ApiKeyRequest",
       ok: ["201", "ApiKeyCreated", "The key, shown once"],
     },
     ({ store, logger }) =>
       async (ctx) => {
-        const { name } = parseBody(apiKeyRequest, ctx.request.body);
-        const { record, key } = newClientKey(name);
+        const { name, role } = parseBody(apiKeyRequest, ctx.request.body);
+        const { record, key } = newClientKey(name, new Date(), role);
         await store.putApiKey(record);
         logger.info({ event: "api-key-created", requestId: ctx.state.requestId }, "api key");
         ctx.status = 201;
@@ -33,7 +33,7 @@ export const API_KEY_ROUTES: VerifierRoute[] = [
     {
       summary: "List API keys (admin)",
       tag: "api keys",
-      admin: true,
+      roles: ["admin"],
       ok: ["200", "ApiKeyList", "The keys, without secrets"],
     },
     ({ store }) =>
@@ -47,7 +47,7 @@ export const API_KEY_ROUTES: VerifierRoute[] = [
     {
       summary: "Revoke an API key (admin)",
       tag: "api keys",
-      admin: true,
+      roles: ["admin"],
       ok: ["204", null, "Revoked"],
       errors: { "404": "No such live key (NOT_FOUND)" },
     },

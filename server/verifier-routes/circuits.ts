@@ -32,7 +32,7 @@ export const CIRCUIT_ROUTES: VerifierRoute[] = [
         "its hash is registered on the verifier's chain as a release of kind external (the chain admin's key), " +
         "and its proofs can then be checked with /v1/circuits/{name}/verify. The same registration again answers 200.",
       tag: "circuits",
-      admin: true,
+      roles: ["admin"],
       body: "ExternalCircuitRequest",
       ok: ["201", "ExternalCircuit", "The registered circuit"],
       errors: {

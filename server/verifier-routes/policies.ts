@@ -11,7 +11,7 @@ export const POLICY_ROUTES: VerifierRoute[] = [
       description:
         "Policies are immutable: a changed policy is a new id. Relative thresholds ({daysAgo}) are resolved when each challenge is issued.",
       tag: "policies",
-      admin: true,
+      roles: ["admin"],
       body: "PolicyDefinition",
       ok: ["201", "Policy", "The stored policy"],
       errors: { "409": "A policy with this id exists (POLICY_EXISTS)" },

@@ -89,6 +89,12 @@ describe("ApiKeyAuth", () => {
     expect(await auth.authenticate(key)).toEqual({ id: record.id, role: "admin" });
   });
 
+  it("stores and knows auditor keys", async () => {
+    const { record, key } = newClientKey("regulator", new Date(), "auditor");
+    await store.putApiKey(record);
+    expect(await auth.authenticate(key)).toEqual({ id: record.id, role: "auditor" });
+  });
+
   it("refuses a missing key", async () => {
     expect(await refusedWith(undefined)).toBe(ErrorCode.UNAUTHORIZED);
     expect(await refusedWith("")).toBe(ErrorCode.UNAUTHORIZED);

@@ -1,17 +1,18 @@
 /**
  * The route tables: one declaration per route drives the router and the OpenAPI document, so the
  * two cannot drift, and a table that puts a keyed route outside `/v1` (or a public one inside),
- * marks a route admin without an admin guard, or declares a route twice is refused when the
- * service is built.
+ * names roles on a service without a role guard, or declares a route twice is refused when the
+ * service is built; every keyed route is guarded by its roles (the auditor only where named).
  */
 import Router, { type RouterMiddleware } from "@koa/router";
 import { describe, expect, it } from "vitest";
-import { openApiDocument } from "../../server/api-doc.js";
+import { KEYED_ROLES, openApiDocument } from "../../server/api-doc.js";
 import { verifierOpenApiDocument } from "../../server/openapi.js";
 import { PROVER_API } from "../../server/prover-api.js";
 import { PROVER_ROUTES, type ProverState } from "../../server/prover-routes.js";
 import { koaPath, mountRoutes, operationsOf, type Route, route } from "../../server/routes.js";
 import { VERIFIER_ROUTES, type VerifierState } from "../../server/verifier-routes/index.js";
+import type { ApiKeyRole } from "../../verifier/store.js";
 
 /** A context whose every part is a placeholder: handlers are built, never run, here. */
 const placeholder = new Proxy({}, { get: () => ({}) });
@@ -31,20 +32,39 @@ function documented(document: Record<string, unknown>): string[] {
 }
 
 describe("route tables", () => {
-  it("serve exactly the operations the verifier's document lists, guarding admin routes", () => {
+  it("serve exactly the operations the verifier's document lists, guarding each keyed route by its roles", () => {
     const router = new Router<VerifierState>();
-    const admin: RouterMiddleware<VerifierState> = async (_ctx, next) => next();
-    mountRoutes(router, VERIFIER_ROUTES, placeholder as never, { admin, keyedPrefix: "/v1" });
+    const guarded = new Map<RouterMiddleware<VerifierState>, readonly ApiKeyRole[]>();
+    const roles = (allowed: readonly ApiKeyRole[]) => {
+      const guard: RouterMiddleware<VerifierState> = async (_ctx, next) => next();
+      guarded.set(guard, allowed);
+      return guard;
+    };
+    mountRoutes(router, VERIFIER_ROUTES, placeholder as never, { roles, keyedPrefix: "/v1" });
     expect(served(router).sort()).toEqual(documented(verifierOpenApiDocument()).sort());
-    for (const r of VERIFIER_ROUTES.filter((r) => r.operation.admin)) {
+    const paths = verifierOpenApiDocument().paths as Record<
+      string,
+      Record<string, { "x-roles"?: string[]; responses: Record<string, unknown> }>
+    >;
+    for (const r of VERIFIER_ROUTES) {
       const layer = router.stack.find(
         (l) => l.path === koaPath(r.path) && l.methods.includes(r.method.toUpperCase()),
       );
-      expect(layer?.stack[0], `${r.method} ${r.path}`).toBe(admin);
+      const first = layer?.stack[0] as RouterMiddleware<VerifierState>;
+      const documentedOp = paths[r.path]?.[r.method];
+      if (r.operation.public) {
+        expect(guarded.has(first), `${r.method} ${r.path}`).toBe(false);
+        expect(documentedOp?.["x-roles"]).toBeUndefined();
+      } else {
+        const expected = r.operation.roles ?? KEYED_ROLES;
+        expect(guarded.get(first), `${r.method} ${r.path}`).toEqual(expected);
+        expect(documentedOp?.["x-roles"]).toEqual(expected);
+        expect(Object.keys(documentedOp?.responses ?? {})).toContain("403");
+        // The auditor is let in only where a route names it.
+        expect(expected.includes("auditor")).toBe(r.operation.roles?.includes("auditor") ?? false);
+      }
     }
-    const paths = verifierOpenApiDocument().paths as Record<string, Record<string, object>>;
-    const createKey = paths["/v1/api-keys"]?.post as { responses: Record<string, unknown> };
-    expect(Object.keys(createKey.responses)).toContain("403");
+    expect(paths["/v1/api-keys"]?.post?.["x-roles"]).toEqual(["admin"]);
   });
 
   it("serve exactly the operations the prover's document lists", () => {
@@ -56,13 +76,13 @@ describe("route tables", () => {
   it("refuse a table whose keys, guards or declarations disagree", () => {
     const handler = () => async () => {};
     const op = { summary: "x", tag: "t", ok: ["200", null, "ok"] as const };
-    const mount = (routes: Route<unknown, object>[], admin = true) =>
+    const mount = (routes: Route<unknown, object>[], guard = true) =>
       mountRoutes(
         new Router<object>(),
         routes,
         {},
         {
-          ...(admin ? { admin: async (_c: unknown, n: () => Promise<unknown>) => n() } : {}),
+          ...(guard ? { roles: () => async (_c: unknown, n: () => Promise<unknown>) => n() } : {}),
           keyedPrefix: "/v1",
         },
       );
@@ -73,8 +93,8 @@ describe("route tables", () => {
       /keyed routes must be under \/v1/,
     );
     expect(() =>
-      mount([route("post", "/v1/admin", { ...op, admin: true }, handler)], false),
-    ).toThrow(/needs an admin guard/);
+      mount([route("post", "/v1/admin", { ...op, roles: ["admin"] }, handler)], false),
+    ).toThrow(/names roles but the service has no role guard/);
     expect(() =>
       operationsOf([route("get", "/a", op, handler), route("get", "/a", op, handler)]),
     ).toThrow(/declared twice/);

@@ -499,6 +499,41 @@ describe("the verifier service", () => {
       expect(codes(v)).toEqual(["CHALLENGE_CONSUMED"]);
   });
 
+  it("lets an auditor key in only where an operation names the auditor (403 FORBIDDEN elsewhere)", async () => {
+    const created = await admin.createApiKey("regulator", "auditor");
+    expect(created.role).toBe("auditor");
+    const key = created.key;
+    const challenge = await client.issueChallenge(
+      SAMPLE_POLICY_ID,
+      hashOf(stack.applicants.eligible.subjectId),
+    );
+    const refused: [string, string, string?][] = [
+      ["GET", "/v1/policies"],
+      ["POST", "/v1/policies", JSON.stringify({ id: "auditor-policy" })],
+      ["POST", "/v1/challenges", JSON.stringify({ policyId: SAMPLE_POLICY_ID })],
+      ["GET", `/v1/challenges/${challenge.challengeId}`],
+      ["POST", "/v1/verifications", JSON.stringify({ challengeId: challenge.challengeId })],
+      ["GET", "/v1/receipts/r-0"],
+      ["POST", "/v1/api-keys", JSON.stringify({ name: "x" })],
+      ["GET", "/v1/api-keys"],
+    ];
+    for (const [method, path, body] of refused) {
+      const answer = await raw(method, path, { key, ...(body ? { body } : {}) });
+      expect(answer.status, `${method} ${path}`).toBe(403);
+      expect((answer.body as { code: string }).code).toBe("FORBIDDEN");
+    }
+    // A client cannot make keys, and no one makes an admin key through the API.
+    expect(
+      (await raw("POST", "/v1/api-keys", { body: JSON.stringify({ name: "x" }) })).status,
+    ).toBe(403);
+    const adminRole = await raw("POST", "/v1/api-keys", {
+      key: adminKey,
+      body: JSON.stringify({ name: "x", role: "admin" }),
+    });
+    expect(adminRole.status).toBe(400);
+    await admin.revokeApiKey(created.id);
+  });
+
   it("checks any Groth16 proof against a registered circuit, and serves circuits and keys", async () => {
     const { presentation } = await fresh();
     const bundle = { proof: presentation.proof, publicSignals: presentation.publicSignals };

@@ -1,6 +1,6 @@
 /**
  * What only the SQLite store does (the behaviour it shares with PostgreSQL is the contract suite,
- * `store-contract.test.ts`): its file mode, the schema version check, a file that is not a
+ * `store-contract.test.ts`): its file mode, the schema version check and upgrade, a file that is not a
  * database, and waiting for another connection's write lock without blocking the event loop.
  */
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
@@ -39,15 +39,53 @@ describe("the SQLite verifier store", () => {
     await expect(store.ping()).resolves.toBeUndefined();
   });
 
-  it("refuses a database of another version with STORE_UNAVAILABLE", async () => {
-    const path3 = join(dir, "old", "verifier.sqlite");
+  it("refuses a database of a newer version with STORE_UNAVAILABLE", async () => {
+    const path3 = join(dir, "newer", "verifier.sqlite");
     await SqliteVerifierStore.open(path3).close();
     const db = new Database(path3);
-    db.prepare("UPDATE meta SET value = '2' WHERE key = 'version'").run();
+    db.prepare("UPDATE meta SET value = '99' WHERE key = 'version'").run();
     db.close();
     const err = await caught(() => SqliteVerifierStore.open(path3));
     expect(err.code).toBe(ErrorCode.STORE_UNAVAILABLE);
-    expect(err.message).toMatch(/version 2/);
+    expect(err.message).toMatch(/version 99/);
+  });
+
+  it("upgrades a version-1 database (keys limited to client and admin) keeping its keys, so auditor keys can be stored", async () => {
+    const path1 = join(dir, "v1", "verifier.sqlite");
+    await SqliteVerifierStore.open(path1).close();
+    const db = new Database(path1);
+    db.exec(`DROP TABLE api_keys;
+      CREATE TABLE api_keys (id TEXT PRIMARY KEY, name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('client', 'admin')), secret_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL, revoked_at INTEGER) STRICT;
+      INSERT INTO api_keys VALUES ('00000000000000aa', 'bank-a', 'client', '${"ab".repeat(32)}', ${T0}, NULL);
+      UPDATE meta SET value = '1' WHERE key = 'version';`);
+    expect(() =>
+      db.exec(`INSERT INTO api_keys VALUES ('b', 'r', 'auditor', 'x', ${T0}, NULL)`),
+    ).toThrow(/CHECK/);
+    db.close();
+    const upgraded = SqliteVerifierStore.open(path1);
+    try {
+      expect((await upgraded.getApiKey("00000000000000aa"))?.name).toBe("bank-a");
+      await upgraded.putApiKey({
+        id: "00000000000000bb",
+        name: "regulator",
+        role: "auditor",
+        secretHash: "cd".repeat(32),
+        createdAt: new Date(T0),
+        revokedAt: null,
+      });
+      expect((await upgraded.listApiKeys()).map((k) => k.role).sort()).toEqual([
+        "auditor",
+        "client",
+      ]);
+    } finally {
+      await upgraded.close();
+    }
+    const check = new Database(path1, { readonly: true });
+    const version = check.prepare("SELECT value FROM meta WHERE key = 'version'").get();
+    check.close();
+    expect(Number((version as { value: string }).value)).toBeGreaterThanOrEqual(2);
   });
 
   it("refuses a file that is not a database with STORE_UNAVAILABLE", async () => {
