@@ -107,7 +107,7 @@ export interface Reason {
 export interface Check {
   check: string;
   description: string;
-  outcome: "passed" | "failed" | "not-run";
+  outcome: "passed" | "failed" | "not-run" | "not-recorded";
   reason?: string;
 }
 

@@ -142,7 +142,7 @@ function BatchSizes({ stats }: { stats: Stats }) {
   const options = useMemo(
     () =>
       ({
-        scales: { x: { time: false } },
+        scales: { x: { time: false, range: [-0.5, rows.length - 0.5] } },
         series: [
           {},
           {
@@ -153,7 +153,10 @@ function BatchSizes({ stats }: { stats: Stats }) {
           },
         ],
         axes: [
-          { values: (_u: uPlot, ticks: number[]) => ticks.map((t) => `≤ ${rows[t]?.le ?? ""}`) },
+          {
+            splits: () => rows.map((_, i) => i),
+            values: (_u: uPlot, ticks: number[]) => ticks.map((t) => `≤ ${rows[t]?.le ?? ""}`),
+          },
           { label: "batches" },
         ],
       }) as Omit<uPlot.Options, "width" | "height">,

@@ -14,7 +14,12 @@ type Filter = (typeof FILTERS)[number];
 const iso = (local: string) => (local ? new Date(local).toISOString() : "");
 const local = (isoText: string | null) => (isoText ? isoText.slice(0, 16) : "");
 
-const OUTCOME_TEXT = { passed: "passed", failed: "failed", "not-run": "not run" } as const;
+const OUTCOME_TEXT: Record<string, string> = {
+  passed: "passed",
+  failed: "failed",
+  "not-run": "not run",
+  "not-recorded": "not recorded",
+};
 
 export function ReceiptDetail({ id }: { id: string }) {
   const state = useLoad(() => getJson<Receipt>(`/v1/receipts/${encodeURIComponent(id)}`), [id]);
@@ -96,7 +101,7 @@ export function ReceiptView({ receipt: r }: { receipt: Receipt }) {
                     <span
                       class={`badge ${c.outcome === "passed" ? "ok" : c.outcome === "failed" ? "bad" : ""}`}
                     >
-                      {OUTCOME_TEXT[c.outcome]}
+                      {OUTCOME_TEXT[c.outcome] ?? c.outcome}
                     </span>
                     {c.reason ? (
                       <>
