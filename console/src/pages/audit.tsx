@@ -11,15 +11,27 @@ import { Hash, Loaded, PageTitle, Time, useLoad } from "../ui";
 const BY = ["policy", "issuer", "verdict", "reason"] as const;
 const BUCKETS = ["hour", "day"] as const;
 
-/** Whether the log is whole: every entry verified, and nothing waiting on a failing anchor. */
+/**
+ * Whether the log is whole: every anchored entry matches what was anchored (the service checks
+ * its log against its anchors: `verifiedUpTo`). Entries after the last anchor are not a problem,
+ * only not provable yet.
+ */
 function integrity(s: AuditStatus): { intact: boolean; text: string } {
-  if (s.verifiedUpTo < s.count) {
+  const anchored = s.lastAnchor?.count ?? 0;
+  if (s.verifiedUpTo < anchored) {
     return {
       intact: false,
-      text: `verified up to entry ${s.verifiedUpTo} of ${s.count}: entries after it are not checked`,
+      text: `the log matches its anchors only up to entry ${s.verifiedUpTo} of the ${anchored} anchored: entries after it were changed, removed or reordered`,
     };
   }
-  return { intact: true, text: `all ${s.count} entries verified: the hash chain is intact` };
+  const tail = s.unanchored > 0 ? `; ${s.unanchored} later entries wait for the next anchor` : "";
+  return {
+    intact: true,
+    text:
+      anchored > 0
+        ? `all ${anchored} anchored entries match their anchors${tail}`
+        : `the hash chain of ${s.count} entries is whole; nothing is anchored yet`,
+  };
 }
 
 function Status({ s }: { s: AuditStatus }) {
