@@ -2,7 +2,7 @@
  * The dashboard: verifications per minute, the verdict mix, the top reasons for refusal, latency
  * percentiles and batch sizes, from the service's own figures (`GET /v1/stats`).
  */
-import { useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useState } from "preact/hooks";
 import type uPlot from "uplot";
 import { getJson, type Stats } from "../api";
 import { bars, Chart, COLOURS } from "../chart";
@@ -182,11 +182,16 @@ function BatchSizes({ stats }: { stats: Stats }) {
 export function DashboardPage() {
   const [minutes, setMinutes] = useState(60);
   const state = useLoad(() => getJson<Stats>(`/v1/stats?minutes=${minutes}`), [minutes]);
+  // The figures follow the service: read again every 15 seconds while the page is open.
+  useEffect(() => {
+    const timer = setInterval(state.reload, 15_000);
+    return () => clearInterval(timer);
+  }, [state.reload]);
   return (
     <>
       <PageTitle
         title="Dashboard"
-        lead="What this verifier decided, from its own receipts and metrics."
+        lead="What this verifier decided, from its own receipts and metrics (read again every 15 seconds)."
       />
       <div class="toolbar">
         <label for="window">Window</label>
