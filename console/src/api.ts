@@ -97,6 +97,8 @@ export interface Stats {
   topReasons: { reason: string; count: number }[];
   latency: { count: number; p50: number; p90: number; p99: number } | null;
   batchSizes: { le: string | number; count: number }[];
+  /** The parts that are this instance's alone. */
+  perInstance?: string[];
 }
 
 export interface Reason {
@@ -125,18 +127,27 @@ export interface Receipt {
 
 export interface Policy {
   id: string;
-  description?: string | string[];
+  description?: string;
   schema: string;
   issuers: string[];
   createdAt: string;
+  /** Each requirement in words, in query order. */
+  conditions?: string[];
+  /** The conditions as one sentence. */
+  words?: string;
   [field: string]: unknown;
 }
 
 export interface PolicyPreview {
   id: string;
   schemaId: string;
-  queryHash: string;
-  description: string[];
+  /** Null for a policy that binds a subject, unless a subject hash was given. */
+  queryHash: string | null;
+  asOf: string;
+  subjectBound: boolean;
+  /** A policy with this id exists: creating it would be refused. */
+  exists: boolean;
+  conditions: string[];
   words: string;
 }
 

@@ -223,6 +223,16 @@ describe.skipIf(!hasChromium || missingApi.length > 0)("the web console in Chrom
     await page.getByLabel("Comparison").nth(1).selectOption("GTE");
     await page.getByLabel("Value").nth(1).fill("365 days ago");
     await page.getByLabel("Disclosed fields (optional)").fill("jurisdiction");
+    // The policy binds a subject: its queryHash is per subject, so preview the applicant's.
+    await page
+      .getByLabel("Subject hash for the preview (optional)")
+      .fill(
+        subjectHash(
+          "credit-report-v1",
+          "subjectId",
+          stack.applicants.eligible.subjectId,
+        ).toString(),
+      );
     const hash = page.getByTestId("preview-query-hash");
     await hash.waitFor();
     const previewed = (await hash.textContent())?.trim() as string;

@@ -66,8 +66,7 @@ export function parseValue(text: string): unknown {
   return t;
 }
 
-const words = (p: Policy): string[] =>
-  Array.isArray(p.description) ? p.description : p.description ? [p.description] : [];
+const conditionsOf = (p: Policy): string[] => p.conditions ?? [];
 
 function PolicyList({ policies }: { policies: Policy[] }) {
   if (policies.length === 0) return <p class="muted">No policy yet.</p>;
@@ -81,8 +80,9 @@ function PolicyList({ policies }: { policies: Policy[] }) {
           <p class="muted">
             schema <code>{p.schema}</code> · created <Time iso={p.createdAt} />
           </p>
-          <ul class="words">
-            {words(p).map((w) => (
+          {p.description ? <p>{p.description}</p> : null}
+          <ul class="words" aria-label={`What ${p.id} asks`}>
+            {conditionsOf(p).map((w) => (
               <li key={w}>{w}</li>
             ))}
           </ul>
@@ -185,6 +185,7 @@ function NewPolicy() {
   const [schema, setSchema] = useState("credit-report-v1");
   const [issuers, setIssuers] = useState("");
   const [subject, setSubject] = useState("subjectId");
+  const [previewSubject, setPreviewSubject] = useState("");
   const [rows, setRows] = useState<PredicateRow[]>([
     { ...emptyRow(), field: "creditScore", value: "650" },
   ]);
@@ -238,7 +239,11 @@ function NewPolicy() {
     }
     let live = true;
     const timer = setTimeout(() => {
-      postJson<PolicyPreview>("/v1/policies/preview", body).then(
+      const forSubject = subject.trim() && previewSubject.trim() ? previewSubject.trim() : "";
+      postJson<PolicyPreview>(
+        `/v1/policies/preview${forSubject ? `?subjectHash=${encodeURIComponent(forSubject)}` : ""}`,
+        body,
+      ).then(
         (result) => live && setPreview({ result }),
         (error: ApiError) => live && setPreview({ error }),
       );
@@ -247,7 +252,7 @@ function NewPolicy() {
       live = false;
       clearTimeout(timer);
     };
-  }, [body]);
+  }, [body, previewSubject]);
 
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -329,6 +334,16 @@ function NewPolicy() {
           {},
           "Binds each challenge to one subject, e.g. subjectId",
         )}
+        {subject.trim()
+          ? text(
+              "preview-subject",
+              "Subject hash for the preview (optional)",
+              previewSubject,
+              setPreviewSubject,
+              { inputMode: "numeric" },
+              "Each subject's challenges have their own queryHash: give a subject hash (decimal) to see it",
+            )
+          : null}
         {rows.map((row, index) => (
           <PredicateFields
             key={index}
@@ -370,22 +385,38 @@ function NewPolicy() {
             </p>
           ) : preview.result ? (
             <>
+              {preview.result.exists ? (
+                <p class="error" data-testid="preview-exists">
+                  A policy <code>{preview.result.id}</code> exists already: policies are immutable,
+                  give this one a new id.
+                </p>
+              ) : null}
               <p data-testid="preview-words">{preview.result.words}</p>
               <ul class="words">
-                {preview.result.description.map((w) => (
+                {preview.result.conditions.map((w) => (
                   <li key={w}>{w}</li>
                 ))}
               </ul>
               <dl class="pairs">
                 <dt>queryHash</dt>
                 <dd>
-                  <code class="wrap" data-testid="preview-query-hash">
-                    {preview.result.queryHash}
-                  </code>
+                  {preview.result.queryHash ? (
+                    <code class="wrap" data-testid="preview-query-hash">
+                      {preview.result.queryHash}
+                    </code>
+                  ) : (
+                    <span class="muted">
+                      one per subject: give a subject hash above to see a challenge's
+                    </span>
+                  )}
                 </dd>
                 <dt>schemaId</dt>
                 <dd>
                   <code class="wrap">{preview.result.schemaId}</code>
+                </dd>
+                <dt>Dates as of</dt>
+                <dd>
+                  <Time iso={preview.result.asOf} />
                 </dd>
               </dl>
             </>
@@ -395,7 +426,7 @@ function NewPolicy() {
         </section>
         <ErrorNote error={saveError} />
         <p>
-          <button type="submit" disabled={saving || !preview.result}>
+          <button type="submit" disabled={saving || !preview.result || preview.result.exists}>
             {saving ? "Creating…" : "Create policy"}
           </button>{" "}
           <a href={href("policies")}>Cancel</a>
