@@ -103,8 +103,10 @@ function PolicyList({ policies }: { policies: Policy[] }) {
 
 /** The field an error's details or message names, to point at it in the form. */
 function fieldOf(error: ApiError): string | undefined {
-  const details = error.details as { field?: string; path?: string } | undefined;
-  return details?.field ?? details?.path;
+  const details = error.details as
+    | { field?: string; path?: string; issues?: { path?: string }[] }
+    | undefined;
+  return details?.field ?? details?.path ?? (details?.issues?.[0]?.path || undefined);
 }
 
 function PredicateFields({
