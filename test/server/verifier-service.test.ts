@@ -520,7 +520,7 @@ describe("the verifier service", () => {
     for (const [method, path, body] of refused) {
       const answer = await raw(method, path, { key, ...(body ? { body } : {}) });
       expect(answer.status, `${method} ${path}`).toBe(403);
-      expect((answer.body as { code: string }).code).toBe("FORBIDDEN");
+      expect((answer.body as { error: { code: string } }).error.code).toBe("FORBIDDEN");
     }
     // A client cannot make keys, and no one makes an admin key through the API.
     expect(

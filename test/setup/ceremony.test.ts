@@ -1,7 +1,7 @@
 /**
  * A three-participant phase-2 ceremony on the `commitment` circuit, end to end: a small ptau made
- * here (power 10, the deterministic development pipeline: an unknown file, allowed explicitly),
- * init, three contributions (the third through the command line, with typed entropy on stdin),
+ * with the development pipeline (power 10, committed under test/fixtures/ptau: an unknown file,
+ * allowed explicitly), init, three contributions (the third through the command line, with typed entropy on stdin),
  * the coordinator's verification of each, the beacon, the release. snarkjs's own `zkey verify`
  * must agree with `crossproof ceremony verify`; a proof made with the released key verifies
  * through the batched verifier; every wrong or tampered input is refused with a stable code; and
@@ -23,15 +23,14 @@ import {
 } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildBn128 } from "ffjavascript";
 import * as snarkjs from "snarkjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CircuitInstance } from "../../circuits/instances.js";
 import { computeLeaf } from "../../core/commitment.js";
 import { ErrorCode } from "../../core/errors.js";
 import { loadCircuitRelease, type VerificationKey } from "../../infra/artifacts.js";
-import { fileExists, produceFileAtomic } from "../../infra/files.js";
-import { BUILD_DIR, circuitArtifactPaths, PROJECT_ROOT } from "../../infra/paths.js";
+import { sha256File } from "../../infra/files.js";
+import { circuitArtifactPaths, PROJECT_ROOT } from "../../infra/paths.js";
 import { releaseSnarkjsCurve } from "../../infra/snarkjs-runtime.js";
 import { assertZkeyMatchesKey, readZkey } from "../../infra/zkey-file.js";
 import {
@@ -44,8 +43,6 @@ import {
   releaseCeremony,
   verifyCeremonyZkey,
 } from "../../setup/ceremony.js";
-import { silentProgress } from "../../setup/logger.js";
-import { ensureDevPtau } from "../../setup/ptau.js";
 import { importPtau } from "../../setup/ptau-import.js";
 import { PreparedKey, verifyBatch } from "../../verifier/batch-verify.js";
 import { checkVerificationKey } from "../../verifier/key-checks.js";
@@ -105,29 +102,29 @@ function crossproofWithInput(
   });
 }
 
+/** The committed fixtures (test/fixtures/ptau/README.md says how they were made) and their sha256. */
+const PTAU_FIXTURES = {
+  dev: [
+    "crossproof-dev-10.ptau",
+    "2b7b0a1c024155da7e474f8def05ab06a30b9a0c8608200a18f90e932be1b73f",
+  ],
+  other: [
+    "other-beacon-10.ptau",
+    "3cb5d6a3acddede52ecdfe74c28fe9a9cf034377391d78518119062dc3585c1f",
+  ],
+} as const;
+
 /**
- * A prepared power-10 ptau with other toxic waste than the development one (another beacon),
- * made once per checkout.
+ * A copy, in the test's folder, of a committed prepared power-10 ptau: the development one, or
+ * one with other toxic waste (another beacon). Checked against its recorded sha256 first.
  */
-async function otherPtau(path: string): Promise<string> {
-  if (await fileExists(path)) return path;
-  const curve = await buildBn128();
-  try {
-    await produceFileAtomic(`${path}.new`, (tmp) =>
-      snarkjs.powersOfTau.newAccumulator(curve, 10, tmp),
-    );
-    await produceFileAtomic(`${path}.beacon`, (tmp) =>
-      snarkjs.powersOfTau.beacon(`${path}.new`, tmp, "other", "77".repeat(32), 10),
-    );
-    await produceFileAtomic(path, (tmp) =>
-      snarkjs.powersOfTau.preparePhase2(`${path}.beacon`, tmp),
-    );
-  } finally {
-    await rm(`${path}.new`, { force: true });
-    await rm(`${path}.beacon`, { force: true });
-    await curve.terminate();
-  }
-  return path;
+async function fixturePtau(which: keyof typeof PTAU_FIXTURES): Promise<string> {
+  const [file, sha256] = PTAU_FIXTURES[which];
+  const source = join(PROJECT_ROOT, "test", "fixtures", "ptau", file);
+  expect(await sha256File(source), `${source} is not the committed fixture`).toBe(sha256);
+  const copy = join(work, file);
+  await copyFile(source, copy);
+  return copy;
 }
 
 beforeAll(async () => {
@@ -136,11 +133,7 @@ beforeAll(async () => {
   outDir = join(work, "artifacts");
   logPath = join(work, "ceremony.log");
   const log = (line: string) => appendFileSync(logPath, `${line}\n`);
-  // Made once per checkout (deterministic; prepare takes a while), outside the scanned folder.
-  ptau = await ensureDevPtau(10, {
-    path: join(BUILD_DIR, "test", "ceremony-ptau", "crossproof-dev-10.ptau"),
-    progress: silentProgress,
-  });
+  ptau = await fixturePtau("dev");
   await initCeremony({ circuit: "commitment", ptau, dir, allowUnknownPtau: true, progress: log });
   for (let i = 1; i <= 3; i++) {
     const input = await latestZkey(dir);
@@ -183,7 +176,8 @@ beforeAll(async () => {
   }
   await finalizeCeremony({ dir, beacon: BEACON, iterationsExp: 10, progress: log });
   await releaseCeremony({ dir, outDir, progress: log });
-  // Five full `zkey verify` runs and a ptau verify: about two minutes on two idle cores.
+  // Acceptance and finalize check against the initial zkey; the release runs one full
+  // `zkey verify` from the r1cs.
 }, 900_000);
 
 afterAll(async () => {
@@ -315,10 +309,17 @@ describe("refusals", () => {
     const at = Math.floor(bytes.length * 0.75);
     bytes[at] = (bytes[at] as number) ^ 0x01;
     await writeFile(tampered, bytes);
-    const err = await caught(verifyCeremonyZkey({ dir, zkey: tampered }));
+    // The coordinator's acceptance checks against the initial zkey, the public verify against the
+    // r1cs (the default) is snarkjs's own check, run below.
+    const err = await caught(verifyCeremonyZkey({ dir, zkey: tampered, against: "initial" }));
     expect(err.code).toBe(ErrorCode.CEREMONY_INVALID);
     expect(err.message).toContain(tampered);
     expect(err.message).toMatch(/fails `zkey verify`/);
+    const accepted = (await readTranscript(dir)).zkeys.length;
+    expect((await caught(acceptContribution({ dir, zkey: tampered }))).code).toBe(
+      ErrorCode.CEREMONY_INVALID,
+    );
+    expect((await readTranscript(dir)).zkeys).toHaveLength(accepted);
     const transcript = await readTranscript(dir);
     expect(
       await snarkjs.zKey.verifyFromR1cs(
@@ -345,16 +346,14 @@ describe("refusals", () => {
     // The committed development zkey: the same r1cs, and (the development ptaus all share one
     // beacon) the same toxic waste, so snarkjs's check passes; its chain is not this ceremony's.
     const devZkey = circuitArtifactPaths("commitment").zkey;
-    const err = await caught(verifyCeremonyZkey({ dir, zkey: devZkey }));
+    const err = await caught(verifyCeremonyZkey({ dir, zkey: devZkey, against: "initial" }));
     expect(err.code).toBe(ErrorCode.CEREMONY_INVALID);
     expect(err.message).toContain("does not extend the accepted contributions");
   });
 
   it("refuses a zkey made with another Powers of Tau, and a ceremony folder whose ptau was swapped", async () => {
     const transcript = await readTranscript(dir);
-    const wrongPtau = await otherPtau(
-      join(BUILD_DIR, "test", "ceremony-ptau", "other-beacon-10.ptau"),
-    );
+    const wrongPtau = await fixturePtau("other");
     const wrongZkey = join(work, "wrong-ptau_0000.zkey");
     await snarkjs.zKey.newZKey(join(dir, transcript.r1cs.file), wrongPtau, wrongZkey);
     const err = await caught(verifyCeremonyZkey({ dir, zkey: wrongZkey }));
@@ -381,6 +380,21 @@ describe("refusals", () => {
     expect(swapped.code).toBe(ErrorCode.CEREMONY_INVALID);
     expect(swapped.message).toContain(join(copy, "ptau", transcript.ptau.file));
     expect(swapped.message).toContain("sha256 differs from the transcript's");
+
+    // The acceptance's check takes the initial zkey on the transcript's word: a swapped one is
+    // refused the same way.
+    await writeFile(swappedPtau, await readFile(join(dir, "ptau", transcript.ptau.file)));
+    const initialCopy = join(copy, "commitment_0000.zkey");
+    const initialBytes = await readFile(initialCopy);
+    initialBytes[initialBytes.length - 1] =
+      (initialBytes[initialBytes.length - 1] as number) ^ 0x01;
+    await writeFile(initialCopy, initialBytes);
+    const swappedInitial = await caught(
+      verifyCeremonyZkey({ dir: copy, zkey: await latestZkey(dir), against: "initial" }),
+    );
+    expect(swappedInitial.code).toBe(ErrorCode.CEREMONY_INVALID);
+    expect(swappedInitial.message).toContain(initialCopy);
+    expect(swappedInitial.message).toContain("sha256 differs from the transcript's");
   });
 
   it("refuses an unknown ptau unless it is allowed explicitly", async () => {
