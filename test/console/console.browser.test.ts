@@ -212,16 +212,16 @@ describe.skipIf(!hasChromium || missingApi.length > 0)("the web console in Chrom
     // A policy from the form: the service checks it as it is typed, naming what is wrong.
     await open("policies/new");
     await page.getByLabel("Policy id").fill(POLICY);
-    await page.getByLabel("Field").fill("creditScore");
-    await page.getByLabel("Comparison").selectOption("GTE");
-    await page.getByLabel("Value").fill("abc");
+    await page.getByLabel("Field", { exact: true }).fill("creditScore");
+    await page.getByLabel("Comparison", { exact: true }).selectOption("GTE");
+    await page.getByLabel("Value", { exact: true }).fill("abc");
     await expect.poll(() => page.getByTestId("preview-error").textContent()).toMatch(/[A-Z_]{5,}/);
     expect(await page.getByRole("button", { name: "Create policy" }).isDisabled()).toBe(true);
-    await page.getByLabel("Value").fill("600");
+    await page.getByLabel("Value", { exact: true }).fill("600");
     await page.getByRole("button", { name: "Add a condition" }).click();
-    await page.getByLabel("Field").nth(1).fill("reportDate");
-    await page.getByLabel("Comparison").nth(1).selectOption("GTE");
-    await page.getByLabel("Value").nth(1).fill("365 days ago");
+    await page.getByLabel("Field", { exact: true }).nth(1).fill("reportDate");
+    await page.getByLabel("Comparison", { exact: true }).nth(1).selectOption("GTE");
+    await page.getByLabel("Value", { exact: true }).nth(1).fill("365 days ago");
     await page.getByLabel("Disclosed fields (optional)").fill("jurisdiction");
     // The policy binds a subject: its queryHash is per subject, so preview the applicant's.
     await page
