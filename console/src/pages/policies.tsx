@@ -439,9 +439,10 @@ function NewPolicy() {
 }
 
 export function PoliciesPage({ session, rest }: { session: Session; rest: string[] }) {
-  const state = useLoad(() => getJson<{ policies: Policy[] }>("/v1/policies"), []);
-  if (rest[0] === "new" && session.role === "admin") return <NewPolicy />;
   const created = new URLSearchParams(window.location.hash.split("?")[1] ?? "").get("created");
+  // Read again on coming back from the form (the page stays mounted across its routes).
+  const state = useLoad(() => getJson<{ policies: Policy[] }>("/v1/policies"), [rest[0], created]);
+  if (rest[0] === "new" && session.role === "admin") return <NewPolicy />;
   return (
     <>
       <PageTitle title="Policies" lead="What this verifier asks of a record, in words." />
