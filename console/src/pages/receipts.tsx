@@ -235,8 +235,10 @@ function ReceiptList({ params }: { params: URLSearchParams }) {
                         </td>
                         <td>{r.reasons[0] ? <code>{r.reasons[0].code}</code> : ""}</td>
                         <td>
-                          <a href={href(`receipts/${encodeURIComponent(r.id)}`)}>
-                            <span class="visually-hidden">Receipt </span>
+                          <a
+                            href={href(`receipts/${encodeURIComponent(r.id)}`)}
+                            aria-label={`Receipt ${r.id}`}
+                          >
                             <code>{r.id.slice(0, 12)}</code>
                           </a>
                         </td>
