@@ -237,9 +237,10 @@ function ReceiptList({ params }: { params: URLSearchParams }) {
                         <td>
                           <a
                             href={href(`receipts/${encodeURIComponent(r.id)}`)}
-                            aria-label={`Receipt ${r.id}`}
+                            aria-label={`Receipt ${r.id.slice(0, 12)}…`}
+                            title={r.id}
                           >
-                            <code>{r.id.slice(0, 12)}</code>
+                            <code>{r.id.slice(0, 12)}…</code>
                           </a>
                         </td>
                       </tr>
