@@ -51,7 +51,7 @@ export function ProofCheckPage() {
     <>
       <PageTitle
         title="Proof check"
-        lead="Paste a presentation bundle and see the verdict. Checking it uses up its challenge, like any verification."
+        lead="Paste a presentation bundle and see the verdict. Its challenge must have been issued to the key you signed in with, and checking it uses the challenge up, like any verification."
       />
       <form onSubmit={submit}>
         <label for="bundle">Presentation bundle (JSON)</label>
