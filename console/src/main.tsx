@@ -21,7 +21,7 @@ import { PoliciesPage } from "./pages/policies";
 import { ProofCheckPage } from "./pages/proof-check";
 import { ReceiptsPage } from "./pages/receipts";
 import { href, useLocation } from "./router";
-import { ErrorNote } from "./ui";
+import { ErrorNote, PageTitle } from "./ui";
 
 interface Page {
   readonly path: string;
@@ -153,10 +153,13 @@ function Console({ session, onSignOut }: { session: Session; onSignOut: () => vo
         {page ? (
           <PageFor page={page.path} session={session} />
         ) : (
-          <p role="alert">
-            There is no page “{wanted}” for the {session.role} role.{" "}
-            <a href={href(first)}>Go to {pages[0]?.label ?? "the console"}</a>
-          </p>
+          <>
+            <PageTitle title="Not available" />
+            <p role="alert">
+              There is no page “{wanted}” for the {session.role} role.{" "}
+              <a href={href(first)}>Go to {pages[0]?.label ?? "the console"}</a>
+            </p>
+          </>
         )}
       </main>
     </>
