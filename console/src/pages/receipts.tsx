@@ -82,38 +82,40 @@ export function ReceiptView({ receipt: r }: { receipt: Receipt }) {
       <section aria-labelledby="checks">
         <h2 id="checks">Checks</h2>
         {r.checks && r.checks.length > 0 ? (
-          <table data-testid="checks">
-            <thead>
-              <tr>
-                <th scope="col">Check</th>
-                <th scope="col">What it checks</th>
-                <th scope="col">Outcome</th>
-              </tr>
-            </thead>
-            <tbody>
-              {r.checks.map((c) => (
-                <tr key={c.check}>
-                  <td>
-                    <code>{c.check}</code>
-                  </td>
-                  <td>{c.description}</td>
-                  <td>
-                    <span
-                      class={`badge ${c.outcome === "passed" ? "ok" : c.outcome === "failed" ? "bad" : ""}`}
-                    >
-                      {OUTCOME_TEXT[c.outcome] ?? c.outcome}
-                    </span>
-                    {c.reason ? (
-                      <>
-                        {" "}
-                        <code>{c.reason}</code>
-                      </>
-                    ) : null}
-                  </td>
+          <div class="scroll">
+            <table data-testid="checks">
+              <thead>
+                <tr>
+                  <th scope="col">Check</th>
+                  <th scope="col">What it checks</th>
+                  <th scope="col">Outcome</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {r.checks.map((c) => (
+                  <tr key={c.check}>
+                    <td>
+                      <code>{c.check}</code>
+                    </td>
+                    <td>{c.description}</td>
+                    <td>
+                      <span
+                        class={`badge ${c.outcome === "passed" ? "ok" : c.outcome === "failed" ? "bad" : ""}`}
+                      >
+                        {OUTCOME_TEXT[c.outcome] ?? c.outcome}
+                      </span>
+                      {c.reason ? (
+                        <>
+                          {" "}
+                          <code>{c.reason}</code>
+                        </>
+                      ) : null}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         ) : (
           <p class="muted">This service does not list the checks of a receipt.</p>
         )}
