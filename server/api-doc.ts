@@ -32,6 +32,8 @@ export interface Operation {
   readonly body?: string;
   /** The query parameters, as the zod object that parses them (each a string). */
   readonly query?: z.ZodObject;
+  /** Request headers particular to the operation (lower-case names), as a zod object of strings. */
+  readonly headers?: z.ZodObject;
   /** The success answer: status, component name (null: not JSON, see `media`), description. */
   readonly ok: readonly [status: string, schema: string | null, description: string];
   /** The media type of an answer that is not one of the components. */
@@ -98,14 +100,17 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (name: string) => ({ content: { "application/json": { schema: ref(name) } } });
 const error = (description: string, name = "Error") => ({ description, ...json(name) });
 
-/** An operation's query parameters, as OpenAPI parameters. */
-function queryParams(query: z.ZodObject | undefined): Record<string, unknown>[] {
-  return Object.entries(query?.shape ?? {}).map(([name, s]) => {
+/** An operation's query parameters or headers, as OpenAPI parameters. */
+function namedParams(
+  params: z.ZodObject | undefined,
+  where: "query" | "header",
+): Record<string, unknown>[] {
+  return Object.entries(params?.shape ?? {}).map(([name, s]) => {
     const field = s as z.ZodType;
     const { description, ...rest } = schema(field, "input");
     return {
       name,
-      in: "query",
+      in: where,
       required: !field.safeParse(undefined).success,
       ...(description ? { description } : {}),
       schema: rest,
@@ -159,7 +164,7 @@ export function openApiDocument(api: ApiDescription): Record<string, unknown> {
         ...(!op.public && secured ? { "x-roles": op.roles ?? KEYED_ROLES } : {}),
         operationId: `${method}${path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? "").toUpperCase())}`,
         ...(op.public && secured ? { security: [] } : {}),
-        ...(pathParams(path).length > 0 || op.query
+        ...(pathParams(path).length > 0 || op.query || op.headers
           ? {
               parameters: [
                 ...pathParams(path).map((name) => ({
@@ -168,7 +173,8 @@ export function openApiDocument(api: ApiDescription): Record<string, unknown> {
                   required: true,
                   schema: { type: "string" },
                 })),
-                ...queryParams(op.query),
+                ...namedParams(op.query, "query"),
+                ...namedParams(op.headers, "header"),
               ],
             }
           : {}),

@@ -262,7 +262,7 @@ export class Verifier {
     if (subjectHash !== undefined && !definition.subject) {
       throw new CrossproofError(
         ErrorCode.INVALID_SUBJECT,
-        `policy "${definition.id}" binds no subject: leave subjectHash out`,
+        `policy "${definition.id}" binds no subject: give no subject hash`,
       );
     }
     if (subjectHash !== undefined && !isFieldElement(subjectHash)) {

@@ -304,13 +304,18 @@ export const statsResponse = z.strictObject({
     .describe("The parts of this answer that are this instance's alone, not every instance's"),
 });
 
-/** `POST /v1/policies/preview`: the query parameters. */
-export const policyPreviewQuery = z.strictObject({
-  subjectHash: z
+/** The header of `POST /v1/policies/preview` that names a subject (never in a URL, which proxies log). */
+export const SUBJECT_HASH_HEADER = "x-subject-hash";
+
+/** `POST /v1/policies/preview`: its header. */
+export const policyPreviewHeaders = z.object({
+  [SUBJECT_HASH_HEADER]: z
     .string()
     .regex(DECIMAL_PATTERN, SUBJECT_HASH_HINT)
     .optional()
-    .describe("For a policy that binds a subject: the queryHash of a challenge for this subject"),
+    .describe(
+      "For a policy that binds a subject: answer the queryHash of a challenge for this subject (a header, so that it stays out of URLs and their logs)",
+    ),
 });
 
 /** `POST /v1/policies/preview` */
@@ -320,7 +325,7 @@ export const policyPreviewResponse = z.strictObject({
   queryHash: decimal
     .nullable()
     .describe(
-      "The queryHash of a challenge issued now (relative dates resolved today); null for a policy that binds a subject unless subjectHash is given, as each subject's challenges have their own",
+      "The queryHash of a challenge issued now (relative dates resolved today); null for a policy that binds a subject unless the x-subject-hash header is given, as each subject's challenges have their own",
     ),
   asOf: time.describe("When the relative thresholds were resolved"),
   subjectBound: z.boolean(),

@@ -956,12 +956,19 @@ describe("the verifier service", () => {
 
     it("previews a policy in words with its queryHash, storing nothing, validated as creating one", async () => {
       const base = samplePolicy(stack.chain.registry.signer as string);
-      const preview = async (body: unknown, query = "", key = adminKey) => {
-        const answer = await raw("POST", `/v1/policies/preview${query}`, {
-          key,
+      const preview = async (body: unknown, subject = "", key = adminKey) => {
+        const response = await fetch(`${stack.verifier.url}/v1/policies/preview`, {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${key}`,
+            "content-type": "application/json",
+            ...(subject ? { "x-subject-hash": subject } : {}),
+          },
           body: JSON.stringify(body),
         });
-        return { status: answer.status, body: answer.body as Json };
+        const answer = { status: response.status, body: (await response.json()) as Json };
+        answers.push({ method: "POST", path: "/v1/policies/preview", ...answer });
+        return answer;
       };
       const fresh = await preview({ ...base, id: "previewed" });
       expect(fresh.status).toBe(200);
@@ -985,7 +992,7 @@ describe("the verifier service", () => {
 
       // For one subject: the queryHash its challenge issued now carries.
       const subject = hashOf(stack.applicants.eligible.subjectId);
-      const forSubject = await preview(base, `?subjectHash=${subject}`);
+      const forSubject = await preview(base, String(subject));
       expect(forSubject.body.exists).toBe(true);
       const challenge = await client.issueChallenge(SAMPLE_POLICY_ID, subject);
       expect(forSubject.body.queryHash).toBe(challenge.queryHash);
@@ -1004,7 +1011,9 @@ describe("the verifier service", () => {
       const shape = await preview({ ...base, challengeTtlSeconds: -1 });
       expect(shape.status).toBe(400);
       expect(JSON.stringify(shape.body)).toContain("challengeTtlSeconds");
-      expect((await preview(unbound, `?subjectHash=${subject}`)).status).toBe(400);
+      expect((await preview(unbound, String(subject))).status).toBe(400);
+      const notHash = await preview(base, "EL123456");
+      expect(notHash).toMatchObject({ status: 400, body: { error: { code: "INVALID_SUBJECT" } } });
       expect((await preview(base, "", clientKey)).status).toBe(403);
       expect((await preview(base, "", auditorKey)).status).toBe(403);
 
