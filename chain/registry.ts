@@ -157,6 +157,8 @@ export interface WatchOptions {
 export interface RootRegistry {
   /** The registry contract's address. */
   readonly address: Address;
+  /** The id of the chain it is on. */
+  readonly chainId: number;
   /** The account that signs this instance's transactions, if any. */
   readonly signer: Address | undefined;
   /** A root's record (as of `atBlock`, default the latest block), or null if never anchored. */

@@ -29,7 +29,7 @@ import type {
   policyResponse,
   proofCheckResponse,
   readinessResponse,
-  receiptResponse,
+  receiptDetailResponse,
   rootResponse,
   verificationKeyResponse,
   verificationResponse,
@@ -39,7 +39,7 @@ export type Policy = z.output<typeof policyResponse>;
 export type Challenge = z.output<typeof challengeResponse>;
 export type Verification = z.output<typeof verificationResponse>;
 export type BatchVerification = z.output<typeof batchVerificationResponse>;
-export type ReceiptView = z.output<typeof receiptResponse>;
+export type ReceiptView = z.output<typeof receiptDetailResponse>;
 export type RootView = z.output<typeof rootResponse>;
 export type CircuitView = z.output<typeof circuitDetailResponse>;
 export type CircuitList = z.output<typeof circuitListResponse>;

@@ -5,6 +5,7 @@
  * prover serve` and the tests all start them through here.
  */
 import type { RootRegistry } from "../chain/registry.js";
+import { RegistryHistory } from "../chain/registry-history.js";
 import { RootCache } from "../chain/root-cache.js";
 import { loadCircuitInstances } from "../circuits/instances.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
@@ -234,6 +235,7 @@ export async function startVerifierService(
       store,
       auth,
       roots,
+      history: new RegistryHistory(registry),
       pool,
       metrics,
       logger,

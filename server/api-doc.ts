@@ -30,6 +30,10 @@ export interface Operation {
   readonly public?: boolean;
   /** The request body's component name. */
   readonly body?: string;
+  /** The query parameters, as the zod object that parses them (each a string). */
+  readonly query?: z.ZodObject;
+  /** Request headers particular to the operation (lower-case names), as a zod object of strings. */
+  readonly headers?: z.ZodObject;
   /** The success answer: status, component name (null: not JSON, see `media`), description. */
   readonly ok: readonly [status: string, schema: string | null, description: string];
   /** The media type of an answer that is not one of the components. */
@@ -96,6 +100,24 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (name: string) => ({ content: { "application/json": { schema: ref(name) } } });
 const error = (description: string, name = "Error") => ({ description, ...json(name) });
 
+/** An operation's query parameters or headers, as OpenAPI parameters. */
+function namedParams(
+  params: z.ZodObject | undefined,
+  where: "query" | "header",
+): Record<string, unknown>[] {
+  return Object.entries(params?.shape ?? {}).map(([name, s]) => {
+    const field = s as z.ZodType;
+    const { description, ...rest } = schema(field, "input");
+    return {
+      name,
+      in: where,
+      required: !field.safeParse(undefined).success,
+      ...(description ? { description } : {}),
+      schema: rest,
+    };
+  });
+}
+
 /** The OpenAPI 3.1 document of an API. */
 export function openApiDocument(api: ApiDescription): Record<string, unknown> {
   const secured = api.securitySchemes !== undefined;
@@ -142,14 +164,18 @@ export function openApiDocument(api: ApiDescription): Record<string, unknown> {
         ...(!op.public && secured ? { "x-roles": op.roles ?? KEYED_ROLES } : {}),
         operationId: `${method}${path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? "").toUpperCase())}`,
         ...(op.public && secured ? { security: [] } : {}),
-        ...(pathParams(path).length > 0
+        ...(pathParams(path).length > 0 || op.query || op.headers
           ? {
-              parameters: pathParams(path).map((name) => ({
-                name,
-                in: "path",
-                required: true,
-                schema: { type: "string" },
-              })),
+              parameters: [
+                ...pathParams(path).map((name) => ({
+                  name,
+                  in: "path",
+                  required: true,
+                  schema: { type: "string" },
+                })),
+                ...namedParams(op.query, "query"),
+                ...namedParams(op.headers, "header"),
+              ],
             }
           : {}),
         ...(op.body ? { requestBody: { required: true, ...json(op.body) } } : {}),

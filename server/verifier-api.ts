@@ -4,26 +4,69 @@
  * `core/wire/verifier.ts`.
  */
 import type { z } from "zod";
+import type { RegistryView } from "../chain/registry-history.js";
+import { getSchema, type Schema } from "../core/schema.js";
 import type {
   apiKeyResponse,
+  chainResponse,
   challengeResponse,
   circuitResponse,
   externalCircuitResponse,
+  policyPreviewResponse,
   policyResponse,
   proofCheckResponse,
+  receiptDetailResponse,
   receiptResponse,
   verificationResponse,
 } from "../core/wire/verifier.js";
 import type { CircuitRelease } from "../infra/artifacts.js";
-import type { StoredPolicy } from "../verifier/policy.js";
+import type { PolicyDefinition, StoredPolicy } from "../verifier/policy.js";
+import { joinWords, policyInWords } from "../verifier/policy-words.js";
+import { receiptChecks } from "../verifier/receipt-checks.js";
 import type { ApiKeyRecord, ChallengeRecord, ExternalCircuit, Receipt } from "../verifier/store.js";
-import type { ProofCheck, Verdict } from "../verifier/verifier.js";
+import type { PolicyPreview, ProofCheck, Verdict } from "../verifier/verifier.js";
 
 // ---- serialisers ----------------------------------------------------------------------------
 
+/** A policy's schema, if this verifier knows it (a policy of a removed schema is still shown). */
+function knownSchema(id: string): Schema | undefined {
+  try {
+    return getSchema(id);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A policy's requirements in words, and as one sentence. */
+export function policyWordsJson(definition: PolicyDefinition): {
+  conditions: string[];
+  words: string;
+} {
+  const conditions = policyInWords(definition, knownSchema(definition.schema));
+  return { conditions, words: joinWords(conditions) };
+}
+
 /** A policy as the API shows it. */
 export function policyJson(p: StoredPolicy): z.input<typeof policyResponse> {
-  return { ...p.definition, createdAt: p.createdAt.toISOString() };
+  return {
+    ...p.definition,
+    createdAt: p.createdAt.toISOString(),
+    ...policyWordsJson(p.definition),
+  };
+}
+
+/** A policy preview as the API shows it. */
+export function policyPreviewJson(p: PolicyPreview): z.input<typeof policyPreviewResponse> {
+  return {
+    id: p.definition.id,
+    schemaId: p.schemaId.toString(),
+    queryHash: p.queryHash?.toString() ?? null,
+    asOf: p.asOf.toISOString(),
+    subjectBound: p.definition.subject !== undefined,
+    exists: p.exists,
+    definition: { ...p.definition },
+    ...policyWordsJson(p.definition),
+  };
 }
 
 /** A challenge as the API shows it (the holder's prover accepts it as a proof request). */
@@ -79,6 +122,32 @@ export function receiptJson(r: Receipt): z.input<typeof receiptResponse> {
     issuer: r.issuer,
     verified: r.verified,
     reasons: r.reasons as z.input<typeof receiptResponse>["reasons"],
+  };
+}
+
+/** A receipt with the outcome of each check behind it. */
+export function receiptDetailJson(r: Receipt): z.input<typeof receiptDetailResponse> {
+  return {
+    ...receiptJson(r),
+    checks: receiptChecks(r).map((c) => ({ ...c })),
+  };
+}
+
+/** The registry's history as the API shows it. */
+export function chainJson(v: RegistryView): z.input<typeof chainResponse> {
+  return {
+    chainId: v.chainId,
+    registry: v.registry,
+    block: v.block.toString(),
+    issuers: v.issuers.map((i) => ({ ...i })),
+    roots: v.roots.map((r) => ({
+      root: r.root.toString(),
+      issuer: r.issuer,
+      schemaId: r.schemaId.toString(),
+      anchoredAt: r.anchoredAt.toISOString(),
+      replacedAt: r.replacedAt?.toISOString() ?? null,
+      revokedAt: r.revokedAt?.toISOString() ?? null,
+    })),
   };
 }
 

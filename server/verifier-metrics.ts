@@ -6,6 +6,47 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 import type { BatchStats } from "../verifier/batch-verify.js";
 import type { Verdict } from "../verifier/verifier.js";
 
+/** A histogram bucket: how many observations were at most `le` (cumulative). */
+export interface Bucket {
+  readonly le: number;
+  readonly count: number;
+}
+
+/**
+ * The `q` quantile of a histogram from its cumulative buckets (ascending `le`, the last
+ * `Infinity`), as Prometheus's `histogram_quantile` estimates it: linear within the bucket the
+ * rank falls in (from 0 for the first), the highest finite bound when it falls in the last.
+ * NaN for an empty histogram.
+ */
+export function histogramQuantile(q: number, buckets: readonly Bucket[]): number {
+  const total = buckets.at(-1)?.count ?? 0;
+  if (total === 0) return Number.NaN;
+  const rank = q * total;
+  let lower = 0;
+  let below = 0;
+  for (const b of buckets) {
+    if (b.count >= rank) {
+      if (b.le === Number.POSITIVE_INFINITY) return lower;
+      if (b.count === below) return b.le;
+      return lower + ((b.le - lower) * (rank - below)) / (b.count - below);
+    }
+    lower = b.le;
+    below = b.count;
+  }
+  return lower;
+}
+
+/** A histogram's cumulative buckets, summed over its labels, ascending (`+Inf` last). */
+async function bucketsOf(histogram: Histogram): Promise<Bucket[]> {
+  const byLe = new Map<number, number>();
+  for (const v of (await histogram.get()).values) {
+    if (!v.metricName?.endsWith("_bucket")) continue;
+    const le = v.labels.le === "+Inf" ? Number.POSITIVE_INFINITY : Number(v.labels.le);
+    byLe.set(le, (byLe.get(le) ?? 0) + v.value);
+  }
+  return [...byLe].sort((a, b) => a[0] - b[0]).map(([le, count]) => ({ le, count }));
+}
+
 /** The verifier's Prometheus metrics. */
 export class VerifierMetrics {
   readonly registry = new Registry();
@@ -75,6 +116,27 @@ export class VerifierMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "crossproof_verifier_" });
+  }
+
+  /**
+   * This instance's verification latency since it started: the count and the 50th, 90th and
+   * 99th percentiles in seconds, estimated from the histogram; null before any verification.
+   */
+  async latency(): Promise<{ count: number; p50: number; p90: number; p99: number } | null> {
+    const buckets = await bucketsOf(this.verificationSeconds);
+    const count = buckets.at(-1)?.count ?? 0;
+    if (count === 0) return null;
+    return {
+      count,
+      p50: histogramQuantile(0.5, buckets),
+      p90: histogramQuantile(0.9, buckets),
+      p99: histogramQuantile(0.99, buckets),
+    };
+  }
+
+  /** This instance's batch sizes since it started: cumulative buckets (`+Inf` last). */
+  async batchSizes(): Promise<Bucket[]> {
+    return bucketsOf(this.batchSize);
   }
 
   /** Counts one batch (wire to the pool's `onBatch`). */

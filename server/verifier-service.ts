@@ -13,6 +13,7 @@
  */
 import Router, { type RouterMiddleware } from "@koa/router";
 import Koa from "koa";
+import type { RegistryHistory } from "../chain/registry-history.js";
 import type { RootCache } from "../chain/root-cache.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import type { CrossproofLogger } from "../infra/log.js";
@@ -49,6 +50,8 @@ export interface VerifierAppOptions {
   readonly store: VerifierStore;
   readonly auth: ApiKeyAuth;
   readonly roots: RootCache;
+  /** The registry's issuers and roots, for `GET /v1/chain`. */
+  readonly history: RegistryHistory;
   readonly pool: VerifierPool;
   readonly metrics: VerifierMetrics;
   readonly logger: CrossproofLogger;

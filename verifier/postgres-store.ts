@@ -39,6 +39,8 @@ import type {
   ConsumeOutcome,
   ExternalCircuit,
   Receipt,
+  ReceiptQuery,
+  ReceiptStats,
   VerifierStore,
 } from "./store.js";
 
@@ -443,6 +445,69 @@ export class PostgresVerifierStore implements VerifierStore {
       [id],
     );
     return rows[0] ? toReceipt(rows[0]) : null;
+  }
+
+  async listReceipts(query: ReceiptQuery): Promise<Receipt[]> {
+    const texts = [query.clientId, query.policyId, query.reason, query.before?.id];
+    // PostgreSQL text cannot hold U+0000, so no stored receipt matches such a filter.
+    if (texts.some((t) => t?.includes("\u0000"))) return [];
+    const where: string[] = [];
+    const values: unknown[] = [];
+    const param = (value: unknown): string => {
+      values.push(value);
+      return `$${values.length}`;
+    };
+    if (query.clientId !== undefined) where.push(`client_id = ${param(query.clientId)}`);
+    if (query.verified !== undefined) where.push(`verified = ${param(query.verified)}`);
+    if (query.policyId !== undefined) where.push(`policy_id = ${param(query.policyId)}`);
+    if (query.reason !== undefined) {
+      where.push(`reasons::jsonb @> jsonb_build_array(${param(query.reason)}::text)`);
+    }
+    if (query.from !== undefined) where.push(`created_at >= ${param(query.from)}`);
+    if (query.to !== undefined) where.push(`created_at < ${param(query.to)}`);
+    if (query.before !== undefined) {
+      const at = param(query.before.createdAt);
+      where.push(
+        `(created_at < ${at} OR (created_at = ${at} AND id COLLATE "C" < ${param(query.before.id)}))`,
+      );
+    }
+    const { rows } = await this.#query<ReceiptRow>(
+      "list the receipts",
+      `SELECT * FROM receipts${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""}
+       ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT ${param(query.limit)}`,
+      values,
+    );
+    return rows.map(toReceipt);
+  }
+
+  async receiptStats(from: Date, to: Date, topReasons: number): Promise<ReceiptStats> {
+    const [minutes, reasons] = await Promise.all([
+      this.#query<{ minute: Date; verified: string; refused: string }>(
+        "count the receipts",
+        `SELECT date_trunc('minute', created_at) AS minute,
+           count(*) FILTER (WHERE verified) AS verified,
+           count(*) FILTER (WHERE NOT verified) AS refused
+         FROM receipts WHERE created_at >= $1 AND created_at < $2
+         GROUP BY 1 ORDER BY 1`,
+        [from, to],
+      ),
+      this.#query<{ reason: string; count: string }>(
+        "count the reasons",
+        `SELECT r AS reason, count(*) AS count
+         FROM receipts, json_array_elements_text(receipts.reasons) AS r
+         WHERE created_at >= $1 AND created_at < $2 AND NOT verified
+         GROUP BY r ORDER BY count(*) DESC, r COLLATE "C" LIMIT $3`,
+        [from, to, topReasons],
+      ),
+    ]);
+    return {
+      perMinute: minutes.rows.map((m) => ({
+        minute: m.minute,
+        verified: Number(m.verified),
+        refused: Number(m.refused),
+      })),
+      topReasons: reasons.rows.map((r) => ({ reason: r.reason, count: Number(r.count) })),
+    };
   }
 
   async putApiKey(key: ApiKeyRecord): Promise<void> {

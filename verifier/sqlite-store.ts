@@ -20,6 +20,8 @@ import type {
   ConsumeOutcome,
   ExternalCircuit,
   Receipt,
+  ReceiptQuery,
+  ReceiptStats,
   VerifierStore,
 } from "./store.js";
 
@@ -97,6 +99,8 @@ CREATE TABLE IF NOT EXISTS receipts (
   client_id TEXT NOT NULL
 ) STRICT;
 CREATE INDEX IF NOT EXISTS receipts_by_time ON receipts (created_at);
+CREATE INDEX IF NOT EXISTS receipts_by_client ON receipts (client_id, created_at);
+CREATE INDEX IF NOT EXISTS receipts_by_policy ON receipts (policy_id, created_at);
 ${API_KEY_TABLE("IF NOT EXISTS api_keys")};
 CREATE TABLE IF NOT EXISTS external_circuits (
   name TEXT PRIMARY KEY,
@@ -407,6 +411,69 @@ export class SqliteVerifierStore implements VerifierStore {
     });
   }
 
+  listReceipts(query: ReceiptQuery): Promise<Receipt[]> {
+    const where: string[] = [];
+    const values: (string | number)[] = [];
+    if (query.clientId !== undefined) {
+      where.push("client_id = ?");
+      values.push(query.clientId);
+    }
+    if (query.verified !== undefined) {
+      where.push("verified = ?");
+      values.push(query.verified ? 1 : 0);
+    }
+    if (query.policyId !== undefined) {
+      where.push("policy_id = ?");
+      values.push(query.policyId);
+    }
+    if (query.reason !== undefined) {
+      where.push("EXISTS (SELECT 1 FROM json_each(receipts.reasons) WHERE json_each.value = ?)");
+      values.push(query.reason);
+    }
+    if (query.from !== undefined) {
+      where.push("created_at >= ?");
+      values.push(query.from.getTime());
+    }
+    if (query.to !== undefined) {
+      where.push("created_at < ?");
+      values.push(query.to.getTime());
+    }
+    if (query.before !== undefined) {
+      where.push("(created_at < ? OR (created_at = ? AND id < ?))");
+      const at = query.before.createdAt.getTime();
+      values.push(at, at, query.before.id);
+    }
+    values.push(query.limit);
+    const sql = `SELECT * FROM receipts${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""}
+      ORDER BY created_at DESC, id DESC LIMIT ?`;
+    return this.#run("list the receipts", () =>
+      (this.#db.prepare(sql).all(...values) as ReceiptRow[]).map(toReceipt),
+    );
+  }
+
+  receiptStats(from: Date, to: Date, topReasons: number): Promise<ReceiptStats> {
+    return this.#run("count the receipts", () => {
+      const window = [from.getTime(), to.getTime()];
+      const minutes = this.#statements.receiptsPerMinute.all(...window) as {
+        minute: number;
+        verified: number;
+        refused: number;
+      }[];
+      const reasons = this.#statements.topReasons.all(...window, topReasons) as {
+        reason: string;
+        count: number;
+      }[];
+      return {
+        perMinute: minutes.map((m) => ({
+          minute: new Date(m.minute),
+          verified: m.verified,
+          refused: m.refused,
+        })),
+        topReasons: reasons.map((r) => ({ reason: r.reason, count: r.count })),
+      };
+    });
+  }
+
   putApiKey(key: ApiKeyRecord): Promise<void> {
     return this.#run("store the API key", () => {
       this.#statements.putApiKey.run(
@@ -504,6 +571,18 @@ function prepare(db: Database.Database) {
          reasons, client_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     getReceipt: db.prepare("SELECT * FROM receipts WHERE id = ?"),
+    receiptsPerMinute: db.prepare(
+      `SELECT (created_at / 60000) * 60000 AS minute, SUM(verified) AS verified,
+         SUM(1 - verified) AS refused
+       FROM receipts WHERE created_at >= ? AND created_at < ?
+       GROUP BY created_at / 60000 ORDER BY minute`,
+    ),
+    topReasons: db.prepare(
+      `SELECT r.value AS reason, COUNT(*) AS count
+       FROM receipts, json_each(receipts.reasons) AS r
+       WHERE receipts.created_at >= ? AND receipts.created_at < ? AND receipts.verified = 0
+       GROUP BY r.value ORDER BY count DESC, reason LIMIT ?`,
+    ),
     putApiKey: db.prepare(
       `INSERT INTO api_keys (id, name, role, secret_hash, created_at, revoked_at)
        VALUES (?, ?, ?, ?, ?, ?)

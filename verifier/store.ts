@@ -92,6 +92,39 @@ export type ConsumeOutcome =
   /** Nothing stored: no such challenge, or it belongs to another client than the receipt's. */
   | "unknown";
 
+/**
+ * Which receipts `listReceipts` returns: each filter is optional; the answer is newest first
+ * (`createdAt`, then `id`, both descending), at most `limit`, after the cursor `before` (the
+ * last receipt of the previous page) when given.
+ */
+export interface ReceiptQuery {
+  /** Only this API key's receipts. */
+  readonly clientId?: string;
+  readonly verified?: boolean;
+  readonly policyId?: string;
+  /** Only receipts whose reasons include this code. */
+  readonly reason?: string;
+  /** Created at or after. */
+  readonly from?: Date;
+  /** Created before. */
+  readonly to?: Date;
+  /** Keyset cursor: receipts strictly older than this one (by `createdAt`, then `id`). */
+  readonly before?: { readonly createdAt: Date; readonly id: string };
+  readonly limit: number;
+}
+
+/** Counts of receipts in a window (`receiptStats`). */
+export interface ReceiptStats {
+  /** Minutes that have receipts, oldest first (`minute`: the minute's start, UTC). */
+  readonly perMinute: readonly {
+    readonly minute: Date;
+    readonly verified: number;
+    readonly refused: number;
+  }[];
+  /** The most frequent reason codes of refusals, most frequent first (then by code). */
+  readonly topReasons: readonly { readonly reason: string; readonly count: number }[];
+}
+
 /** The verifier's state. Errors: `STORE_UNAVAILABLE` (503) when the database cannot be used. */
 export interface VerifierStore {
   /** `POLICY_EXISTS` if the id is taken. */
@@ -118,6 +151,13 @@ export interface VerifierStore {
   /** Stores a receipt of a verification that consumed nothing. */
   insertReceipt(receipt: Receipt): Promise<void>;
   getReceipt(id: string): Promise<Receipt | null>;
+  /** Receipts matching `query`, newest first (see {@link ReceiptQuery}). */
+  listReceipts(query: ReceiptQuery): Promise<Receipt[]>;
+  /**
+   * Receipts created in [from, to): counts per minute (only minutes with receipts) and the
+   * `topReasons` most frequent reason codes.
+   */
+  receiptStats(from: Date, to: Date, topReasons: number): Promise<ReceiptStats>;
 
   putApiKey(key: ApiKeyRecord): Promise<void>;
   getApiKey(id: string): Promise<ApiKeyRecord | null>;

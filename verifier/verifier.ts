@@ -83,6 +83,17 @@ export interface Verdict {
   readonly receipt: Receipt;
 }
 
+/** What `Verifier.previewPolicy` answers. */
+export interface PolicyPreview {
+  readonly definition: StoredPolicy["definition"];
+  readonly schemaId: bigint;
+  /** The query hash of a challenge issued at `asOf` (null: per subject, and none was given). */
+  readonly queryHash: bigint | null;
+  readonly asOf: Date;
+  /** Whether a policy with this id exists (creating it would answer POLICY_EXISTS). */
+  readonly exists: boolean;
+}
+
 /** The outcome of a generic proof check. */
 export interface ProofCheck {
   readonly valid: boolean;
@@ -238,6 +249,37 @@ export class Verifier {
   async createPolicy(json: unknown): Promise<StoredPolicy> {
     const definition = parsePolicyDefinition(json, this.#k);
     return this.#store.createPolicy(definition, this.#now());
+  }
+
+  /**
+   * What creating a policy would make, without storing it: the definition as it would be stored
+   * (or the same errors as `createPolicy`, but `POLICY_EXISTS`: `exists` says whether the id is
+   * taken), its schema id and the `queryHash` a challenge issued now would carry. A policy that
+   * binds a subject has a `queryHash` per subject: null unless `subjectHash` is given.
+   */
+  async previewPolicy(json: unknown, subjectHash?: bigint): Promise<PolicyPreview> {
+    const definition = parsePolicyDefinition(json, this.#k);
+    if (subjectHash !== undefined && !definition.subject) {
+      throw new CrossproofError(
+        ErrorCode.INVALID_SUBJECT,
+        `policy "${definition.id}" binds no subject: give no subject hash`,
+      );
+    }
+    if (subjectHash !== undefined && !isFieldElement(subjectHash)) {
+      throw new CrossproofError(ErrorCode.INVALID_SUBJECT, "subjectHash must be below r");
+    }
+    const asOf = this.#now();
+    const query =
+      definition.subject && subjectHash === undefined
+        ? null
+        : resolveQuery(definition, this.#k, asOf, subjectHash, ErrorCode.INVALID_POLICY);
+    return {
+      definition,
+      schemaId: getSchema(definition.schema).schemaId,
+      queryHash: query?.compiled.queryHash ?? null,
+      asOf,
+      exists: (await this.#store.getPolicy(definition.id)) !== null,
+    };
   }
 
   async policy(id: string): Promise<StoredPolicy> {

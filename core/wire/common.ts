@@ -76,3 +76,23 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.outp
   }
   return parsed.data;
 }
+
+/**
+ * Parse a request's query parameters with `schema` (an object of strings), or `INVALID_REQUEST`
+ * naming the first problem; a parameter given twice is refused.
+ */
+export function parseQuery<T extends z.ZodType>(
+  schema: T,
+  query: Readonly<Record<string, string | readonly string[] | undefined>>,
+): z.output<T> {
+  for (const [name, value] of Object.entries(query)) {
+    if (Array.isArray(value)) {
+      throw new CrossproofError(
+        ErrorCode.INVALID_REQUEST,
+        `invalid request: the query parameter ${name} is given more than once`,
+        { details: { issues: [{ path: name, message: "given more than once" }] } },
+      );
+    }
+  }
+  return parseBody(schema, { ...query });
+}

@@ -106,10 +106,21 @@ export const apiKeyRequest = z.strictObject({
 
 // ---- responses ------------------------------------------------------------------------------
 
+/** A policy's requirements in words, and as one sentence (shared by policies and previews). */
+const policyWords = {
+  conditions: z
+    .array(z.string())
+    .describe(
+      'Each requirement in words, in query order: "creditScore at least 650", "reportDate within the last 90 days", "discloses jurisdiction"',
+    ),
+  words: z.string().describe("The conditions as one sentence"),
+};
+
 export const policyResponse = z.strictObject({
   ...policyDefinition.shape,
   issuers: z.array(address),
   createdAt: time,
+  ...policyWords,
 });
 
 export const policyListResponse = z.strictObject({ policies: z.array(policyResponse) });
@@ -190,6 +201,159 @@ export const receiptResponse = z.strictObject({
   issuer: address.nullable(),
   verified: z.boolean(),
   reasons: z.array(z.enum(REASONS)),
+});
+
+/** One of the verifier's checks behind a receipt. */
+export const receiptCheck = z.strictObject({
+  check: z.string().describe("The check's stable name, e.g. root-anchored"),
+  description: z.string(),
+  outcome: z
+    .enum(["passed", "failed", "not-run", "not-recorded"])
+    .describe(
+      "not-run: an earlier failure stopped the verifier before it; not-recorded: it ran, but the challenge was lost to a concurrent presentation at the end and only that was recorded",
+    ),
+  reason: z.enum(REASONS).optional().describe("The reason code, on a failed check"),
+});
+
+/** `GET /v1/receipts/{id}`: a receipt and its checks. */
+export const receiptDetailResponse = z.strictObject({
+  ...receiptResponse.shape,
+  checks: z.array(receiptCheck).describe("Every check of a presentation, in the order they run"),
+});
+
+/** Most receipts in one page of `GET /v1/receipts`. */
+export const MAX_RECEIPT_PAGE = 200;
+
+/** `GET /v1/receipts`: the query parameters. */
+export const receiptListQuery = z.strictObject({
+  verdict: z.enum(["verified", "refused"]).optional(),
+  policy: z.string().regex(new RegExp(POLICY_ID_PATTERN)).optional().describe("A policy id"),
+  reason: z.enum(REASONS).optional().describe("Only refusals with this reason code"),
+  from: time.optional().describe("Created at or after (ISO 8601)"),
+  to: time.optional().describe("Created before (ISO 8601)"),
+  limit: z
+    .string()
+    .regex(/^[1-9][0-9]{0,2}$/, "an integer from 1 to 200")
+    .optional()
+    .describe("Receipts per page, 1–200 (default 50)"),
+  cursor: z
+    .string()
+    .max(256)
+    .optional()
+    .describe("The previous page's `next`, for the page after it"),
+});
+
+/** `GET /v1/receipts` */
+export const receiptListResponse = z.strictObject({
+  receipts: z.array(receiptResponse).describe("Newest first"),
+  next: z.string().nullable().describe("The cursor of the next page; null on the last"),
+});
+
+/** `GET /v1/session` */
+export const sessionResponse = z.strictObject({
+  keyId: z.string().describe("The key's id (admin for the admin key)"),
+  name: z.string(),
+  role: z.enum(["client", "admin", "auditor"]),
+});
+
+/** Longest window of `GET /v1/stats`, in minutes (a day). */
+export const MAX_STATS_MINUTES = 1_440;
+
+/** `GET /v1/stats`: the query parameters. */
+export const statsQuery = z.strictObject({
+  minutes: z
+    .string()
+    .regex(/^[1-9][0-9]{0,3}$/, "an integer from 1 to 1440")
+    .optional()
+    .describe("The window in minutes, ending with the current minute (default 60, at most 1440)"),
+});
+
+const count = z.number().int().min(0);
+
+/** `GET /v1/stats` */
+export const statsResponse = z.strictObject({
+  from: time.describe("The window's start (a minute's start)"),
+  to: time.describe("The window's end, exclusive (the start of the minute after the current one)"),
+  perMinute: z
+    .array(z.strictObject({ minute: time, verified: count, refused: count }))
+    .describe("Every minute of the window, oldest first, from the receipts (all instances)"),
+  verdicts: z
+    .strictObject({ verified: count, refused: count })
+    .describe("The window's verdicts, from the receipts (all instances)"),
+  topReasons: z
+    .array(z.strictObject({ reason: z.enum(REASONS), count }))
+    .describe("The ten most frequent reasons of the window's refusals (all instances)"),
+  latency: z
+    .strictObject({
+      count,
+      p50: z.number(),
+      p90: z.number(),
+      p99: z.number(),
+    })
+    .nullable()
+    .describe(
+      "Seconds to decide a verification, since this instance started, estimated from its histogram's buckets as Prometheus does; null before its first verification",
+    ),
+  batchSizes: z
+    .array(z.strictObject({ le: z.union([z.number(), z.literal("+Inf")]), count }))
+    .describe(
+      "Proofs per batched pairing check since this instance started: cumulative bucket counts (batches of at most le proofs), as Prometheus keeps them",
+    ),
+  perInstance: z
+    .array(z.enum(["latency", "batchSizes"]))
+    .describe("The parts of this answer that are this instance's alone, not every instance's"),
+});
+
+/** The header of `POST /v1/policies/preview` that names a subject (never in a URL, which proxies log). */
+export const SUBJECT_HASH_HEADER = "x-subject-hash";
+
+/** `POST /v1/policies/preview`: its header. */
+export const policyPreviewHeaders = z.object({
+  [SUBJECT_HASH_HEADER]: z
+    .string()
+    .regex(DECIMAL_PATTERN, SUBJECT_HASH_HINT)
+    .optional()
+    .describe(
+      "For a policy that binds a subject: answer the queryHash of a challenge for this subject (a header, so that it stays out of URLs and their logs)",
+    ),
+});
+
+/** `POST /v1/policies/preview` */
+export const policyPreviewResponse = z.strictObject({
+  id: z.string(),
+  schemaId: decimal,
+  queryHash: decimal
+    .nullable()
+    .describe(
+      "The queryHash of a challenge issued now (relative dates resolved today); null for a policy that binds a subject unless the x-subject-hash header is given, as each subject's challenges have their own",
+    ),
+  asOf: time.describe("When the relative thresholds were resolved"),
+  subjectBound: z.boolean(),
+  exists: z.boolean().describe("A policy with this id exists: creating it would answer 409"),
+  definition: z
+    .strictObject({ ...policyDefinition.shape, issuers: z.array(address) })
+    .describe("The policy as it would be stored: defaults applied, issuers checksummed"),
+  ...policyWords,
+});
+
+/** `GET /v1/chain` */
+export const chainResponse = z.strictObject({
+  chainId: z.number().int(),
+  registry: address,
+  block: decimal.describe("The chain's block this view was read at"),
+  issuers: z.array(z.strictObject({ address, name: z.string(), active: z.boolean() })),
+  roots: z
+    .array(
+      z.strictObject({
+        root: decimal,
+        issuer: address,
+        schemaId: decimal,
+        anchoredAt: time,
+        replacedAt: time.nullable(),
+        revokedAt: time.nullable(),
+      }),
+    )
+    .describe("Anchored roots, newest first, at most 200"),
 });
 
 export const circuitResponse = z.strictObject({

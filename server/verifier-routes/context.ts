@@ -3,6 +3,7 @@
  * (`index.ts`) is static, so the OpenAPI document is written from it without a running service;
  * each handler is built from this context when the app is.
  */
+import type { RegistryHistory } from "../../chain/registry-history.js";
 import type { RootCache } from "../../chain/root-cache.js";
 import type { CrossproofLogger } from "../../infra/log.js";
 import type { VerifierPool } from "../../verifier/pool.js";
@@ -27,6 +28,8 @@ export interface VerifierContext extends DocumentContext {
   readonly verifier: Verifier;
   readonly store: VerifierStore;
   readonly roots: RootCache;
+  /** The registry's issuers and roots, for `GET /v1/chain`. */
+  readonly history: RegistryHistory;
   readonly pool: VerifierPool;
   readonly metrics: VerifierMetrics;
   readonly logger: CrossproofLogger;

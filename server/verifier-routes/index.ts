@@ -6,6 +6,7 @@
  */
 import { documentRoutes } from "../routes.js";
 import { API_KEY_ROUTES } from "./api-keys.js";
+import { CHAIN_ROUTES } from "./chain.js";
 import { CHALLENGE_ROUTES } from "./challenges.js";
 import { CIRCUIT_ROUTES } from "./circuits.js";
 import { CONSOLE_ROUTES } from "./console.js";
@@ -13,6 +14,8 @@ import type { VerifierContext, VerifierRoute, VerifierState } from "./context.js
 import { OPERATION_ROUTES } from "./operations.js";
 import { POLICY_ROUTES } from "./policies.js";
 import { RECEIPT_ROUTES } from "./receipts.js";
+import { SESSION_ROUTES } from "./session.js";
+import { STATS_ROUTES } from "./stats.js";
 import { VERIFICATION_ROUTES } from "./verifications.js";
 
 export type {
@@ -29,9 +32,12 @@ export const VERIFIER_ROUTES: readonly VerifierRoute[] = [
   ...CHALLENGE_ROUTES,
   ...VERIFICATION_ROUTES,
   ...RECEIPT_ROUTES,
+  ...CHAIN_ROUTES,
   ...CIRCUIT_ROUTES,
   ...API_KEY_ROUTES,
+  ...SESSION_ROUTES,
   ...OPERATION_ROUTES,
+  ...STATS_ROUTES,
   ...CONSOLE_ROUTES,
   ...documentRoutes<VerifierContext, VerifierState>(),
 ];

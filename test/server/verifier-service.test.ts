@@ -166,7 +166,9 @@ describe("the verifier service", () => {
       issuer: verdict.issuer,
       verified: true,
       reasons: [],
+      checks: expect.any(Array),
     });
+    expect(receipt.checks.filter((c) => c.outcome !== "passed")).toEqual([]);
     const used = await client.challenge(challenge.challengeId);
     expect(used.receiptId).toBe(verdict.receiptId);
     expect(used.consumedAt).not.toBeNull();
@@ -742,6 +744,325 @@ describe("the verifier service", () => {
     expect(codes(await client.verify(SAMPLE_POLICY_ID, current.presentation))).toEqual([
       "ROOT_REVOKED",
     ]);
+  });
+
+  describe("the console's endpoints", () => {
+    type Json = Record<string, unknown>;
+    type ReceiptItem = {
+      id: string;
+      createdAt: string;
+      verified: boolean;
+      reasons: string[];
+      policyId: string;
+    };
+    type Page = { receipts: ReceiptItem[]; next: string | null };
+    type Check = { check: string; outcome: string; reason?: string };
+    const get = async (path: string, key: string | null = clientKey) => {
+      const answer = await raw("GET", path, { key });
+      return { status: answer.status, body: answer.body as Json };
+    };
+    /** Every page of a listing, following `next`. */
+    const everyPage = async (query: string, key = clientKey, limit = 2) => {
+      const seen: ReceiptItem[] = [];
+      let cursor: string | null = null;
+      for (let n = 0; n < 500; n++) {
+        const more = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
+        const answer = await get(`/v1/receipts?limit=${limit}${query}${more}`, key);
+        expect(answer.status).toBe(200);
+        const page = answer.body as unknown as Page;
+        seen.push(...page.receipts);
+        cursor = page.next;
+        if (!cursor) break;
+      }
+      return seen;
+    };
+    let auditorKey: string;
+
+    beforeAll(async () => {
+      auditorKey = (await admin.createApiKey("console auditor", "auditor")).key;
+    });
+
+    it("says who is calling: key id, name and role, for each role", async () => {
+      expect((await get("/v1/session", adminKey)).body).toEqual({
+        keyId: "admin",
+        name: "admin",
+        role: "admin",
+      });
+      const made = await admin.createApiKey("console client");
+      expect((await get("/v1/session", made.key)).body).toEqual({
+        keyId: made.id,
+        name: "console client",
+        role: "client",
+      });
+      expect((await get("/v1/session", auditorKey)).body).toMatchObject({
+        name: "console auditor",
+        role: "auditor",
+      });
+      expect((await get("/v1/session", null)).status).toBe(401);
+    });
+
+    it("lists a client's own receipts newest first, filtered, in pages; the admin's all; refuses the auditor", async () => {
+      const { presentation } = await fresh();
+      const verdict = await client.verify(SAMPLE_POLICY_ID, presentation);
+      const newest = (await get("/v1/receipts?limit=1")).body as unknown as Page;
+      expect(newest.receipts.map((r) => r.id)).toEqual([verdict.receiptId]);
+      expect(newest.next).not.toBeNull();
+
+      // Another client's refusal: not in the first client's list, in the admin's.
+      const other = await admin.createApiKey("another client");
+      const theirs = await raw("POST", "/v1/verifications", {
+        key: other.key,
+        body: JSON.stringify({ policyId: SAMPLE_POLICY_ID, presentation: { challengeId: "x" } }),
+      });
+      const theirId = (theirs.body as { receiptId: string }).receiptId;
+
+      const mine = await everyPage("", clientKey, 40);
+      const ids = mine.map((r) => r.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids).not.toContain(theirId);
+      const times = mine.map((r) => Date.parse(r.createdAt));
+      expect(times).toEqual([...times].sort((a, b) => b - a));
+      // Small pages give the same receipts in the same order as large ones.
+      const since = encodeURIComponent(mine[9]?.createdAt as string);
+      expect((await everyPage(`&from=${since}`, clientKey, 3)).map((r) => r.id)).toEqual(
+        mine.filter((r) => r.createdAt >= (mine[9]?.createdAt as string)).map((r) => r.id),
+      );
+      const all = await everyPage("", adminKey, 200);
+      expect(all.map((r) => r.id)).toContain(theirId);
+      expect(all.length).toBeGreaterThan(mine.length);
+
+      const refused = await everyPage("&verdict=refused", clientKey, 50);
+      expect(refused.length).toBeGreaterThan(3);
+      expect(refused.every((r) => !r.verified)).toBe(true);
+      const verified = await everyPage("&verdict=verified", clientKey, 50);
+      expect(verified.length + refused.length).toBe(mine.length);
+      const revoked = await everyPage("&reason=ROOT_REVOKED", clientKey, 50);
+      expect(revoked.length).toBeGreaterThan(0);
+      expect(revoked.every((r) => r.reasons.includes("ROOT_REVOKED"))).toBe(true);
+      const noGrace = await everyPage("&policy=no-grace", clientKey, 50);
+      expect(noGrace.length).toBeGreaterThan(0);
+      expect(noGrace.every((r) => r.policyId === "no-grace")).toBe(true);
+      const before = encodeURIComponent(verdict.checkedAt);
+      const older = await everyPage(`&to=${before}`, clientKey, 50);
+      expect(older.map((r) => r.id)).not.toContain(verdict.receiptId);
+      expect(older.length).toBe(mine.length - 1);
+
+      expect((await get("/v1/receipts", auditorKey)).status).toBe(403);
+      for (const bad of [
+        "limit=0",
+        "limit=201",
+        "verdict=maybe",
+        "reason=NOT_A_REASON",
+        "from=yesterday",
+        "cursor=bm90LWEtY3Vyc29y",
+        "limit=2&limit=3",
+        "colour=red",
+      ]) {
+        const answer = await get(`/v1/receipts?${bad}`);
+        expect(answer.status, bad).toBe(400);
+        expect((answer.body as { error: { code: string } }).error.code, bad).toBe(
+          "INVALID_REQUEST",
+        );
+      }
+    });
+
+    it("shows each check of a receipt: all passed, stopped at the first failure, the proof not run after a refused root", async () => {
+      // The issuer's current root was revoked by an earlier test: fresh proofs are refused.
+      const { presentation } = await fresh();
+      const first = await client.verify(SAMPLE_POLICY_ID, presentation);
+      expect(codes(first)).toEqual(["ROOT_REVOKED"]);
+      const again = await client.verify(SAMPLE_POLICY_ID, presentation);
+      const [verified] = ((await get("/v1/receipts?verdict=verified&limit=1")).body as Page)
+        .receipts;
+      const checksOf = async (id: string) =>
+        ((await get(`/v1/receipts/${id}`)).body as { checks: Check[] }).checks;
+      const outcome = (checks: Check[]) =>
+        Object.fromEntries(checks.map((c) => [c.check, c.outcome]));
+
+      expect(new Set((await checksOf(verified?.id as string)).map((c) => c.outcome))).toEqual(
+        new Set(["passed"]),
+      );
+      // The same presentation again: refused at the challenge, nothing after it ran.
+      const consumed = await checksOf(again.receiptId);
+      expect(consumed.find((c) => c.outcome === "failed")).toMatchObject({
+        check: "challenge-unused",
+        reason: "CHALLENGE_CONSUMED",
+      });
+      expect(outcome(consumed)).toMatchObject({
+        "presentation-shape": "passed",
+        "challenge-issued": "passed",
+        "challenge-unexpired": "not-run",
+        query: "not-run",
+        pairing: "not-run",
+      });
+      // A revoked root: every root check ran, the proof did not.
+      const rootRefused = await checksOf(first.receiptId);
+      expect(rootRefused.filter((c) => c.outcome === "failed")).toEqual([
+        expect.objectContaining({ check: "root-not-revoked", reason: "ROOT_REVOKED" }),
+      ]);
+      expect(outcome(rootRefused)).toMatchObject({
+        query: "passed",
+        "root-current": "passed",
+        "proof-points": "not-run",
+        pairing: "not-run",
+      });
+    });
+
+    it("counts the receipts per minute with the verdicts and top reasons, and this instance's latency and batch sizes", async () => {
+      const answer = await get("/v1/stats?minutes=30", adminKey);
+      expect(answer.status).toBe(200);
+      const stats = answer.body as {
+        from: string;
+        to: string;
+        perMinute: { minute: string; verified: number; refused: number }[];
+        verdicts: { verified: number; refused: number };
+        topReasons: { reason: string; count: number }[];
+        latency: { count: number; p50: number; p90: number; p99: number } | null;
+        batchSizes: { le: number | string; count: number }[];
+        perInstance: string[];
+      };
+      expect(stats.perMinute).toHaveLength(30);
+      expect(stats.perMinute[0]?.minute).toBe(stats.from);
+      expect(Date.parse(stats.to) - Date.parse(stats.from)).toBe(30 * 60_000);
+      // The same receipts as the admin's listing of the window.
+      const window = `&from=${encodeURIComponent(stats.from)}&to=${encodeURIComponent(stats.to)}`;
+      const listed = await everyPage(window, adminKey, 200);
+      expect(stats.verdicts).toEqual({
+        verified: listed.filter((r) => r.verified).length,
+        refused: listed.filter((r) => !r.verified).length,
+      });
+      expect(stats.verdicts.verified).toBeGreaterThan(0);
+      const revoked = listed.filter((r) => r.reasons.includes("ROOT_REVOKED")).length;
+      expect(stats.topReasons).toContainEqual({ reason: "ROOT_REVOKED", count: revoked });
+      const counts = stats.topReasons.map((r) => r.count);
+      expect(counts).toEqual([...counts].sort((a, b) => b - a));
+      expect(stats.topReasons.length).toBeLessThanOrEqual(10);
+      expect(stats.latency?.count).toBeGreaterThan(0);
+      const { p50, p90, p99 } = stats.latency ?? { p50: 0, p90: 0, p99: 0 };
+      expect(p50).toBeGreaterThan(0);
+      expect(p50).toBeLessThanOrEqual(p90);
+      expect(p90).toBeLessThanOrEqual(p99);
+      expect(stats.batchSizes.at(-1)?.le).toBe("+Inf");
+      expect(stats.batchSizes.at(-1)?.count).toBeGreaterThan(0);
+      expect(stats.perInstance).toEqual(["latency", "batchSizes"]);
+
+      expect((await get("/v1/stats", auditorKey)).status).toBe(200);
+      expect(((await get("/v1/stats", auditorKey)).body.perMinute as unknown[]).length).toBe(60);
+      expect((await get("/v1/stats")).status).toBe(403);
+      for (const bad of ["minutes=0", "minutes=1441", "minutes=ten"]) {
+        expect((await get(`/v1/stats?${bad}`, adminKey)).status, bad).toBe(400);
+      }
+    });
+
+    it("previews a policy in words with its queryHash, storing nothing, validated as creating one", async () => {
+      const base = samplePolicy(stack.chain.registry.signer as string);
+      const preview = async (body: unknown, subject = "", key = adminKey) => {
+        const response = await fetch(`${stack.verifier.url}/v1/policies/preview`, {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${key}`,
+            "content-type": "application/json",
+            ...(subject ? { "x-subject-hash": subject } : {}),
+          },
+          body: JSON.stringify(body),
+        });
+        const answer = { status: response.status, body: (await response.json()) as Json };
+        answers.push({ method: "POST", path: "/v1/policies/preview", ...answer });
+        return answer;
+      };
+      const fresh = await preview({ ...base, id: "previewed" });
+      expect(fresh.status).toBe(200);
+      expect(fresh.body).toMatchObject({
+        id: "previewed",
+        schemaId: getSchema("credit-report-v1").schemaId.toString(),
+        queryHash: null,
+        subjectBound: true,
+        exists: false,
+        conditions: [
+          "subjectId is the subject named by each challenge",
+          "creditScore at least 650",
+          "totalDebt at most 40% of annualIncome",
+          "defaults24m equals 0",
+          "reportDate within the last 90 days",
+          "discloses jurisdiction",
+        ],
+      });
+      expect(fresh.body.words).toContain("creditScore at least 650, totalDebt at most 40%");
+      expect((await get("/v1/policies/previewed")).status).toBe(404);
+
+      // For one subject: the queryHash its challenge issued now carries.
+      const subject = hashOf(stack.applicants.eligible.subjectId);
+      const forSubject = await preview(base, String(subject));
+      expect(forSubject.body.exists).toBe(true);
+      const challenge = await client.issueChallenge(SAMPLE_POLICY_ID, subject);
+      expect(forSubject.body.queryHash).toBe(challenge.queryHash);
+      const unbound = { ...base, id: "previewed-unbound", subject: undefined };
+      expect((await preview(unbound)).body.queryHash).toMatch(/^[0-9]+$/);
+
+      const bad = await preview({
+        ...base,
+        predicates: [{ op: "GTE", field: "creditScores", value: 650 }],
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.body).toMatchObject({
+        error: { code: "INVALID_POLICY", details: { field: "creditScores" } },
+      });
+      expect(JSON.stringify(bad.body)).toContain("creditScores");
+      const shape = await preview({ ...base, challengeTtlSeconds: -1 });
+      expect(shape.status).toBe(400);
+      expect(JSON.stringify(shape.body)).toContain("challengeTtlSeconds");
+      expect((await preview(unbound, String(subject))).status).toBe(400);
+      const notHash = await preview(base, "EL123456");
+      expect(notHash).toMatchObject({ status: 400, body: { error: { code: "INVALID_SUBJECT" } } });
+      expect((await preview(base, "", clientKey)).status).toBe(403);
+      expect((await preview(base, "", auditorKey)).status).toBe(403);
+
+      // Stored policies carry their words too.
+      const listed = (await get("/v1/policies")).body.policies as {
+        id: string;
+        conditions: string[];
+        words: string;
+      }[];
+      const sample = listed.find((p) => p.id === SAMPLE_POLICY_ID);
+      expect(sample?.conditions).toEqual(fresh.body.conditions);
+      expect((await get(`/v1/policies/${SAMPLE_POLICY_ID}`)).body.words).toBe(sample?.words);
+    });
+
+    it("shows the chain: the registry, its issuers, and roots newest first with replacements and revocations", async () => {
+      const answer = await get("/v1/chain");
+      expect(answer.status).toBe(200);
+      const view = answer.body as {
+        chainId: number;
+        registry: string;
+        block: string;
+        issuers: { address: string; name: string; active: boolean }[];
+        roots: {
+          root: string;
+          issuer: string;
+          anchoredAt: string;
+          replacedAt: string | null;
+          revokedAt: string | null;
+        }[];
+      };
+      expect(view.chainId).toBe(stack.chain.chainId);
+      expect(view.registry).toBe(stack.chain.registryAddress);
+      expect(view.issuers).toContainEqual({
+        address: stack.chain.registry.signer,
+        name: "crossproof local issuer",
+        active: true,
+      });
+      expect(view.roots.length).toBeGreaterThanOrEqual(2);
+      expect(view.roots.length).toBeLessThanOrEqual(200);
+      const times = view.roots.map((r) => Date.parse(r.anchoredAt));
+      expect(times).toEqual([...times].sort((a, b) => b - a));
+      // The earlier test replaced the first root, then revoked its replacement.
+      expect(view.roots.some((r) => r.replacedAt !== null)).toBe(true);
+      expect(view.roots.some((r) => r.revokedAt !== null)).toBe(true);
+      expect((await get("/v1/chain", auditorKey)).status).toBe(200);
+      expect((await get("/v1/chain", adminKey)).body.roots).toEqual(
+        (await get("/v1/chain")).body.roots,
+      );
+    });
   });
 
   it("answers every request of this suite as its /openapi.json says", async () => {

@@ -389,6 +389,109 @@ export function storeContract(backend: StoreBackend): void {
     });
   });
 
+  describe("receipt listing and counts", () => {
+    /** A window of its own, far from the other cases' receipts. */
+    const T1 = Date.parse("2026-06-01T08:00:00.000Z");
+    const at = (minutes: number, ms = 0) => T1 + minutes * 60_000 + ms;
+    const made = (id: string, createdAtMs: number, fields: Partial<Receipt> = {}): Receipt => ({
+      ...receipt(id, null, createdAtMs),
+      ...fields,
+    });
+    const refused = (reasons: string[]): Partial<Receipt> => ({
+      verified: false,
+      reasons,
+      root: null,
+      issuer: null,
+    });
+    const all = [
+      made("rc-l1", at(0, 5)),
+      made("rc-l2", at(0, 900), refused(["ROOT_UNKNOWN", "PROOF_INVALID"])),
+      // Two in the same millisecond: the id breaks the tie, and the cursor keeps it.
+      made("rc-l3a", at(2, 10), { clientId: "client-2", policyId: "p-other" }),
+      made("rc-l3b", at(2, 10), refused(["ROOT_UNKNOWN"])),
+      made("rc-l4", at(2, 59_999), refused(["CHALLENGE_EXPIRED"])),
+      made("rc-l5", at(3), { clientId: "client-2", ...refused(["ROOT_UNKNOWN"]) }),
+    ];
+    const window = { from: new Date(at(0)), to: new Date(at(4)) };
+    const ids = (receipts: readonly Receipt[]) => receipts.map((r) => r.id);
+
+    beforeAll(async () => {
+      for (const r of all) await store.insertReceipt(r);
+      // Just outside the window on either side.
+      await store.insertReceipt(made("rc-before", at(0) - 1, refused(["ROOT_UNKNOWN"])));
+      await store.insertReceipt(made("rc-after", at(4), refused(["ROOT_UNKNOWN"])));
+    });
+
+    it("lists receipts newest first, the id breaking ties, each filter applied", async () => {
+      const list = (q: Partial<Parameters<VerifierStore["listReceipts"]>[0]> = {}) =>
+        store.listReceipts({ ...window, limit: 50, ...q });
+      expect(await list()).toEqual([...all].reverse());
+      expect(ids(await list({ clientId: "client-2" }))).toEqual(["rc-l5", "rc-l3a"]);
+      expect(ids(await list({ verified: true }))).toEqual(["rc-l3a", "rc-l1"]);
+      expect(ids(await list({ verified: false, clientId: "client-1" }))).toEqual([
+        "rc-l4",
+        "rc-l3b",
+        "rc-l2",
+      ]);
+      expect(ids(await list({ policyId: "p-other" }))).toEqual(["rc-l3a"]);
+      expect(ids(await list({ reason: "ROOT_UNKNOWN" }))).toEqual(["rc-l5", "rc-l3b", "rc-l2"]);
+      expect(ids(await list({ reason: "PROOF_INVALID" }))).toEqual(["rc-l2"]);
+      expect(ids(await list({ reason: "ROOT" }))).toEqual([]);
+      expect(ids(await list({ from: new Date(at(2, 10)), to: new Date(at(3)) }))).toEqual([
+        "rc-l4",
+        "rc-l3b",
+        "rc-l3a",
+      ]);
+      expect(ids(await list({ limit: 2 }))).toEqual(["rc-l5", "rc-l4"]);
+      // No window: the receipts outside it come too.
+      const everything = ids(await store.listReceipts({ limit: 1_000 }));
+      expect(everything).toContain("rc-before");
+      expect(everything.indexOf("rc-after")).toBeLessThan(everything.indexOf("rc-l5"));
+    });
+
+    it("pages with the keyset cursor: every receipt once, in order, across a tie", async () => {
+      const seen: Receipt[] = [];
+      let before: { createdAt: Date; id: string } | undefined;
+      for (let page = 0; page < 10; page++) {
+        const got = await store.listReceipts({
+          ...window,
+          limit: 2,
+          ...(before ? { before } : {}),
+        });
+        seen.push(...got);
+        const last = got.at(-1);
+        if (got.length < 2 || !last) break;
+        before = { createdAt: last.createdAt, id: last.id };
+      }
+      expect(ids(seen)).toEqual(ids([...all].reverse()));
+      // A cursor in the middle of the tie.
+      const after = await store.listReceipts({
+        ...window,
+        limit: 50,
+        before: { createdAt: new Date(at(2, 10)), id: "rc-l3b" },
+      });
+      expect(ids(after)).toEqual(["rc-l3a", "rc-l2", "rc-l1"]);
+    });
+
+    it("counts receipts per minute and the top reasons of refusals, in [from, to)", async () => {
+      const stats = await store.receiptStats(window.from, window.to, 10);
+      expect(stats.perMinute).toEqual([
+        { minute: new Date(at(0)), verified: 1, refused: 1 },
+        { minute: new Date(at(2)), verified: 1, refused: 2 },
+        { minute: new Date(at(3)), verified: 0, refused: 1 },
+      ]);
+      expect(stats.topReasons).toEqual([
+        { reason: "ROOT_UNKNOWN", count: 3 },
+        { reason: "CHALLENGE_EXPIRED", count: 1 },
+        { reason: "PROOF_INVALID", count: 1 },
+      ]);
+      const top = await store.receiptStats(window.from, window.to, 1);
+      expect(top.topReasons).toEqual([{ reason: "ROOT_UNKNOWN", count: 3 }]);
+      const empty = await store.receiptStats(new Date(at(10)), new Date(at(20)), 10);
+      expect(empty).toEqual({ perMinute: [], topReasons: [] });
+    });
+  });
+
   it("keeps everything across close and reopen", async () => {
     const where = await backend.newLocation();
     const first = await backend.open(where);
