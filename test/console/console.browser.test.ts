@@ -316,11 +316,22 @@ describe.skipIf(!hasChromium || missingApi.length > 0)("the web console in Chrom
     await page.setViewportSize({ width: 1280, height: 860 });
   });
 
-  it("signs an auditor in to the auditor's pages only, with the flow counted and the log intact", async () => {
+  it("signs a client in to its own verifications, and an auditor to the auditor's pages only, with the flow counted and the log intact", async () => {
+    const signOut = async () => {
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.getByLabel("API key").waitFor();
+      expect(await page.evaluate("sessionStorage.length")).toBe(0);
+    };
+    // The client sees its own two receipts, not the one the admin's key made.
+    await signOut();
+    await signIn((await readFile(stack.clientKeyPath, "utf8")).trim());
+    expect(await nav()).toEqual(["Policies", "Verifications", "Chain", "Proof check"]);
+    await open("receipts");
+    await expect.poll(() => page.getByTestId("receipts").locator("tbody tr").count()).toBe(2);
+    expect(await page.getByTestId("receipts").textContent()).not.toContain(SAMPLE_POLICY_ID);
+
     const auditorKey = (await admin.createApiKey("regulator", "auditor")).key;
-    await page.getByRole("button", { name: "Sign out" }).click();
-    await page.getByLabel("API key").waitFor();
-    expect(await page.evaluate("sessionStorage.length")).toBe(0);
+    await signOut();
     await signIn(auditorKey);
     expect(await nav()).toEqual(["Dashboard", "Chain", "Audit"]);
     await open("audit");
