@@ -23,8 +23,14 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method: string, path: string, body?: unknown, key = storedKey()) {
-  const headers: Record<string, string> = { accept: "application/json" };
+async function request(
+  method: string,
+  path: string,
+  body?: unknown,
+  key = storedKey(),
+  extra: Record<string, string> = {},
+) {
+  const headers: Record<string, string> = { accept: "application/json", ...extra };
   if (key) headers.authorization = `Bearer ${key}`;
   if (body !== undefined) headers["content-type"] = "application/json";
   let response: Response;
@@ -65,8 +71,12 @@ export async function getText(path: string): Promise<string> {
 }
 
 /** POST a JSON body, read the JSON answer. */
-export async function postJson<T>(path: string, body: unknown): Promise<T> {
-  return (await (await request("POST", path, body)).json()) as T;
+export async function postJson<T>(
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> {
+  return (await (await request("POST", path, body, storedKey(), headers)).json()) as T;
 }
 
 /** A query string from the set values of `params`. */

@@ -243,8 +243,9 @@ function NewPolicy() {
     const timer = setTimeout(() => {
       const forSubject = subject.trim() && previewSubject.trim() ? previewSubject.trim() : "";
       postJson<PolicyPreview>(
-        `/v1/policies/preview${forSubject ? `?subjectHash=${encodeURIComponent(forSubject)}` : ""}`,
+        "/v1/policies/preview",
         body,
+        forSubject ? { "x-subject-hash": forSubject } : {},
       ).then(
         (result) => live && setPreview({ result }),
         (error: ApiError) => live && setPreview({ error }),
