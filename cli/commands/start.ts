@@ -278,7 +278,13 @@ async function demoAgainst(
     });
   }
   const client = new VerifierClient({ url: verifierUrl, apiKey });
-  const { createdAt: _, ...definition } = await client.policy(SAMPLE_POLICY_ID);
+  // The policy as written: without what the service adds (its time, its conditions in words).
+  const {
+    createdAt: _,
+    conditions: _conditions,
+    words: _words,
+    ...definition
+  } = await client.policy(SAMPLE_POLICY_ID);
   const k = (await client.circuit("query")).publicSignals.length - 4;
   const applicants = await pickApplicants(config.dataDir, parsePolicyDefinition(definition, k), k);
   return runDemo({ verifierUrl, proverUrl, apiKey, policyId: SAMPLE_POLICY_ID, applicants }, print);
