@@ -2,7 +2,8 @@
  * `npm run bench:query-v2`: the `query_v2` release (set operators IN/NIN, link output) against
  * the `query` release it extends, side by side in one run on the same record and tree: constraints
  * (and those of the 8-entry-table variant `query_v2_t8`, compiled here for the count), witness
- * time, snarkjs proving time (default threaded curve) p50/p95, verification time p50. `query`
+ * time, snarkjs proving time (default threaded curve) p50/p95, verification time p50, the two
+ * releases interleaved run by run so that both see the same machine load. `query`
  * proves the benchmark policy of bench/matrix.ts (5 predicates); `query_v2` the same predicates
  * plus an IN over 3 values and a NIN over 13 (the table full: 16 distinct values) and the link on.
  * Prints a table and writes bench/results/query-v2.json.
@@ -10,6 +11,7 @@
  * Options: `--runs N` (default 10).
  */
 import { readFile, writeFile } from "node:fs/promises";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
@@ -25,7 +27,6 @@ import { type CircuitRelease, loadCircuitRelease } from "../infra/artifacts.js";
 import { fileExists } from "../infra/files.js";
 import { BUILD_DIR, compiledCircuitPaths } from "../infra/paths.js";
 import { releaseSnarkjsCurve } from "../infra/snarkjs-runtime.js";
-import { queryShape } from "../prover/prove-query.js";
 import type { CircuitInput } from "../prover/query-input.js";
 import { buildQueryV2Input } from "../prover/query-v2-input.js";
 import { benchRecords, circuitInput } from "./matrix.js";
@@ -65,7 +66,7 @@ async function constraintsOf(name: string): Promise<number> {
 function v2Input(release: CircuitRelease): CircuitInput {
   const records = benchRecords();
   const schema = getSchema("credit-report-v1");
-  const { depth, k } = queryShape(release);
+  const [depth = 20, k = 8] = release.manifest.params;
   const jurisdiction = schema.slotOf.get("jurisdiction") as number;
   const bureau = schema.slotOf.get("bureau") as number;
   const own = records.slots[jurisdiction] as bigint;
@@ -105,44 +106,62 @@ interface Timing {
   readonly verifyMs: number;
 }
 
-/** Witness, prove and verify times (after one warm-up), every proof verified. */
-async function measure(release: CircuitRelease, input: CircuitInput): Promise<Timing> {
-  const witness: number[] = [];
-  const prove: number[] = [];
-  const verify: number[] = [];
-  for (let run = -1; run < runs; run++) {
-    const wtns = { type: "mem" } as { type: "mem"; data?: Uint8Array };
-    let t = performance.now();
-    await snarkjs.wtns.calculate(input, release.paths.wasm, wtns as never);
-    const w = performance.now() - t;
-    t = performance.now();
-    const { proof, publicSignals } = await snarkjs.groth16.prove(release.paths.zkey, wtns as never);
-    const p = performance.now() - t;
-    t = performance.now();
-    const ok = await snarkjs.groth16.verify(release.verificationKey as never, publicSignals, proof);
-    const v = performance.now() - t;
-    if (!ok) throw new Error(`${release.name}: benchmark proof ${run} did not verify`);
-    if (run >= 0) {
-      witness.push(w);
-      prove.push(p);
-      verify.push(v);
-    }
-  }
-  return {
-    witnessMs: percentile(witness, 50),
-    proveP50Ms: percentile(prove, 50),
-    proveP95Ms: percentile(prove, 95),
-    verifyMs: percentile(verify, 50),
-  };
+interface Samples {
+  readonly witness: number[];
+  readonly prove: number[];
+  readonly verify: number[];
 }
+
+/** One witness, prove and verify of `release` (the proof verified), its times kept unless warm-up. */
+async function once(
+  release: CircuitRelease,
+  input: CircuitInput,
+  samples: Samples,
+  keep: boolean,
+): Promise<void> {
+  const wtns = { type: "mem" } as { type: "mem"; data?: Uint8Array };
+  let t = performance.now();
+  await snarkjs.wtns.calculate(input, release.paths.wasm, wtns as never);
+  const w = performance.now() - t;
+  t = performance.now();
+  const { proof, publicSignals } = await snarkjs.groth16.prove(release.paths.zkey, wtns as never);
+  const p = performance.now() - t;
+  t = performance.now();
+  const ok = await snarkjs.groth16.verify(release.verificationKey as never, publicSignals, proof);
+  const v = performance.now() - t;
+  if (!ok) throw new Error(`${release.name}: a benchmark proof did not verify`);
+  if (keep) {
+    samples.witness.push(w);
+    samples.prove.push(p);
+    samples.verify.push(v);
+  }
+}
+
+const summary = (s: Samples): Timing => ({
+  witnessMs: percentile(s.witness, 50),
+  proveP50Ms: percentile(s.prove, 50),
+  proveP95Ms: percentile(s.prove, 95),
+  verifyMs: percentile(s.verify, 50),
+});
 
 const started = performance.now();
 const v1 = await loadCircuitRelease("query");
 const v2 = await loadCircuitRelease("query_v2");
 const t8 = await constraintsOf("query_v2_t8");
 process.stderr.write(`measuring query and query_v2, ${runs} runs each…\n`);
-const v1Timing = await measure(v1, circuitInput(v1, benchRecords()));
-const v2Timing = await measure(v2, v2Input(v2));
+// Interleaved (query, then query_v2, in each run) so that both see the same machine load.
+const v1Input = circuitInput(v1, benchRecords());
+const v2In = v2Input(v2);
+const v1Samples: Samples = { witness: [], prove: [], verify: [] };
+const v2Samples: Samples = { witness: [], prove: [], verify: [] };
+const loadBefore = loadavg()[0] ?? Number.NaN;
+for (let run = -1; run < runs; run++) {
+  await once(v1, v1Input, v1Samples, run >= 0);
+  await once(v2, v2In, v2Samples, run >= 0);
+}
+const loadAfter = loadavg()[0] ?? Number.NaN;
+const v1Timing = summary(v1Samples);
+const v2Timing = summary(v2Samples);
 
 const figures: Figure[] = [
   figure("query constraints", "constraints", v1.manifest.constraints, command),
@@ -171,10 +190,13 @@ const figures: Figure[] = [
 ];
 printTable(`query vs query_v2 — ${runs} runs after a warm-up (ratio: against query)`, figures);
 const path = await writeResults("query-v2", figures, {
+  loadAverage1m: { before: loadBefore, after: loadAfter },
   zkeyBytes: {
     query: (await readFile(v1.paths.zkey)).length,
     query_v2: (await readFile(v2.paths.zkey)).length,
   },
 });
-process.stdout.write(`\nwrote ${path} (${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
+process.stdout.write(
+  `\n1-minute load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after (2 cores)\nwrote ${path} (${((performance.now() - started) / 1000).toFixed(0)} s)\n`,
+);
 await releaseSnarkjsCurve();
