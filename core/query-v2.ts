@@ -10,7 +10,7 @@
  * are sets: duplicates are merged and order does not matter, so one policy has one hash.
  */
 import { ErrorCode, QueryError } from "./errors.js";
-import { FIELD_ORDER, isFieldElement, randomFieldElement } from "./field.js";
+import { isFieldElement, randomFieldElement } from "./field.js";
 import { poseidon, poseidonChain } from "./poseidon.js";
 import {
   checkPredicate,
@@ -222,8 +222,10 @@ export function evaluatePredicateV2(
   table: readonly bigint[],
 ): boolean {
   if (!isSetOp(p.op)) return evaluatePredicate(p as Predicate, slots);
-  const x = (slots[p.i] ?? 0n) % FIELD_ORDER;
-  const member = table.some((v, m) => ((p.b >> BigInt(m)) & 1n) === 1n && v % FIELD_ORDER === x);
+  const x = slots[p.i] ?? 0n;
+  // A committed slot is a field element (computeLeaf refuses others): never reduce one here.
+  if (!isFieldElement(x)) fail(`slot ${p.i} is not a field element in [0, r)`, { slot: p.i });
+  const member = table.some((v, m) => ((p.b >> BigInt(m)) & 1n) === 1n && v === x);
   return p.op === OpV2.IN ? member : !member;
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { computeLeaf } from "../../core/commitment.js";
 import { FIELD_ORDER, textToField } from "../../core/field.js";
 import { poseidon, poseidonChain } from "../../core/poseidon.js";
 import { Op, packPredicate } from "../../core/query.js";
@@ -113,6 +114,11 @@ describe("query_v2 queries: sets", () => {
     const zero = [...slots];
     zero[SLOT.jurisdiction] = 0n; // the padding entries are 0 but not in the mask
     expect(evaluatePredicateV2(p, zero, q.table)).toBe(false);
+    // x outside [0, r) is refused, never reduced (and such a record cannot be committed)
+    const wrapped = [...slots];
+    wrapped[SLOT.jurisdiction] = 344n + R;
+    expect(refused(() => evaluatePredicateV2(p, wrapped, q.table))).toMatch(/field element/);
+    expect(() => computeLeaf(schema.schemaId, wrapped, 1n)).toThrow(/field elements/);
     // the old operators evaluate as in `query`
     const gte = { op: Op.GTE, i: SLOT.creditScore, j: 0, a: 720n, b: 0n } as const;
     expect(evaluatePredicateV2(gte, slots, q.table)).toBe(true);
