@@ -169,7 +169,8 @@ export type PredicateSpec =
     }
   | { readonly op: "DISCLOSE"; readonly field: string };
 
-function fieldOf(schema: Schema, name: string, index: number): [number, FieldDefinition] {
+/** The slot and definition of field `name`; `INVALID_QUERY` when the schema has none. */
+export function fieldOf(schema: Schema, name: string, index: number): [number, FieldDefinition] {
   const slot = schema.slotOf.get(name);
   const field = slot === undefined ? undefined : schema.fields[slot];
   if (slot === undefined || field === undefined) {
@@ -181,7 +182,8 @@ function fieldOf(schema: Schema, name: string, index: number): [number, FieldDef
   return [slot, field];
 }
 
-function encodeValue(field: FieldDefinition, value: PredicateValue, index: number): bigint {
+/** A predicate value in the slot encoding of `field`; `INVALID_QUERY` when it has none. */
+export function encodeValue(field: FieldDefinition, value: PredicateValue, index: number): bigint {
   if (typeof value === "bigint") {
     if (!isFieldElement(value))
       fail(`predicate ${index}: ${field.name} value is not a field element`);

@@ -581,7 +581,7 @@ describe("the verifier service", () => {
     expect(after.count - before.count).toBeLessThan(24);
 
     const circuits = await client.circuits();
-    expect(circuits.map((c) => c.name).sort()).toEqual(["commitment", "query"]);
+    expect(circuits.map((c) => c.name).sort()).toEqual(["commitment", "query", "query_v2"]);
     const query = await client.circuit("query");
     expect(query.constraints).toBe(10_628);
     expect(query.setup).toBe("development");
