@@ -28,6 +28,7 @@ import type { KeyHash } from "../core/circuit-release.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import { predicatesToJson } from "../core/proof-request.js";
 import type { OpCode } from "../core/query.js";
+import { type LogEntry, type LogHash, type LogHead, nextEntry } from "../core/receipt-log.js";
 import type { VerificationKey } from "../infra/artifacts.js";
 import { PROJECT_ROOT } from "../infra/paths.js";
 import { shownUrl } from "../infra/service-url.js";
@@ -38,9 +39,12 @@ import type {
   ChallengeRecord,
   ConsumeOutcome,
   ExternalCircuit,
+  FlowQuery,
+  FlowRow,
   Receipt,
   VerifierStore,
 } from "./store.js";
+import { logReceipt, NO_ISSUER } from "./store.js";
 
 /** The folder of the store's migrations (SQL files applied in name order). */
 export const MIGRATIONS_DIR = join(PROJECT_ROOT, "verifier", "migrations");
@@ -93,6 +97,9 @@ interface ReceiptRow {
   verified: boolean;
   reasons: string[];
   client_id: string;
+  seq: string | null;
+  prev: string | null;
+  hash: string | null;
 }
 
 interface ApiKeyRow {
@@ -243,6 +250,7 @@ export class PostgresVerifierStore implements VerifierStore {
     const store = new PostgresVerifierStore(pool, url, schema);
     try {
       await store.#migrate();
+      await store.#chainUnsequenced();
     } catch (err) {
       await pool.end().catch(() => undefined);
       if (err instanceof CrossproofError) throw err;
@@ -288,6 +296,43 @@ export class PostgresVerifierStore implements VerifierStore {
           { details: { postgres: "SCHEMA_NEWER", migrations: unknown } },
         );
       }
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * Appends receipts stored without a place in the log (those from before the log's migration,
+   * or written by an older instance since) to it, in the order they were made.
+   */
+  async #chainUnsequenced(): Promise<void> {
+    const client = await this.#pool.connect();
+    try {
+      const waiting = await client.query("SELECT 1 FROM receipts WHERE seq IS NULL LIMIT 1");
+      if (waiting.rowCount === 0) return;
+      await client.query("BEGIN");
+      let head = await lockHead(client);
+      const { rows } = await client.query<ReceiptRow>(
+        "SELECT * FROM receipts WHERE seq IS NULL ORDER BY created_at, id",
+      );
+      for (const row of rows) {
+        const entry = nextEntry(head, logReceipt(toReceipt(row)));
+        await client.query("UPDATE receipts SET seq = $1, prev = $2, hash = $3 WHERE id = $4", [
+          entry.seq,
+          entry.prev,
+          entry.hash,
+          row.id,
+        ]);
+        head = { count: entry.seq, head: entry.hash };
+      }
+      await client.query("UPDATE receipt_log_head SET count = $1, head = $2", [
+        head.count,
+        head.head,
+      ]);
+      await client.query("COMMIT");
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw err;
     } finally {
       client.release();
     }
@@ -391,7 +436,7 @@ export class PostgresVerifierStore implements VerifierStore {
       );
       let outcome: ConsumeOutcome = "consumed";
       if (consumed.rowCount === 1) {
-        await client.query(insertReceiptSql, receiptValues(receipt));
+        await appendReceipt(client, receipt);
       } else {
         // The row as committed now (READ COMMITTED: a new snapshot per statement), so a
         // consumption that won the race a moment ago is seen as such, not as "expired".
@@ -432,7 +477,71 @@ export class PostgresVerifierStore implements VerifierStore {
   }
 
   async insertReceipt(receipt: Receipt): Promise<void> {
-    await this.#query("store the receipt", insertReceiptSql, receiptValues(receipt));
+    const action = "store the receipt";
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (err) {
+      throw unavailable(action, err);
+    }
+    try {
+      await client.query("BEGIN");
+      await appendReceipt(client, receipt);
+      await client.query("COMMIT");
+      client.release();
+    } catch (err) {
+      client.release(err instanceof Error ? err : true);
+      throw unavailable(action, err);
+    }
+  }
+
+  async logEntries(after: number, limit: number): Promise<LogEntry[]> {
+    const { rows } = await this.#query<ReceiptRow>(
+      "read the receipt log",
+      "SELECT * FROM receipts WHERE seq > $1 ORDER BY seq LIMIT $2",
+      [after, limit],
+    );
+    return rows.map((row) => ({
+      seq: Number(row.seq),
+      prev: row.prev as LogHash,
+      hash: row.hash as LogHash,
+      receipt: logReceipt(toReceipt(row)),
+    }));
+  }
+
+  async logHead(): Promise<LogHead> {
+    const { rows } = await this.#query<{ count: string; head: string }>(
+      "read the receipt log",
+      "SELECT count, head FROM receipt_log_head",
+    );
+    const row = rows[0];
+    if (!row) throw unavailable("read the receipt log", { code: "NO_LOG_HEAD" });
+    return { count: Number(row.count), head: row.head as LogHash };
+  }
+
+  async flows(q: FlowQuery): Promise<FlowRow[]> {
+    const key = {
+      policy: "policy_id",
+      issuer: `COALESCE(issuer, '${NO_ISSUER}')`,
+      verdict: "CASE WHEN verified THEN 'verified' ELSE 'refused' END",
+      reason: "reason",
+    }[q.by];
+    const from =
+      q.by === "reason"
+        ? "receipts, json_array_elements_text(receipts.reasons) AS reason"
+        : "receipts";
+    // The bucket's unit is one of two fixed words (never caller text); UTC buckets.
+    const unit = q.bucket === "hour" ? "hour" : "day";
+    const { rows } = await this.#query<{ bucket: Date; key: string; count: string }>(
+      "count the verifications",
+      `SELECT * FROM (
+         SELECT date_trunc('${unit}', created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS bucket,
+           ${key} AS key, COUNT(*) AS count FROM ${from}
+         WHERE created_at >= $1 AND created_at < $2 GROUP BY 1, 2
+       ) AS flows ORDER BY bucket, key COLLATE "C"`,
+      [q.from, q.to],
+    );
+    return rows.map((r) => ({ bucket: r.bucket, key: r.key, count: Number(r.count) }));
   }
 
   async getReceipt(id: string): Promise<Receipt | null> {
@@ -544,7 +653,34 @@ function toExternalCircuit(row: ExternalCircuitRow): ExternalCircuit {
 }
 
 const insertReceiptSql = `INSERT INTO receipts (id, created_at, policy_id, challenge_id, root,
-  issuer, verified, reasons, client_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
+  issuer, verified, reasons, client_id, seq, prev, hash)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`;
+
+/** Locks the log's head row until the transaction ends, and reads it. */
+async function lockHead(client: pg.PoolClient): Promise<LogHead> {
+  const { rows } = await client.query<{ count: string; head: string }>(
+    "SELECT count, head FROM receipt_log_head FOR UPDATE",
+  );
+  const row = rows[0];
+  if (!row) throw Object.assign(new Error("no receipt log head"), { code: "NO_LOG_HEAD" });
+  return { count: Number(row.count), head: row.head as LogHash };
+}
+
+/**
+ * Stores a receipt as the log's next entry, inside the caller's transaction. The head row is
+ * locked last, so concurrent appends wait for each other only from here to their commit.
+ */
+async function appendReceipt(client: pg.PoolClient, receipt: Receipt): Promise<void> {
+  const head = await lockHead(client);
+  const entry = nextEntry(head, logReceipt(receipt));
+  await client.query(insertReceiptSql, [
+    ...receiptValues(receipt),
+    entry.seq,
+    entry.prev,
+    entry.hash,
+  ]);
+  await client.query("UPDATE receipt_log_head SET count = $1, head = $2", [entry.seq, entry.hash]);
+}
 
 function receiptValues(r: Receipt): unknown[] {
   return [
