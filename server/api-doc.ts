@@ -30,6 +30,8 @@ export interface Operation {
   readonly public?: boolean;
   /** The request body's component name. */
   readonly body?: string;
+  /** Optional query parameters, by name: what each means. */
+  readonly query?: Readonly<Record<string, string>>;
   /** The success answer: status, component name (null: not JSON, see `media`), description. */
   readonly ok: readonly [status: string, schema: string | null, description: string];
   /** The media type of an answer that is not one of the components. */
@@ -142,14 +144,23 @@ export function openApiDocument(api: ApiDescription): Record<string, unknown> {
         ...(!op.public && secured ? { "x-roles": op.roles ?? KEYED_ROLES } : {}),
         operationId: `${method}${path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? "").toUpperCase())}`,
         ...(op.public && secured ? { security: [] } : {}),
-        ...(pathParams(path).length > 0
+        ...(pathParams(path).length > 0 || op.query
           ? {
-              parameters: pathParams(path).map((name) => ({
-                name,
-                in: "path",
-                required: true,
-                schema: { type: "string" },
-              })),
+              parameters: [
+                ...pathParams(path).map((name) => ({
+                  name,
+                  in: "path",
+                  required: true,
+                  schema: { type: "string" },
+                })),
+                ...Object.entries(op.query ?? {}).map(([name, description]) => ({
+                  name,
+                  in: "query",
+                  required: false,
+                  description,
+                  schema: { type: "string" },
+                })),
+              ],
             }
           : {}),
         ...(op.body ? { requestBody: { required: true, ...json(op.body) } } : {}),

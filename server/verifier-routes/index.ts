@@ -6,6 +6,7 @@
  */
 import { documentRoutes } from "../routes.js";
 import { API_KEY_ROUTES } from "./api-keys.js";
+import { AUDIT_ROUTES } from "./audit.js";
 import { CHALLENGE_ROUTES } from "./challenges.js";
 import { CIRCUIT_ROUTES } from "./circuits.js";
 import type { VerifierContext, VerifierRoute, VerifierState } from "./context.js";
@@ -30,6 +31,7 @@ export const VERIFIER_ROUTES: readonly VerifierRoute[] = [
   ...RECEIPT_ROUTES,
   ...CIRCUIT_ROUTES,
   ...API_KEY_ROUTES,
+  ...AUDIT_ROUTES,
   ...OPERATION_ROUTES,
   ...documentRoutes<VerifierContext, VerifierState>(),
 ];
