@@ -142,7 +142,7 @@ async function verifyAndRecord(anchorEvery: number | null): Promise<number> {
   const contract = anchorEvery === null ? undefined : await freshAnchorKey();
   let written = 0;
   const anchorer =
-    contract === undefined
+    contract === undefined || anchorEvery === null
       ? undefined
       : new ReceiptAnchorer({
           store,
