@@ -20,6 +20,8 @@
  * | `CROSSPROOF_REQUEST_TIMEOUT_MS` | `30000` | longest a verifier request may take |
  * | `CROSSPROOF_PROVER_REQUEST_TIMEOUT_MS` | `180000` | longest a prover request may take (a full batch of 64 on 2 cores with snarkjs takes about 60 s) |
  * | `CROSSPROOF_ROOT_POLL_MS` | `1000` | registry event poll: the longest a revocation goes unseen |
+ * | `CROSSPROOF_AUDIT_ANCHOR_EVERY` | `1000` | anchor the receipt log once this many receipts wait |
+ * | `CROSSPROOF_AUDIT_ANCHOR_SECONDS` | `300` | … or once receipts have waited this long |
  * | `CROSSPROOF_LOG_LEVEL` | `info` | `trace` … `fatal`, or `silent` |
  * | `CROSSPROOF_LOG_FILE` | standard error | append logs to this file |
  * | `CROSSPROOF_ALLOW_DEVELOPMENT_KEYS` | `0` | `1`: the verifier accepts development keys (public toxic waste: local use only; `npm start` sets it) |
@@ -57,6 +59,10 @@ export interface ServiceConfig {
   /** The prover's limit: a batch of proofs takes much longer than any verifier request. */
   readonly proverRequestTimeoutMs: number;
   readonly rootPollMs: number;
+  /** Anchor the receipt log once this many receipts wait unanchored. */
+  readonly anchorEvery: number;
+  /** … or once receipts have waited this many seconds. */
+  readonly anchorSeconds: number;
   /**
    * Whether the verifier may serve development keys, whose toxic waste is public (anyone can
    * forge proofs). Off unless `CROSSPROOF_ALLOW_DEVELOPMENT_KEYS=1`; `npm start` sets it.
@@ -158,6 +164,8 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
       3_600_000,
     ),
     rootPollMs: integer(env, "CROSSPROOF_ROOT_POLL_MS", 1_000, 50, 60_000),
+    anchorEvery: integer(env, "CROSSPROOF_AUDIT_ANCHOR_EVERY", 1_000, 1, 1_000_000_000),
+    anchorSeconds: integer(env, "CROSSPROOF_AUDIT_ANCHOR_SECONDS", 300, 1, 31_536_000),
     allowDevelopmentKeys: allowDev === "1",
     extraReleaseDirs: (env.CROSSPROOF_EXTRA_RELEASES ?? "")
       .split(",")
