@@ -13,7 +13,7 @@ import { readFile } from "node:fs/promises";
 import { workerData } from "node:worker_threads";
 import type { Groth16Proof, ProofBundle } from "../core/proof.js";
 import { loadWorkerSnarkjs } from "../infra/snarkjs-worker-runtime.js";
-import { NativeProver, warmNative } from "./native/engine.js";
+import { NativeProver, nativeTableOptionsFromEnv, warmNative } from "./native/engine.js";
 import type { ProverEngine } from "./native/index.js";
 import type { CircuitInput } from "./query-input.js";
 
@@ -84,7 +84,12 @@ function nativeProver(wasm: ArtifactFile, zkey: ArtifactFile): Promise<NativePro
   let prover = provers.get(key);
   if (!prover) {
     prover = Promise.all([artifactBytes(wasm), artifactBytes(zkey)]).then(([w, z]) =>
-      NativeProver.open({ wasm: w, zkey: z }),
+      NativeProver.open(
+        { wasm: w, zkey: z },
+        // The tables are built with this worker's thread budget (or shared with a worker of the
+        // process that holds the same key).
+        { ...nativeTableOptionsFromEnv(), threads: engineThreads },
+      ),
     );
     provers.set(key, prover);
     prover.catch(() => provers.delete(key));

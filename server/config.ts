@@ -14,6 +14,8 @@
  * | `CROSSPROOF_BATCH_MAX_SIZE` | `64` | most proofs checked in one pairing product |
  * | `CROSSPROOF_PROVER_WORKERS` | cores | proving worker threads |
  * | `CROSSPROOF_PROVER_ENGINE` | native if built, else snarkjs | `native` or `snarkjs` |
+ * | `CROSSPROOF_NATIVE_TABLES` | `1` | `0`: the native engine's MSMs keep no fixed-base tables (less memory, slower proofs); read by `prover/native/engine.ts` |
+ * | `CROSSPROOF_NATIVE_TABLES_MB` | `512` | most MB of fixed-base tables per key, shared by the process's workers (wider windows, then fewer tables, past it) |
  * | `CROSSPROOF_ADMIN_API_KEY` / `_FILE` | made on first start | the verifier's admin key |
  * | `CROSSPROOF_RATE_LIMIT` | `100` | requests per second per API key (0: no limit) |
  * | `CROSSPROOF_BODY_LIMIT_KB` | `256` | largest request body |
@@ -32,7 +34,11 @@ import { availableParallelism } from "node:os";
 import { type ChainConfig, chainConfigFromEnv } from "../chain/config.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import { dataDir } from "../infra/paths.js";
-import { isProverEngine, type ProverEngine } from "../prover/native/index.js";
+import {
+  isProverEngine,
+  nativeTableOptionsFromEnv,
+  type ProverEngine,
+} from "../prover/native/index.js";
 import { type SharedConfig, sharedConfigFromEnv } from "./shared-config.js";
 
 /** The services' settings. */
@@ -130,6 +136,7 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
     invalid("CROSSPROOF_ALLOW_DEVELOPMENT_KEYS", `must be 0 or 1, not "${allowDev}"`);
   }
   const engine = proverEngineFromEnv(env);
+  nativeTableOptionsFromEnv(env); // checked here, at start; read where keys are loaded
   const cores = availableParallelism();
   const verifierPort = integer(env, "CROSSPROOF_VERIFIER_PORT", 8080, 0, 65_535);
   const proverPort = integer(env, "CROSSPROOF_PROVER_PORT", 8081, 0, 65_535);
