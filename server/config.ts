@@ -14,7 +14,7 @@
  * | `CROSSPROOF_BATCH_MAX_SIZE` | `64` | most proofs checked in one pairing product |
  * | `CROSSPROOF_PROVER_WORKERS` | cores | proving worker threads |
  * | `CROSSPROOF_PROVER_ENGINE` | native if built, else snarkjs | `native` or `snarkjs` |
- * | `CROSSPROOF_NATIVE_TABLES` | `1` | `0`: the native engine's MSMs keep no fixed-base tables (less memory, slower proofs); read by `prover/native/engine.ts` |
+ * | `CROSSPROOF_NATIVE_TABLES` | `1` | the native engine's fixed-base MSM tables: `1` built in the background at the lowest priority (the windowed path until ready), `sync` built before a worker's first proof, `0` none (less memory, slower proofs); read by `prover/native/engine.ts`, which the prover's workers are given |
  * | `CROSSPROOF_NATIVE_TABLES_MB` | `512` | most MB of fixed-base tables per key, shared by the process's workers (wider windows, then fewer tables, past it) |
  * | `CROSSPROOF_ADMIN_API_KEY` / `_FILE` | made on first start | the verifier's admin key |
  * | `CROSSPROOF_RATE_LIMIT` | `100` | requests per second per API key (0: no limit) |
@@ -36,6 +36,7 @@ import { CrossproofError, ErrorCode } from "../core/errors.js";
 import { dataDir } from "../infra/paths.js";
 import {
   isProverEngine,
+  type NativeTableSettings,
   nativeTableOptionsFromEnv,
   type ProverEngine,
 } from "../prover/native/index.js";
@@ -54,6 +55,8 @@ export interface ServiceConfig {
   readonly proverWorkers: number;
   /** The proving engine asked for; undefined: native when its addon is built, else snarkjs. */
   readonly proverEngine: ProverEngine | undefined;
+  /** The native engine's fixed-base MSM tables (`CROSSPROOF_NATIVE_TABLES`, `_MB`). */
+  readonly nativeTables: NativeTableSettings;
   /** The admin key, when configured (else made on first start in the data folder). */
   readonly adminApiKey: string | undefined;
   /** Requests per second per API key; 0 turns the limit off. */
@@ -136,7 +139,6 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
     invalid("CROSSPROOF_ALLOW_DEVELOPMENT_KEYS", `must be 0 or 1, not "${allowDev}"`);
   }
   const engine = proverEngineFromEnv(env);
-  nativeTableOptionsFromEnv(env); // checked here, at start; read where keys are loaded
   const cores = availableParallelism();
   const verifierPort = integer(env, "CROSSPROOF_VERIFIER_PORT", 8080, 0, 65_535);
   const proverPort = integer(env, "CROSSPROOF_PROVER_PORT", 8081, 0, 65_535);
@@ -153,6 +155,7 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
     batchMaxSize: integer(env, "CROSSPROOF_BATCH_MAX_SIZE", 64, 1, 256),
     proverWorkers: integer(env, "CROSSPROOF_PROVER_WORKERS", cores, 1, 256),
     proverEngine: engine,
+    nativeTables: nativeTableOptionsFromEnv(env),
     adminApiKey,
     rateLimit: integer(env, "CROSSPROOF_RATE_LIMIT", 100, 0, 1_000_000),
     bodyLimitKb: integer(env, "CROSSPROOF_BODY_LIMIT_KB", 256, 1, 65_536),

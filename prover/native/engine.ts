@@ -41,23 +41,30 @@ function fromAddonError(err: unknown): unknown {
   return err;
 }
 
+/** The tables' settings a service is configured with (the build's threads are the pool's). */
+export type NativeTableSettings = Required<
+  Pick<NativeTableOptions, "tables" | "tableBudgetMb" | "background">
+>;
+
 /** The default budget of a key's fixed-base tables, in megabytes. */
 export const DEFAULT_TABLE_BUDGET_MB = 512;
 
 /**
  * The fixed-base tables' settings from the environment (`CONFIG_INVALID` on a bad value):
- * `CROSSPROOF_NATIVE_TABLES` (`1` default, `0` off) and `CROSSPROOF_NATIVE_TABLES_MB` (the most
- * megabytes of tables per key and process, default 512; wider windows, then fewer tables, past
- * it). server/config.ts checks them at start.
+ * `CROSSPROOF_NATIVE_TABLES` (`1` default: built in the background at the lowest priority, proofs
+ * take the windowed path until they are ready; `sync`: built before a worker's first proof;
+ * `0`: none) and `CROSSPROOF_NATIVE_TABLES_MB` (the most megabytes of tables per key and
+ * process, default 512; wider windows, then fewer tables, past it). server/config.ts checks them
+ * at start.
  */
 export function nativeTableOptionsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
-): Required<Pick<NativeTableOptions, "tables" | "tableBudgetMb">> {
+): NativeTableSettings {
   const on = env.CROSSPROOF_NATIVE_TABLES?.trim() ?? "";
-  if (!["", "0", "1"].includes(on)) {
+  if (!["", "0", "1", "sync"].includes(on)) {
     throw new CrossproofError(
       ErrorCode.CONFIG_INVALID,
-      `CROSSPROOF_NATIVE_TABLES: must be 0 or 1, not "${on}"`,
+      `CROSSPROOF_NATIVE_TABLES: must be 0, 1 or sync, not "${on}"`,
       { details: { variable: "CROSSPROOF_NATIVE_TABLES" } },
     );
   }
@@ -71,6 +78,7 @@ export function nativeTableOptionsFromEnv(
   }
   return {
     tables: on !== "0",
+    background: on !== "sync",
     tableBudgetMb: mbText === "" ? DEFAULT_TABLE_BUDGET_MB : Number(mbText),
   };
 }

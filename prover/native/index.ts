@@ -10,6 +10,7 @@ export { loadNativeAddon, type NativeAddon, type NativeAddonStatus } from "./add
 export {
   type NativeProofTimings,
   NativeProver,
+  type NativeTableSettings,
   nativeTableOptionsFromEnv,
   type TimedProof,
 } from "./engine.js";

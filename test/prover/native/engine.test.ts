@@ -474,13 +474,21 @@ describe.skipIf(!nativeStatus.available)(nativeSuite("native proofs"), () => {
 
 describe("fixed-base table settings from the environment", () => {
   it("reads CROSSPROOF_NATIVE_TABLES and CROSSPROOF_NATIVE_TABLES_MB, refusing bad values", () => {
-    expect(nativeTableOptionsFromEnv({})).toEqual({ tables: true, tableBudgetMb: 512 });
+    expect(nativeTableOptionsFromEnv({})).toEqual({
+      tables: true,
+      background: true,
+      tableBudgetMb: 512,
+    });
+    expect(nativeTableOptionsFromEnv({ CROSSPROOF_NATIVE_TABLES: "sync" })).toMatchObject({
+      tables: true,
+      background: false,
+    });
     expect(
       nativeTableOptionsFromEnv({
         CROSSPROOF_NATIVE_TABLES: "0",
         CROSSPROOF_NATIVE_TABLES_MB: "64",
       }),
-    ).toEqual({ tables: false, tableBudgetMb: 64 });
+    ).toMatchObject({ tables: false, tableBudgetMb: 64 });
     for (const env of [
       { CROSSPROOF_NATIVE_TABLES: "yes" },
       { CROSSPROOF_NATIVE_TABLES_MB: "-1" },
