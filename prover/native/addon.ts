@@ -56,21 +56,27 @@ export interface NativeTableOptions {
  * A key's fixed-base tables: their size, build time and window width per MSM (0: none); only
  * `ready: false` and `shared` while a background build is under way.
  */
-export interface NativeTableInfo {
-  readonly ready: boolean;
-  readonly bytes: number;
-  /** Wall time of the build at key load (that of the handle that built them, when shared). */
-  readonly buildMs: number;
-  /** Another handle of the same key in this process built them: this one shares them. */
-  readonly shared: boolean;
-  readonly windowBits: {
-    readonly a: number;
-    readonly b1: number;
-    readonly b2: number;
-    readonly c: number;
-    readonly h: number;
-  };
-}
+export type NativeTableInfo =
+  | {
+      readonly ready: false;
+      /** Another handle of the same key in this process is building them for both. */
+      readonly shared: boolean;
+    }
+  | {
+      readonly ready: true;
+      /** Another handle of the same key in this process built them: this one shares them. */
+      readonly shared: boolean;
+      readonly bytes: number;
+      /** Wall time of the build (that of the handle that built them, when shared). */
+      readonly buildMs: number;
+      readonly windowBits: {
+        readonly a: number;
+        readonly b1: number;
+        readonly b2: number;
+        readonly c: number;
+        readonly h: number;
+      };
+    };
 
 /** A zkey parsed, checked and held by the addon. */
 export interface NativeProvingKey {

@@ -382,8 +382,9 @@ describe.skipIf(!nativeStatus.available)(nativeSuite("native proofs"), () => {
     for (const name of ["query", "commitment"]) {
       const tables = get(name).prover.tables;
       expect(tables, name).toMatchObject({ ready: true, shared: false });
-      expect(tables?.bytes, name).toBeGreaterThan(0);
-      for (const c of Object.values(tables?.windowBits ?? {})) expect(c).toBeGreaterThanOrEqual(8);
+      if (!tables?.ready) throw new Error(`${name}: no tables`);
+      expect(tables.bytes, name).toBeGreaterThan(0);
+      for (const c of Object.values(tables.windowBits)) expect(c).toBeGreaterThanOrEqual(8);
     }
     const zkey = await readFile(get("commitment").rel.paths.zkey);
     const again = loadNativeProvingKey(zkey, { tables: true, background: false });
@@ -397,6 +398,25 @@ describe.skipIf(!nativeStatus.available)(nativeSuite("native proofs"), () => {
       windowBits: { a: 0, b1: 0, b2: 0, c: 0, h: 0 },
     });
   });
+
+  it("tables built in the background: proofs made during and after the build verify", async () => {
+    const { rel, key } = get("commitment");
+    const [wasm, zkey] = await Promise.all([readFile(rel.paths.wasm), readFile(rel.paths.zkey)]);
+    // A budget of its own: not the set the suite's handles already share, so a new build starts.
+    const prover = await NativeProver.open(
+      { wasm, zkey },
+      { tables: true, background: true, tableBudgetMb: 300, threads: 1 },
+    );
+    const bundles: ProofBundle[] = [(await prover.prove(commitmentInput(11n))).bundle];
+    const deadline = Date.now() + 90_000;
+    while (prover.tables?.ready !== true && Date.now() < deadline) {
+      bundles.push((await prover.prove(commitmentInput(12n))).bundle);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(prover.tables).toMatchObject({ ready: true, shared: false });
+    bundles.push((await prover.prove(commitmentInput(13n))).bundle);
+    await expectValid(rel, key, bundles);
+  }, 120_000);
 
   it("query without tables (the windowed path): proofs verify with snarkjs and the batch verifier", async () => {
     const { rel, key } = get("query");
