@@ -359,6 +359,7 @@ export async function startProverService(options: {
   const pool = await ProverPool.start({
     workers: config.proverWorkers,
     onJob: metrics.observeJob,
+    nativeTables: config.nativeTables,
     ...(config.proverEngine === undefined ? {} : { engine: config.proverEngine }),
   });
   let service: RunningService;

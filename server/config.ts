@@ -14,6 +14,8 @@
  * | `CROSSPROOF_BATCH_MAX_SIZE` | `64` | most proofs checked in one pairing product |
  * | `CROSSPROOF_PROVER_WORKERS` | cores | proving worker threads |
  * | `CROSSPROOF_PROVER_ENGINE` | native if built, else snarkjs | `native` or `snarkjs` |
+ * | `CROSSPROOF_NATIVE_TABLES` | `1` | the native engine's fixed-base MSM tables: `1` built in the background at the lowest priority (the windowed path until ready), `sync` built before a worker's first proof, `0` none (less memory, slower proofs); read by `prover/native/engine.ts`, which the prover's workers are given |
+ * | `CROSSPROOF_NATIVE_TABLES_MB` | `512` | most MB of fixed-base tables per key, shared by the process's workers (wider windows, then fewer tables, past it) |
  * | `CROSSPROOF_ADMIN_API_KEY` / `_FILE` | made on first start | the verifier's admin key |
  * | `CROSSPROOF_RATE_LIMIT` | `100` | requests per second per API key (0: no limit) |
  * | `CROSSPROOF_BODY_LIMIT_KB` | `256` | largest request body |
@@ -34,7 +36,12 @@ import { availableParallelism } from "node:os";
 import { type ChainConfig, chainConfigFromEnv } from "../chain/config.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import { dataDir } from "../infra/paths.js";
-import { isProverEngine, type ProverEngine } from "../prover/native/index.js";
+import {
+  isProverEngine,
+  type NativeTableSettings,
+  nativeTableOptionsFromEnv,
+  type ProverEngine,
+} from "../prover/native/index.js";
 import { type SharedConfig, sharedConfigFromEnv } from "./shared-config.js";
 
 /** The services' settings. */
@@ -50,6 +57,8 @@ export interface ServiceConfig {
   readonly proverWorkers: number;
   /** The proving engine asked for; undefined: native when its addon is built, else snarkjs. */
   readonly proverEngine: ProverEngine | undefined;
+  /** The native engine's fixed-base MSM tables (`CROSSPROOF_NATIVE_TABLES`, `_MB`). */
+  readonly nativeTables: NativeTableSettings;
   /** The admin key, when configured (else made on first start in the data folder). */
   readonly adminApiKey: string | undefined;
   /** Requests per second per API key; 0 turns the limit off. */
@@ -152,6 +161,7 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
     batchMaxSize: integer(env, "CROSSPROOF_BATCH_MAX_SIZE", 64, 1, 256),
     proverWorkers: integer(env, "CROSSPROOF_PROVER_WORKERS", cores, 1, 256),
     proverEngine: engine,
+    nativeTables: nativeTableOptionsFromEnv(env),
     adminApiKey,
     rateLimit: integer(env, "CROSSPROOF_RATE_LIMIT", 100, 0, 1_000_000),
     bodyLimitKb: integer(env, "CROSSPROOF_BODY_LIMIT_KB", 256, 1, 65_536),

@@ -46,6 +46,7 @@ describe("serviceConfigFromEnv", () => {
       anchorSeconds: 300,
       allowDevelopmentKeys: false,
       extraReleaseDirs: [],
+      nativeTables: { tables: true, background: true, tableBudgetMb: 512 },
       chain: { mode: "local", dataDir },
       shared: {
         databaseUrl: undefined,
@@ -98,6 +99,8 @@ describe("serviceConfigFromEnv", () => {
           CROSSPROOF_ALLOW_DEVELOPMENT_KEYS: "1",
           CROSSPROOF_PROVER_ENGINE: "snarkjs",
           CROSSPROOF_EXTRA_RELEASES: "/releases/old, ,/releases/next ",
+          CROSSPROOF_NATIVE_TABLES: "sync",
+          CROSSPROOF_NATIVE_TABLES_MB: "64",
         }),
       ),
     ).toEqual({
@@ -120,6 +123,7 @@ describe("serviceConfigFromEnv", () => {
       anchorSeconds: 5,
       allowDevelopmentKeys: true,
       extraReleaseDirs: ["/releases/old", "/releases/next"],
+      nativeTables: { tables: true, background: false, tableBudgetMb: 64 },
       chain: { mode: "local", dataDir },
       shared: {
         databaseUrl: undefined,
@@ -211,6 +215,16 @@ describe("serviceConfigFromEnv", () => {
       "an unknown proving engine",
       { CROSSPROOF_PROVER_ENGINE: "rapidsnark" },
       "CROSSPROOF_PROVER_ENGINE",
+    ],
+    [
+      "native tables asked for by a word",
+      { CROSSPROOF_NATIVE_TABLES: "on" },
+      "CROSSPROOF_NATIVE_TABLES",
+    ],
+    [
+      "a fractional table budget",
+      { CROSSPROOF_NATIVE_TABLES_MB: "1.5" },
+      "CROSSPROOF_NATIVE_TABLES_MB",
     ],
     [
       "a proving engine in capitals",
