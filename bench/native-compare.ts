@@ -8,6 +8,11 @@
  * steadier measure: it counts only what the process got.
  *
  * Options: `--proofs N` (default 8), `--threads 1,2` (the budgets to compare).
+ *
+ * `npx tsx bench/native-compare.ts --tables`: this build against itself, the same key loaded
+ * without fixed-base MSM tables (the windowed path, the "baseline") and with them (built before
+ * the first proof, on 2 threads: their build time and size are printed too). Every proof of
+ * both verified.
  */
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -27,19 +32,21 @@ import { eligibleWitnesses } from "./witnesses.js";
 const { values } = parseArgs({
   options: {
     baseline: { type: "string" },
+    tables: { type: "boolean", default: false },
     proofs: { type: "string", default: "8" },
     threads: { type: "string", default: "1,2" },
   },
 });
-if (values.baseline === undefined) {
-  throw new Error("--baseline PATH: the other build's crossproof_prover.node");
+const tablesMode = values.tables === true;
+if (values.baseline === undefined && !tablesMode) {
+  throw new Error("--baseline PATH: the other build's crossproof_prover.node (or --tables)");
 }
 const count = Number(values.proofs);
 const budgets = values.threads.split(",").map(Number);
 if (!Number.isInteger(count) || count < 1 || budgets.some((t) => !Number.isInteger(t) || t < 1)) {
   throw new RangeError("--proofs takes a positive integer, --threads positive integers");
 }
-const command = `npx tsx bench/native-compare.ts --baseline ${values.baseline} --proofs ${count} --threads ${budgets.join(",")}`;
+const command = `npx tsx bench/native-compare.ts ${tablesMode ? "--tables" : `--baseline ${values.baseline}`} --proofs ${count} --threads ${budgets.join(",")}`;
 
 interface Key {
   prove(
@@ -48,7 +55,7 @@ interface Key {
   ): { proof: unknown; publicSignals: string[]; timings: Record<string, number> };
 }
 interface Addon {
-  readonly ProvingKey: new (zkey: Uint8Array) => Key;
+  readonly ProvingKey: new (zkey: Uint8Array, options?: unknown) => Key;
 }
 
 const release = await loadCircuitRelease("query");
@@ -64,12 +71,36 @@ for (const w of eligibleWitnesses(count, k)) {
 }
 const current = loadNativeAddon();
 if (!current.available) throw new Error(current.reason);
-const baseline = createRequire(import.meta.url)(values.baseline) as Addon;
-const builds: [string, Key][] = [
-  ["baseline", new baseline.ProvingKey(zkey)],
-  ["this build", new current.addon.ProvingKey(zkey) as unknown as Key],
-];
 const load = loadavg().map((l) => l.toFixed(2));
+let builds: [string, Key][];
+const extra = [];
+if (tablesMode) {
+  const started = performance.now();
+  const withTables = new current.addon.ProvingKey(zkey, {
+    tables: true,
+    background: false,
+    threads: 2,
+  });
+  const loadMs = performance.now() - started;
+  const info = withTables.tables;
+  if (info === null || !info.ready) throw new Error("the key has no tables");
+  extra.push(
+    figure("key load with tables (2 threads), wall", "ms", loadMs, command),
+    figure("tables' build, wall (in the key load)", "ms", info.buildMs, command),
+    figure("tables' size for the query key", "MB", info.bytes / 2 ** 20, command),
+  );
+  process.stdout.write(`tables: ${JSON.stringify(info)}\n`);
+  builds = [
+    ["baseline", new current.addon.ProvingKey(zkey, { tables: false }) as unknown as Key],
+    ["this build", withTables as unknown as Key],
+  ];
+} else {
+  const baseline = createRequire(import.meta.url)(values.baseline as string) as Addon;
+  builds = [
+    ["baseline", new baseline.ProvingKey(zkey)],
+    ["this build", new current.addon.ProvingKey(zkey) as unknown as Key],
+  ];
+}
 
 const figures = [];
 for (const threads of budgets) {
@@ -87,10 +118,10 @@ for (const threads of budgets) {
         cpu: (cpu.user + cpu.system) / 1000,
       });
       if (
-        name === "this build" &&
+        (name === "this build" || tablesMode) &&
         !(await verifyProof(release, { proof: proof as Groth16Proof, publicSignals }))
       ) {
-        throw new Error("a proof of this build did not verify");
+        throw new Error(`a proof of ${name} did not verify`);
       }
     }
   }
@@ -109,8 +140,9 @@ for (const threads of budgets) {
     );
   }
 }
+figures.push(...extra);
 printTable(
-  `native engine against a baseline build — ${count} query proofs each, interleaved (load average at start ${load.join(", ")}, at end ${loadavg()
+  `native engine ${tablesMode ? "with fixed-base tables (this build) against without (baseline)" : "against a baseline build"} — ${count} query proofs each, interleaved (load average at start ${load.join(", ")}, at end ${loadavg()
     .map((l) => l.toFixed(2))
     .join(", ")})`,
   figures,

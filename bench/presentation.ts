@@ -9,7 +9,9 @@
  * bench/results/presentation.json.
  *
  * Options: `--presentations N` (default 20), `--warmup N` (default 2: the workers' first proofs
- * load the circuit).
+ * load the circuit), `--tables`: the native engine twice instead of both engines, without its
+ * fixed-base MSM tables (CROSSPROOF_NATIVE_TABLES=0) and with them built before the first proof
+ * (CROSSPROOF_NATIVE_TABLES=sync), in that order.
  */
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
@@ -23,6 +25,7 @@ const { values } = parseArgs({
   options: {
     presentations: { type: "string", default: "20" },
     warmup: { type: "string", default: "2" },
+    tables: { type: "boolean", default: false },
   },
 });
 const count = Number(values.presentations);
@@ -30,18 +33,35 @@ const warmup = Number(values.warmup);
 if (!Number.isInteger(count) || count < 1 || !Number.isInteger(warmup) || warmup < 0) {
   throw new RangeError("--presentations takes a positive integer, --warmup a non-negative one");
 }
-const command = `npm run bench:presentation -- --presentations ${count} --warmup ${warmup}`;
+const tables = values.tables === true;
+const command = `npm run bench:presentation -- --presentations ${count} --warmup ${warmup}${tables ? " --tables" : ""}`;
 
 const native = loadNativeAddon();
-const engines: ProverEngine[] = native.available ? ["snarkjs", "native"] : ["snarkjs"];
+if (tables && !native.available) throw new Error(`--tables: ${native.reason}`);
+/** The runs: a label, the engine, and the native tables' setting. */
+const runs: [string, ProverEngine, string][] = tables
+  ? [
+      ["native, no tables", "native", "0"],
+      ["native, tables", "native", "sync"],
+    ]
+  : native.available
+    ? [
+        ["snarkjs", "snarkjs", "1"],
+        ["native", "native", "1"],
+      ]
+    : [["snarkjs", "snarkjs", "1"]];
 if (!native.available) process.stdout.write(`native engine left out: ${native.reason}\n`);
 
 const load = loadavg().map((l) => l.toFixed(2));
 const figures = [];
-const medians: Partial<Record<ProverEngine, number>> = {};
-for (const engine of engines) {
+const medians: Record<string, number> = {};
+for (const [engine, engineName, tableSetting] of runs) {
   const api = await startApiStack({
-    env: { CROSSPROOF_PROVER_ENGINE: engine, CROSSPROOF_PROVER_WORKERS: "2" },
+    env: {
+      CROSSPROOF_PROVER_ENGINE: engineName,
+      CROSSPROOF_PROVER_WORKERS: "2",
+      CROSSPROOF_NATIVE_TABLES: tableSetting,
+    },
   });
   try {
     for (let i = 0; i < warmup; i++) await api.freshPresentation();
@@ -71,6 +91,10 @@ for (const engine of engines) {
   } finally {
     await api.close();
   }
+}
+const [plain, tabled] = [medians["native, no tables"], medians["native, tables"]];
+if (plain !== undefined && tabled !== undefined) {
+  figures.push(figure("native p50, tables against none (speed-up)", "×", plain / tabled, command));
 }
 if (medians.native !== undefined && medians.snarkjs !== undefined) {
   figures.push(

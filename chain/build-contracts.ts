@@ -3,7 +3,8 @@
  * `artifacts/contracts/<Name>.json` (ABI, bytecode, compiler settings, source hashes) and
  * `chain/abi.ts` (the same ABIs as typed constants, so viem infers every call's types).
  *
- * The contracts are the registry (`chain/contracts/CommitmentRegistry.sol`) and the Groth16
+ * The contracts are the registry (`chain/contracts/CommitmentRegistry.sol`), the receipt log's
+ * anchors (`chain/contracts/ReceiptLog.sol`) and the Groth16
  * verifier that snarkjs exported for the `query` circuit (`artifacts/query/Verifier.sol`).
  * solc-js is deterministic for a given version, settings and sources, so a test recompiles and
  * compares with what is committed.
@@ -46,6 +47,11 @@ export const CONTRACT_SOURCES: readonly ContractSource[] = [
     name: "QueryVerifier",
     file: circuitArtifactPaths("query").solidityVerifier,
     contract: "Groth16Verifier",
+  },
+  {
+    name: "ReceiptLog",
+    file: join(CONTRACTS_DIR, "ReceiptLog.sol"),
+    contract: "ReceiptLog",
   },
 ];
 

@@ -8,6 +8,8 @@
  * | `CROSSPROOF_CHAIN_ID`             | its chain id, checked against the node (FISCO BCOS: 20200) |
  * | `CROSSPROOF_REGISTRY_ADDRESS`     | the deployed `CommitmentRegistry`                          |
  * | `CROSSPROOF_VERIFIER_ADDRESS`     | the deployed `query` verifier (optional)                   |
+ * | `CROSSPROOF_RECEIPT_LOG_ADDRESS`  | the deployed `ReceiptLog` (optional: anchors the log)      |
+ * | `CROSSPROOF_ANCHOR_KEY[_FILE]`    | the key that anchors the receipt log (default: the admin's) |
  * | `CROSSPROOF_ISSUER_KEY[_FILE]`    | the issuer's signing key, or a file holding it             |
  * | `CROSSPROOF_ADMIN_KEY[_FILE]`     | the registry admin's key (deploying, managing issuers)      |
  * | `CROSSPROOF_CHAIN_TIMESTAMP_UNIT` | `auto` (default), `s` or `ms` (FISCO BCOS before 3.12)     |
@@ -27,6 +29,8 @@ export interface RemoteChainConfig {
   /** Unset only for `crossproof chain deploy`, which makes the contracts. */
   readonly registry: Address | undefined;
   readonly verifier: Address | undefined;
+  /** The receipt log's anchors; unset, the log is kept but not anchored. */
+  readonly receiptLog: Address | undefined;
   readonly timestampUnit: TimestampUnit;
   readonly transactionType: TransactionType;
 }
@@ -93,6 +97,7 @@ export function chainConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ChainC
     chainId,
     registry: optionalAddress(env, "CROSSPROOF_REGISTRY_ADDRESS"),
     verifier: optionalAddress(env, "CROSSPROOF_VERIFIER_ADDRESS"),
+    receiptLog: optionalAddress(env, "CROSSPROOF_RECEIPT_LOG_ADDRESS"),
     timestampUnit: oneOf(env, "CROSSPROOF_CHAIN_TIMESTAMP_UNIT", ["auto", "s", "ms"], "auto"),
     transactionType: oneOf(env, "CROSSPROOF_CHAIN_TX_TYPE", ["auto", "legacy"], "auto"),
   };

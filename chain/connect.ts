@@ -8,7 +8,13 @@ import { ChainError, CrossproofError, ErrorCode } from "../core/errors.js";
 import type { Groth16Proof } from "../core/proof.js";
 import { localChainPaths } from "../infra/paths.js";
 import { type ChainConfig, chainConfigFromEnv } from "./config.js";
-import { checkDeployment, deployContracts, readDeployment, writeDeployment } from "./deployment.js";
+import {
+  checkDeployment,
+  deployContracts,
+  deployReceiptLog,
+  readDeployment,
+  writeDeployment,
+} from "./deployment.js";
 import { loadOrCreateKeyFile, type Signer, signerFromEnv } from "./keys.js";
 import { LocalNode } from "./local-node.js";
 import { verifyOnChain } from "./onchain-verifier.js";
@@ -36,12 +42,19 @@ export interface ChainConnection {
   readonly rpcUrl: string;
   readonly registryAddress: Address;
   readonly verifierAddress: Address | undefined;
+  /** The receipt log's anchors (always on the local node; configured on a remote chain). */
+  readonly receiptLogAddress: Address | undefined;
   /** The registry, signing as the issuer when a key is configured (always on the local node). */
   readonly registry: EvmRootRegistry;
   /** The local node, when crossproof runs it. */
   readonly node: LocalNode | undefined;
   /** The registry signing as the admin (`CHAIN_CONFIG` if no admin key is configured). */
   admin(): Promise<EvmRootRegistry>;
+  /**
+   * The key that anchors the receipt log: `CROSSPROOF_ANCHOR_KEY`, else the admin's (the local
+   * node's admin key); undefined when none is configured.
+   */
+  anchorer(): Promise<Signer | undefined>;
   /** Checks a `query` proof with the deployed verifier contract. */
   verifyOnChain(proof: Groth16Proof, publicSignals: readonly string[]): Promise<boolean>;
   /** Stops the local node (saving its state); a no-op for a remote chain. */
@@ -52,10 +65,14 @@ function connection(
   config: ChainConfig,
   registry: EvmRootRegistry,
   verifier: Address | undefined,
+  receiptLog: Address | undefined,
   admin: () => Promise<Signer>,
+  anchorer: () => Promise<Signer | undefined>,
   node: LocalNode | undefined,
 ): ChainConnection {
   return {
+    receiptLogAddress: receiptLog,
+    anchorer,
     config,
     chainId: registry.chainId,
     rpcUrl: registry.rpcUrl,
@@ -117,9 +134,23 @@ async function openLocal(
       await node.persist();
       await writeDeployment(paths.deployment, deployment);
       log(
-        `chain: deployed CommitmentRegistry at ${deployment.registry}, QueryVerifier at ${deployment.verifier}`,
+        `chain: deployed CommitmentRegistry at ${deployment.registry}, QueryVerifier at ${deployment.verifier}, ReceiptLog at ${deployment.receiptLog}`,
       );
     } else {
+      if (deployment.receiptLog === undefined) {
+        // A local chain made before the receipt log: its contract is added, and recorded.
+        await node.fund(adminSigner.account.address);
+        const receiptLog = await deployReceiptLog({
+          rpcUrl: node.rpcUrl,
+          chainId: node.chainId,
+          admin: adminSigner.account,
+          afterWrite: persist,
+        });
+        await node.persist();
+        deployment = { ...deployment, receiptLog };
+        await writeDeployment(paths.deployment, deployment);
+        log(`chain: deployed ReceiptLog at ${receiptLog}`);
+      }
       try {
         await checkDeployment(readOnly(deployment.registry).client, deployment, node.rpcUrl);
       } catch (err) {
@@ -159,7 +190,17 @@ async function openLocal(
     )) {
       log(`chain: registered circuit release ${release.name} ${release.version} (${release.kind})`);
     }
-    return connection(config, registry, deployment.verifier, async () => adminSigner, node);
+    const anchorKey = await signerFromEnv("CROSSPROOF_ANCHOR_KEY", env);
+    if (anchorKey) await node.fund(anchorKey.account.address);
+    return connection(
+      config,
+      registry,
+      deployment.verifier,
+      deployment.receiptLog,
+      async () => adminSigner,
+      async () => anchorKey ?? adminSigner,
+      node,
+    );
   } catch (err) {
     await node.stop();
     throw err;
@@ -189,7 +230,12 @@ async function openRemote(
   });
   await checkDeployment(
     registry.client,
-    { chainId: config.chainId, registry: config.registry, verifier: config.verifier },
+    {
+      chainId: config.chainId,
+      registry: config.registry,
+      verifier: config.verifier,
+      receiptLog: config.receiptLog,
+    },
     config.rpcUrl,
   );
   log(
@@ -205,7 +251,18 @@ async function openRemote(
     }
     return signer;
   };
-  return connection(config, registry, config.verifier, admin, undefined);
+  const anchorer = async (): Promise<Signer | undefined> =>
+    (await signerFromEnv("CROSSPROOF_ANCHOR_KEY", env)) ??
+    (await signerFromEnv("CROSSPROOF_ADMIN_KEY", env));
+  return connection(
+    config,
+    registry,
+    config.verifier,
+    config.receiptLog,
+    admin,
+    anchorer,
+    undefined,
+  );
 }
 
 /** Opens the configured chain (see `chain/config.ts`): the local node unless `CROSSPROOF_RPC_URL` is set. */

@@ -19,11 +19,11 @@ import { z } from "zod";
 import { ChainError, ErrorCode } from "../core/errors.js";
 import { writeFileAtomic } from "../infra/files.js";
 import { contractArtifactPath } from "../infra/paths.js";
-import { commitmentRegistryAbi, queryVerifierAbi } from "./abi.js";
+import { commitmentRegistryAbi, queryVerifierAbi, receiptLogAbi } from "./abi.js";
 import { chainClients, type TransactionType, toChainError } from "./registry.js";
 
 /** Names of the deployed contracts, as in `artifacts/contracts/<name>.json`. */
-export type ContractName = "CommitmentRegistry" | "QueryVerifier";
+export type ContractName = "CommitmentRegistry" | "QueryVerifier" | "ReceiptLog";
 
 const address = z
   .string()
@@ -36,6 +36,8 @@ const deploymentSchema = z.strictObject({
   verifier: address,
   admin: address,
   deployedAtBlock: z.string().regex(/^[0-9]+$/),
+  /** The receipt log's anchors (absent in a record from before it: deployed on the next start). */
+  receiptLog: address.optional(),
 });
 
 /** Where crossproof's contracts are on a chain. */
@@ -105,6 +107,7 @@ export async function deployContracts(options: DeployOptions): Promise<Deploymen
   const { public: client, wallet } = chainClients({ ...options, account: admin });
   const registryCode = await loadCompiledContract("CommitmentRegistry");
   const verifierCode = await loadCompiledContract("QueryVerifier");
+  const receiptLogCode = await loadCompiledContract("ReceiptLog");
   try {
     const startBlock = await client.getBlockNumber({ cacheTime: 0 });
     const type = options.transactionType === "legacy" ? ({ type: "legacy" } as const) : {};
@@ -119,6 +122,11 @@ export async function deployContracts(options: DeployOptions): Promise<Deploymen
       bytecode: verifierCode.bytecode,
       ...type,
     });
+    const receiptLogTx = await wallet.deployContract({
+      abi: receiptLogAbi,
+      bytecode: receiptLogCode.bytecode,
+      ...type,
+    });
     const registry = await client.waitForTransactionReceipt({
       hash: registryTx,
       pollingInterval: 250,
@@ -127,7 +135,11 @@ export async function deployContracts(options: DeployOptions): Promise<Deploymen
       hash: verifierTx,
       pollingInterval: 250,
     });
-    if (!registry.contractAddress || !verifier.contractAddress) {
+    const receiptLog = await client.waitForTransactionReceipt({
+      hash: receiptLogTx,
+      pollingInterval: 250,
+    });
+    if (!registry.contractAddress || !verifier.contractAddress || !receiptLog.contractAddress) {
       throw new ChainError(ErrorCode.CHAIN_NODE, "a contract deployment returned no address");
     }
     await options.afterWrite?.();
@@ -137,9 +149,35 @@ export async function deployContracts(options: DeployOptions): Promise<Deploymen
       verifier: getAddress(verifier.contractAddress),
       admin: admin.address,
       deployedAtBlock: (startBlock + 1n).toString(),
+      receiptLog: getAddress(receiptLog.contractAddress),
     };
   } catch (err) {
     throw toChainError(err, "deploy contracts", options.rpcUrl);
+  }
+}
+
+/**
+ * Deploys the receipt log's contract alone (for a deployment recorded before it existed); returns
+ * its address.
+ */
+export async function deployReceiptLog(options: DeployOptions): Promise<Address> {
+  const { public: client, wallet } = chainClients({ ...options, account: options.admin });
+  const code = await loadCompiledContract("ReceiptLog");
+  try {
+    const type = options.transactionType === "legacy" ? ({ type: "legacy" } as const) : {};
+    const hash = await wallet.deployContract({
+      abi: receiptLogAbi,
+      bytecode: code.bytecode,
+      ...type,
+    });
+    const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 250 });
+    if (!receipt.contractAddress) {
+      throw new ChainError(ErrorCode.CHAIN_NODE, "the ReceiptLog deployment returned no address");
+    }
+    await options.afterWrite?.();
+    return getAddress(receipt.contractAddress);
+  } catch (err) {
+    throw toChainError(err, "deploy the receipt log", options.rpcUrl);
   }
 }
 
@@ -149,6 +187,8 @@ export interface ContractAddresses {
   readonly registry: Address;
   /** The on-chain verifier (optional on a real chain that only anchors). */
   readonly verifier?: Address | undefined;
+  /** The receipt log's anchors (optional: without it, receipts are not anchored). */
+  readonly receiptLog?: Address | undefined;
 }
 
 /**
@@ -175,6 +215,7 @@ export async function checkDeployment(
   const wanted: [ContractName, Address | undefined][] = [
     ["CommitmentRegistry", expected.registry],
     ["QueryVerifier", expected.verifier],
+    ["ReceiptLog", expected.receiptLog],
   ];
   for (const [name, at] of wanted) {
     if (at === undefined) continue;

@@ -74,6 +74,21 @@ const COMMANDS: Record<string, Command> = {
       await runBenchCommand(args, json);
     },
   },
+  audit: {
+    summary: "the receipt log, as an auditor: export it, verify an export against the chain",
+    usage: [
+      "crossproof audit export --url URL [--key-file FILE] [--out FILE] [--after SEQ]",
+      "                                                the log as JSON Lines (auditor or admin key)",
+      "crossproof audit verify FILE --rpc URL [--contract ADDR --anchorer ADDR | --url URL]",
+      "                                                check an export against the anchors on chain;",
+      "                                                exit 65 (LOG_TAMPERED) naming each problem",
+    ].join("\n  "),
+    subcommands: ["export", "verify"],
+    async run(args, json) {
+      const { runAudit } = await import("./commands/audit.js");
+      await runAudit(args, json);
+    },
+  },
   chain: {
     summary:
       "the chain: run the local node, show status, build or deploy contracts, manage issuers and circuit releases",
@@ -311,7 +326,8 @@ function help(): string {
     "Options for every command: --json (machine-readable output), --help",
     "",
     "Exit codes: 0 done; 64 a usage error (an unknown command, subcommand or flag, a missing",
-    "subcommand, an unknown schema); 78 a bad configuration variable; 1 any other failure.",
+    "subcommand, an unknown schema); 65 a tampered receipt log (audit verify); 78 a bad",
+    "configuration variable; 1 any other failure.",
     "",
     ...Object.values(COMMANDS).map((c) => `  ${c.usage}`),
   ];

@@ -163,6 +163,11 @@ export const ErrorCode = {
    * another key (a registered key is immutable: register a new name or version).
    */
   CIRCUIT_EXISTS: "CIRCUIT_EXISTS",
+  /**
+   * A receipt-log export does not match the chain's anchors or its own chain: entries removed,
+   * altered, reordered, inserted, or cut before the last anchor (`crossproof audit verify`, exit 65).
+   */
+  LOG_TAMPERED: "LOG_TAMPERED",
 } as const;
 
 /** One of the stable error codes. */

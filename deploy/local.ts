@@ -27,6 +27,7 @@ import type { VerifierStore } from "../verifier/store.js";
 import { PILOT_CREDIT_POLICY } from "./sample-policies.js";
 import {
   type ProverService,
+  receiptLogOf,
   startProverService,
   startVerifierService,
   type VerifierService,
@@ -127,6 +128,8 @@ export interface Stack {
   readonly prover: ProverService;
   readonly policy: PolicyDefinition;
   readonly clientKeyPath: string;
+  /** The local auditor's API key file (role auditor: flows, the receipt log, its anchors). */
+  readonly auditorKeyPath: string;
   readonly adminKeyPath: string;
   readonly applicants: Applicants;
   /** Stops both services (letting requests under way finish), then the chain. */
@@ -176,10 +179,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // Ready means ready to use: the verifier's /readyz also waits for the prover's workers and
     // the sample policy, which start after it listens.
     let prover: ProverService | undefined;
+    const receiptLog = await receiptLogOf(chain);
     const verifier = await startVerifierService({
       config,
       env,
       registry: chain.registry,
+      ...(receiptLog ? { receiptLog } : {}),
       registrar: () => chain.admin(),
       logger,
       ...(options.verifierPort === undefined ? {} : { port: options.verifierPort }),
@@ -203,6 +208,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const policy = stored.definition;
     const paths = verifierPaths(config.dataDir);
     await loadOrCreateClientKeyFile(verifier.store, verifier.auth, paths.clientKey, "demo client");
+    await loadOrCreateClientKeyFile(
+      verifier.store,
+      verifier.auth,
+      paths.auditorKey,
+      "local auditor",
+      "auditor",
+    );
     const applicants = await pickApplicants(config.dataDir, policy, k);
     return {
       chain,
@@ -211,6 +223,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       prover,
       policy,
       clientKeyPath: paths.clientKey,
+      auditorKeyPath: paths.auditorKey,
       adminKeyPath: env.CROSSPROOF_ADMIN_API_KEY_FILE || paths.adminKey,
       applicants,
       close: closeAll,

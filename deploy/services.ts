@@ -4,6 +4,8 @@
  * prover (vault, proving pool). `crossproof start`, `crossproof verifier serve`, `crossproof
  * prover serve` and the tests all start them through here.
  */
+import type { ChainConnection } from "../chain/connect.js";
+import { ReceiptLogContract } from "../chain/receipt-log.js";
 import type { RootRegistry } from "../chain/registry.js";
 import { RegistryHistory } from "../chain/registry-history.js";
 import { RootCache } from "../chain/root-cache.js";
@@ -20,6 +22,7 @@ import { ApiKeyAuth } from "../server/api-keys.js";
 import type { ServiceConfig } from "../server/config.js";
 import { listen, type RunningService } from "../server/http.js";
 import { createProverApp, ProverMetrics, poolBackend } from "../server/prover-service.js";
+import { ReceiptAnchorer } from "../server/receipt-anchorer.js";
 import {
   loadVerifierAdminKey,
   openSharedLimiter,
@@ -129,6 +132,54 @@ function startRootWatch(
 }
 
 /**
+ * The receipt log's contract on `chain`, signing with its anchoring key; undefined (the log is
+ * then kept but not anchored) when the chain has no `ReceiptLog` or no key to anchor with.
+ */
+export async function receiptLogOf(
+  chain: ChainConnection,
+): Promise<ReceiptLogContract | undefined> {
+  const key = await chain.anchorer();
+  if (!chain.receiptLogAddress || !key) return undefined;
+  const node = chain.node;
+  return new ReceiptLogContract({
+    rpcUrl: chain.rpcUrl,
+    chainId: chain.chainId,
+    address: chain.receiptLogAddress,
+    account: key.account,
+    ...(chain.config.mode === "remote" ? { transactionType: chain.config.transactionType } : {}),
+    ...(node ? { afterWrite: () => node.persist() } : {}),
+  });
+}
+
+/** The receipt log's anchorer, started; its attempts counted in the metrics. */
+function startAnchorer(
+  store: VerifierStore,
+  contract: ReceiptLogContract,
+  config: ServiceConfig,
+  metrics: VerifierMetrics,
+  logger: CrossproofLogger,
+  started: Closable[],
+): ReceiptAnchorer {
+  const anchorer = new ReceiptAnchorer({
+    store,
+    contract,
+    chainId: contract.client.chain.id,
+    every: config.anchorEvery,
+    seconds: config.anchorSeconds,
+    logger,
+    onAnchor: (a) => {
+      metrics.receiptLogAnchors.inc({ outcome: "written" });
+      metrics.receiptLogAnchored.set(a.count);
+      metrics.receiptLogAnchorGas.set(Number(a.gasUsed));
+    },
+    onFailure: () => metrics.receiptLogAnchors.inc({ outcome: "failed" }),
+  });
+  anchorer.start();
+  started.push({ close: () => anchorer.stop() });
+  return anchorer;
+}
+
+/**
  * Challenges nobody used are dropped an hour after they expired, every ten minutes, so that
  * issuing challenges cannot grow the database without bound.
  */
@@ -182,6 +233,12 @@ export interface VerifierServiceOptions {
    * deployment: its prover and its sample policy), so that ready means ready to use.
    */
   readonly readiness?: ReadinessChecks;
+  /**
+   * The receipt log's contract with the anchoring key: the service anchors its log's head there
+   * (`CROSSPROOF_AUDIT_ANCHOR_EVERY` receipts or `CROSSPROOF_AUDIT_ANCHOR_SECONDS`); without it the
+   * log is kept but not anchored.
+   */
+  readonly receiptLog?: ReceiptLogContract;
 }
 
 /** Starts the verifier service on `config` (port: `config.verifierPort` unless given). */
@@ -211,6 +268,9 @@ export async function startVerifierService(
       metrics.rateLimitShared.set(shared ? 1 : 0),
     );
     if (limiter) started.push(limiter);
+    const anchorer = options.receiptLog
+      ? startAnchorer(store, options.receiptLog, config, metrics, logger, started)
+      : undefined;
     const pool = await VerifierPool.start({
       workers: config.verifyWorkers,
       onBatch: metrics.observeBatch,
@@ -245,6 +305,7 @@ export async function startVerifierService(
       requestTimeoutMs: config.requestTimeoutMs,
       stopping: () => stopping,
       ...(options.readiness ? { readiness: options.readiness } : {}),
+      ...(anchorer ? { anchorer } : {}),
     });
     const service: RunningService = await listen(app, {
       host: config.host,
@@ -298,6 +359,7 @@ export async function startProverService(options: {
   const pool = await ProverPool.start({
     workers: config.proverWorkers,
     onJob: metrics.observeJob,
+    nativeTables: config.nativeTables,
     ...(config.proverEngine === undefined ? {} : { engine: config.proverEngine }),
   });
   let service: RunningService;

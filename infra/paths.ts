@@ -195,6 +195,8 @@ export interface VerifierPaths {
   readonly adminKey: string;
   /** The demo client's API key, made by `crossproof start` (mode 0600). */
   readonly clientKey: string;
+  /** A local auditor's API key (role auditor), made by `crossproof start` (mode 0600). */
+  readonly auditorKey: string;
 }
 
 /** Where the verifier keeps its files under `root` (default: the data folder). */
@@ -205,5 +207,6 @@ export function verifierPaths(root = dataDir()): VerifierPaths {
     database: join(dir, "verifier.sqlite"),
     adminKey: join(dir, "admin-api.key"),
     clientKey: join(dir, "client-api.key"),
+    auditorKey: join(dir, "auditor-api.key"),
   };
 }

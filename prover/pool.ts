@@ -15,7 +15,12 @@ import type { ProofBundle } from "../core/proof.js";
 import { type CircuitRelease, loadCircuitRelease } from "../infra/artifacts.js";
 import { workerEntry } from "../infra/worker-entry.js";
 import { assertZkeyMatchesKey } from "../infra/zkey-file.js";
-import { type ProverEngine, resolveProverEngine } from "./native/index.js";
+import {
+  type NativeTableSettings,
+  nativeTableOptionsFromEnv,
+  type ProverEngine,
+  resolveProverEngine,
+} from "./native/index.js";
 import { checkQueryWitness, queryShape } from "./prove-query.js";
 import type { ProveTask, ProveWorkerData, WorkerFault } from "./prove-worker.js";
 import { buildQueryInput, type QueryWitness } from "./query-input.js";
@@ -59,6 +64,11 @@ export type ProverPoolOptions = {
    * proofs made side by side get one each (bench/proving.ts measures both ways).
    */
   readonly engineThreads?: number;
+  /**
+   * The native engine's fixed-base MSM tables (default: from this process's environment). The
+   * workers of a process share one set per key, built with `engineThreads` threads.
+   */
+  readonly nativeTables?: NativeTableSettings;
   /** Tests only: let {@link ProverPool.proveWithFault} make a worker exit or throw. */
   readonly [FAULT_INJECTION]?: boolean;
 } & (
@@ -158,6 +168,7 @@ export class ProverPool {
         "engineThreads",
         options.engineThreads ?? availableParallelism(),
       ),
+      nativeTables: options.nativeTables ?? nativeTableOptionsFromEnv(),
     };
     this.#piscina = new Piscina<ProveTask, ProofBundle>({
       filename: WORKER_ENTRY,

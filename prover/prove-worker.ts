@@ -13,8 +13,8 @@ import { readFile } from "node:fs/promises";
 import { workerData } from "node:worker_threads";
 import type { Groth16Proof, ProofBundle } from "../core/proof.js";
 import { loadWorkerSnarkjs } from "../infra/snarkjs-worker-runtime.js";
-import { NativeProver, warmNative } from "./native/engine.js";
-import type { ProverEngine } from "./native/index.js";
+import { NativeProver, nativeTableOptionsFromEnv, warmNative } from "./native/engine.js";
+import type { NativeTableSettings, ProverEngine } from "./native/index.js";
 import type { CircuitInput } from "./query-input.js";
 
 /** A release file the worker reads: its path and the sha256 its manifest gives. */
@@ -51,6 +51,8 @@ export interface ProveWorkerData {
   readonly engine: ProverEngine;
   /** Threads of one native proof (the native engine only). */
   readonly engineThreads: number;
+  /** The native engine's fixed-base tables (absent: from this process's environment). */
+  readonly nativeTables?: NativeTableSettings;
 }
 
 /** The exit code of a worker that a test asked to crash. */
@@ -84,7 +86,12 @@ function nativeProver(wasm: ArtifactFile, zkey: ArtifactFile): Promise<NativePro
   let prover = provers.get(key);
   if (!prover) {
     prover = Promise.all([artifactBytes(wasm), artifactBytes(zkey)]).then(([w, z]) =>
-      NativeProver.open({ wasm: w, zkey: z }),
+      NativeProver.open(
+        { wasm: w, zkey: z },
+        // The tables are built with this worker's thread budget (or shared with a worker of the
+        // process that holds the same key).
+        { ...(data?.nativeTables ?? nativeTableOptionsFromEnv()), threads: engineThreads },
+      ),
     );
     provers.set(key, prover);
     prover.catch(() => provers.delete(key));

@@ -135,25 +135,26 @@ export async function loadAdminKey(env: NodeJS.ProcessEnv, defaultPath: string):
 }
 
 /**
- * A client key kept in a file (for `crossproof start`'s walk-through and demo): the key in
- * `path` if it is still valid, else a new one, stored and written there (mode 0600).
+ * A client (or auditor) key kept in a file (for `crossproof start`'s walk-through and demo): the
+ * key in `path` if it is still valid and of `role`, else a new one, stored and written there
+ * (mode 0600).
  */
 export async function loadOrCreateClientKeyFile(
   store: VerifierStore,
   auth: ApiKeyAuth,
   path: string,
   name: string,
+  role: Exclude<ApiKeyRole, "admin"> = "client",
 ): Promise<string> {
   if (await fileExists(path)) {
-    const key = await readSecretFile(path, "client key file");
+    const key = await readSecretFile(path, `${role} key file`);
     try {
-      await auth.authenticate(key);
-      return key;
+      if ((await auth.authenticate(key)).role === role) return key;
     } catch {
       // revoked, or from another database: make a new one below
     }
   }
-  const { record, key } = newClientKey(name);
+  const { record, key } = newClientKey(name, new Date(), role);
   await store.putApiKey(record);
   // The old file held a key that no longer works: replace it.
   await rm(path, { force: true });

@@ -14,12 +14,16 @@
  * | `CROSSPROOF_BATCH_MAX_SIZE` | `64` | most proofs checked in one pairing product |
  * | `CROSSPROOF_PROVER_WORKERS` | cores | proving worker threads |
  * | `CROSSPROOF_PROVER_ENGINE` | native if built, else snarkjs | `native` or `snarkjs` |
+ * | `CROSSPROOF_NATIVE_TABLES` | `1` | the native engine's fixed-base MSM tables: `1` built in the background at the lowest priority (the windowed path until ready), `sync` built before a worker's first proof, `0` none (less memory, slower proofs); read by `prover/native/engine.ts`, which the prover's workers are given |
+ * | `CROSSPROOF_NATIVE_TABLES_MB` | `512` | most MB of fixed-base tables per key, shared by the process's workers (wider windows, then fewer tables, past it) |
  * | `CROSSPROOF_ADMIN_API_KEY` / `_FILE` | made on first start | the verifier's admin key |
  * | `CROSSPROOF_RATE_LIMIT` | `100` | requests per second per API key (0: no limit) |
  * | `CROSSPROOF_BODY_LIMIT_KB` | `256` | largest request body |
  * | `CROSSPROOF_REQUEST_TIMEOUT_MS` | `30000` | longest a verifier request may take |
  * | `CROSSPROOF_PROVER_REQUEST_TIMEOUT_MS` | `180000` | longest a prover request may take (a full batch of 64 on 2 cores with snarkjs takes about 60 s) |
  * | `CROSSPROOF_ROOT_POLL_MS` | `1000` | registry event poll: the longest a revocation goes unseen |
+ * | `CROSSPROOF_AUDIT_ANCHOR_EVERY` | `1000` | anchor the receipt log once this many receipts wait |
+ * | `CROSSPROOF_AUDIT_ANCHOR_SECONDS` | `300` | … or once receipts have waited this long |
  * | `CROSSPROOF_LOG_LEVEL` | `info` | `trace` … `fatal`, or `silent` |
  * | `CROSSPROOF_LOG_FILE` | standard error | append logs to this file |
  * | `CROSSPROOF_ALLOW_DEVELOPMENT_KEYS` | `0` | `1`: the verifier accepts development keys (public toxic waste: local use only; `npm start` sets it) |
@@ -32,7 +36,12 @@ import { availableParallelism } from "node:os";
 import { type ChainConfig, chainConfigFromEnv } from "../chain/config.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import { dataDir } from "../infra/paths.js";
-import { isProverEngine, type ProverEngine } from "../prover/native/index.js";
+import {
+  isProverEngine,
+  type NativeTableSettings,
+  nativeTableOptionsFromEnv,
+  type ProverEngine,
+} from "../prover/native/index.js";
 import { type SharedConfig, sharedConfigFromEnv } from "./shared-config.js";
 
 /** The services' settings. */
@@ -48,6 +57,8 @@ export interface ServiceConfig {
   readonly proverWorkers: number;
   /** The proving engine asked for; undefined: native when its addon is built, else snarkjs. */
   readonly proverEngine: ProverEngine | undefined;
+  /** The native engine's fixed-base MSM tables (`CROSSPROOF_NATIVE_TABLES`, `_MB`). */
+  readonly nativeTables: NativeTableSettings;
   /** The admin key, when configured (else made on first start in the data folder). */
   readonly adminApiKey: string | undefined;
   /** Requests per second per API key; 0 turns the limit off. */
@@ -57,6 +68,10 @@ export interface ServiceConfig {
   /** The prover's limit: a batch of proofs takes much longer than any verifier request. */
   readonly proverRequestTimeoutMs: number;
   readonly rootPollMs: number;
+  /** Anchor the receipt log once this many receipts wait unanchored. */
+  readonly anchorEvery: number;
+  /** … or once receipts have waited this many seconds. */
+  readonly anchorSeconds: number;
   /**
    * Whether the verifier may serve development keys, whose toxic waste is public (anyone can
    * forge proofs). Off unless `CROSSPROOF_ALLOW_DEVELOPMENT_KEYS=1`; `npm start` sets it.
@@ -146,6 +161,7 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
     batchMaxSize: integer(env, "CROSSPROOF_BATCH_MAX_SIZE", 64, 1, 256),
     proverWorkers: integer(env, "CROSSPROOF_PROVER_WORKERS", cores, 1, 256),
     proverEngine: engine,
+    nativeTables: nativeTableOptionsFromEnv(env),
     adminApiKey,
     rateLimit: integer(env, "CROSSPROOF_RATE_LIMIT", 100, 0, 1_000_000),
     bodyLimitKb: integer(env, "CROSSPROOF_BODY_LIMIT_KB", 256, 1, 65_536),
@@ -158,6 +174,8 @@ export function serviceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
       3_600_000,
     ),
     rootPollMs: integer(env, "CROSSPROOF_ROOT_POLL_MS", 1_000, 50, 60_000),
+    anchorEvery: integer(env, "CROSSPROOF_AUDIT_ANCHOR_EVERY", 1_000, 1, 1_000_000_000),
+    anchorSeconds: integer(env, "CROSSPROOF_AUDIT_ANCHOR_SECONDS", 300, 1, 31_536_000),
     allowDevelopmentKeys: allowDev === "1",
     extraReleaseDirs: (env.CROSSPROOF_EXTRA_RELEASES ?? "")
       .split(",")

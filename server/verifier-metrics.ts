@@ -114,6 +114,23 @@ export class VerifierMetrics {
     registers: [this.registry],
   });
 
+  readonly receiptLogAnchors = new Counter({
+    name: "crossproof_verifier_receipt_log_anchors_total",
+    help: "Attempts to anchor the receipt log's head on chain, by outcome (written, failed)",
+    labelNames: ["outcome"],
+    registers: [this.registry],
+  });
+  readonly receiptLogAnchored = new Gauge({
+    name: "crossproof_verifier_receipt_log_anchored_count",
+    help: "The receipt log's count at the last anchor this instance wrote",
+    registers: [this.registry],
+  });
+  readonly receiptLogAnchorGas = new Gauge({
+    name: "crossproof_verifier_receipt_log_anchor_gas",
+    help: "Gas used by the last anchor this instance wrote",
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "crossproof_verifier_" });
   }

@@ -31,6 +31,7 @@ import {
   securityHeaders,
 } from "./http.js";
 import { VERIFIER_AUTH_NOTE, verifierOpenApiDocument } from "./openapi.js";
+import type { ReceiptAnchorer } from "./receipt-anchorer.js";
 import { mountRoutes } from "./routes.js";
 import type { RequestLimiter } from "./shared-rate-limit.js";
 import type { VerifierMetrics } from "./verifier-metrics.js";
@@ -65,6 +66,8 @@ export interface VerifierAppOptions {
   readonly stopping?: () => boolean;
   /** More readiness checks, of the deployment around the service. */
   readonly readiness?: ReadinessChecks;
+  /** The receipt log's anchorer (absent: the log is kept, not anchored). */
+  readonly anchorer?: ReceiptAnchorer;
 }
 
 /** Failed key checks allowed per client address per second, before `RATE_LIMITED`. */

@@ -10,6 +10,13 @@ import type { KeyHash } from "../core/circuit-release.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import { predicatesToJson } from "../core/proof-request.js";
 import type { OpCode } from "../core/query.js";
+import {
+  EMPTY_LOG_HEAD,
+  type LogEntry,
+  type LogHash,
+  type LogHead,
+  nextEntry,
+} from "../core/receipt-log.js";
 import type { VerificationKey } from "../infra/artifacts.js";
 import { isSqliteBusy, openSqlite, sqliteCode } from "../infra/sqlite.js";
 import type { PolicyDefinition, ResolvedPredicate, StoredPolicy } from "./policy.js";
@@ -19,11 +26,14 @@ import type {
   ChallengeRecord,
   ConsumeOutcome,
   ExternalCircuit,
+  FlowQuery,
+  FlowRow,
   Receipt,
   ReceiptQuery,
   ReceiptStats,
   VerifierStore,
 } from "./store.js";
+import { FLOW_BUCKETS, logReceipt, NO_ISSUER } from "./store.js";
 
 /**
  * The store's schema version; an older database is upgraded when it opens (`UPGRADES`), a newer
@@ -31,7 +41,7 @@ import type {
  * `CREATE TABLE IF NOT EXISTS`, and an older crossproof ignores them, so adding one is not a new
  * version; a changed table is.
  */
-const VERSION = 2;
+const VERSION = 3;
 
 /** The API key roles the `api_keys` table accepts. */
 const API_KEY_TABLE = (name: string) => `CREATE TABLE ${name} (
@@ -54,7 +64,26 @@ const UPGRADES: Readonly<Record<number, (db: Database.Database) => void>> = {
       DROP TABLE api_keys;
       ALTER TABLE api_keys_v2 RENAME TO api_keys;`);
   },
+  // Version 3 chains the receipts into the receipt log: each gets its sequence number, its
+  // predecessor's hash and its own, the existing ones in the order they were made.
+  3: (db) => {
+    db.exec(`ALTER TABLE receipts ADD COLUMN seq INTEGER;
+      ALTER TABLE receipts ADD COLUMN prev TEXT;
+      ALTER TABLE receipts ADD COLUMN hash TEXT;`);
+    const update = db.prepare("UPDATE receipts SET seq = ?, prev = ?, hash = ? WHERE id = ?");
+    let head: LogHead = EMPTY_LOG_HEAD;
+    for (const row of db
+      .prepare("SELECT * FROM receipts ORDER BY created_at, id")
+      .all() as ReceiptRow[]) {
+      const entry = nextEntry(head, logReceipt(toReceipt(row)));
+      update.run(entry.seq, entry.prev, entry.hash, row.id);
+      head = { count: entry.seq, head: entry.hash };
+    }
+  },
 };
+
+/** Made after the upgrades (an older database has no `seq` column before them). */
+const LOG_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS receipts_by_seq ON receipts (seq)";
 
 /**
  * How long one statement waits, synchronously, for another connection's lock. better-sqlite3
@@ -96,7 +125,10 @@ CREATE TABLE IF NOT EXISTS receipts (
   issuer TEXT,
   verified INTEGER NOT NULL CHECK (verified IN (0, 1)),
   reasons TEXT NOT NULL,
-  client_id TEXT NOT NULL
+  client_id TEXT NOT NULL,
+  seq INTEGER,
+  prev TEXT,
+  hash TEXT
 ) STRICT;
 CREATE INDEX IF NOT EXISTS receipts_by_time ON receipts (created_at);
 CREATE INDEX IF NOT EXISTS receipts_by_client ON receipts (client_id, created_at);
@@ -136,6 +168,9 @@ interface ReceiptRow {
   verified: number;
   reasons: string;
   client_id: string;
+  seq: number | null;
+  prev: string | null;
+  hash: string | null;
 }
 
 interface ApiKeyRow {
@@ -274,6 +309,7 @@ export class SqliteVerifierStore implements VerifierStore {
           cause,
         }),
     });
+    db.exec(LOG_INDEX);
     return new SqliteVerifierStore(path, db, lockWaitMs);
   }
 
@@ -386,7 +422,11 @@ export class SqliteVerifierStore implements VerifierStore {
     );
   }
 
+  /** Stores a receipt as the log's next entry; called inside a write transaction. */
   #insertReceipt(r: Receipt): void {
+    const last = this.#statements.logHead.get() as { seq: number; hash: string } | undefined;
+    const head: LogHead = last ? { count: last.seq, head: last.hash as LogHash } : EMPTY_LOG_HEAD;
+    const entry = nextEntry(head, logReceipt(r));
     this.#statements.insertReceipt.run(
       r.id,
       r.createdAt.getTime(),
@@ -397,11 +437,47 @@ export class SqliteVerifierStore implements VerifierStore {
       r.verified ? 1 : 0,
       JSON.stringify(r.reasons),
       r.clientId,
+      entry.seq,
+      entry.prev,
+      entry.hash,
     );
   }
 
   insertReceipt(receipt: Receipt): Promise<void> {
-    return this.#run("store the receipt", () => this.#insertReceipt(receipt));
+    return this.#run("store the receipt", () =>
+      this.#db.transaction(() => this.#insertReceipt(receipt)).immediate(),
+    );
+  }
+
+  logEntries(after: number, limit: number): Promise<LogEntry[]> {
+    return this.#run("read the receipt log", () =>
+      (this.#statements.logEntries.all(after, limit) as ReceiptRow[]).map((row) => ({
+        seq: row.seq as number,
+        prev: row.prev as LogHash,
+        hash: row.hash as LogHash,
+        receipt: logReceipt(toReceipt(row)),
+      })),
+    );
+  }
+
+  logHead(): Promise<LogHead> {
+    return this.#run("read the receipt log", () => {
+      const last = this.#statements.logHead.get() as { seq: number; hash: string } | undefined;
+      return last ? { count: last.seq, head: last.hash as LogHash } : EMPTY_LOG_HEAD;
+    });
+  }
+
+  flows(q: FlowQuery): Promise<FlowRow[]> {
+    const size = FLOW_BUCKETS[q.bucket];
+    return this.#run("count the verifications", () =>
+      (
+        this.#statements.flows[q.by].all(size, size, q.from.getTime(), q.to.getTime()) as {
+          bucket: number;
+          key: string;
+          count: number;
+        }[]
+      ).map((r) => ({ bucket: new Date(r.bucket), key: r.key, count: r.count })),
+    );
   }
 
   getReceipt(id: string): Promise<Receipt | null> {
@@ -568,8 +644,22 @@ function prepare(db: Database.Database) {
     purge: db.prepare("DELETE FROM challenges WHERE consumed_at IS NULL AND expires_at < ?"),
     insertReceipt: db.prepare(
       `INSERT INTO receipts (id, created_at, policy_id, challenge_id, root, issuer, verified,
-         reasons, client_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         reasons, client_id, seq, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
+    logHead: db.prepare(
+      "SELECT seq, hash FROM receipts WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1",
+    ),
+    logEntries: db.prepare("SELECT * FROM receipts WHERE seq > ? ORDER BY seq LIMIT ?"),
+    flows: {
+      policy: flowStatement(db, "policy_id", "receipts"),
+      issuer: flowStatement(db, `COALESCE(issuer, '${NO_ISSUER}')`, "receipts"),
+      verdict: flowStatement(
+        db,
+        "CASE verified WHEN 1 THEN 'verified' ELSE 'refused' END",
+        "receipts",
+      ),
+      reason: flowStatement(db, "reason.value", "receipts, json_each(receipts.reasons) AS reason"),
+    },
     getReceipt: db.prepare("SELECT * FROM receipts WHERE id = ?"),
     receiptsPerMinute: db.prepare(
       `SELECT (created_at / 60000) * 60000 AS minute, SUM(verified) AS verified,
@@ -602,4 +692,12 @@ function prepare(db: Database.Database) {
     listExternalCircuits: db.prepare("SELECT * FROM external_circuits ORDER BY name"),
     ping: db.prepare("SELECT value FROM meta WHERE key = 'version'"),
   };
+}
+
+/** Receipts counted by bucket (ms since the epoch, UTC) and `key`, over `[from, to)`. */
+function flowStatement(db: Database.Database, key: string, from: string) {
+  return db.prepare(
+    `SELECT (created_at / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS bucket, ${key} AS key, COUNT(*) AS count FROM ${from}
+     WHERE created_at >= ? AND created_at < ? GROUP BY bucket, key ORDER BY bucket, key`,
+  );
 }

@@ -9,6 +9,7 @@
  */
 import type { KeyHash } from "../core/circuit-release.js";
 import type { Predicate } from "../core/query.js";
+import type { LogEntry, LogHead, LogReceipt } from "../core/receipt-log.js";
 import type { VerificationKey } from "../infra/artifacts.js";
 import type { PolicyDefinition, ResolvedPredicate, StoredPolicy } from "./policy.js";
 
@@ -125,6 +126,55 @@ export interface ReceiptStats {
   readonly topReasons: readonly { readonly reason: string; readonly count: number }[];
 }
 
+/** A receipt as the receipt log holds and hashes it (`core/receipt-log.ts`). */
+export function logReceipt(r: Receipt): LogReceipt {
+  return {
+    id: r.id,
+    createdAt: r.createdAt.toISOString(),
+    policyId: r.policyId,
+    challengeId: r.challengeId,
+    root: r.root === null ? null : r.root.toString(),
+    issuer: r.issuer,
+    verified: r.verified,
+    reasons: [...r.reasons],
+    clientId: r.clientId,
+  };
+}
+
+/** What verifications are counted by in `flows`. */
+export type FlowDimension = "policy" | "issuer" | "verdict" | "reason";
+
+/** Every flow dimension. */
+export const FLOW_DIMENSIONS: readonly FlowDimension[] = ["policy", "issuer", "verdict", "reason"];
+
+/** The time buckets of `flows`, by their length in ms. */
+export const FLOW_BUCKETS = { hour: 3_600_000, day: 86_400_000 } as const;
+
+/** A flow bucket's name. */
+export type FlowBucket = keyof typeof FLOW_BUCKETS;
+
+/** The key of receipts with no issuer (refused before one was known) in `flows` by issuer. */
+export const NO_ISSUER = "(none)";
+
+/** What `flows` counts: receipts created in `[from, to)`, by bucket (UTC) and one dimension. */
+export interface FlowQuery {
+  readonly by: FlowDimension;
+  readonly bucket: FlowBucket;
+  readonly from: Date;
+  readonly to: Date;
+}
+
+/**
+ * One count of `flows`: the bucket's start, the key (a policy id, an issuer address or
+ * `NO_ISSUER`, `verified` or `refused`, a reason code) and how many receipts. A refused receipt
+ * counts once for each of its reasons when counted by reason.
+ */
+export interface FlowRow {
+  readonly bucket: Date;
+  readonly key: string;
+  readonly count: number;
+}
+
 /** The verifier's state. Errors: `STORE_UNAVAILABLE` (503) when the database cannot be used. */
 export interface VerifierStore {
   /** `POLICY_EXISTS` if the id is taken. */
@@ -158,6 +208,18 @@ export interface VerifierStore {
    * `topReasons` most frequent reason codes.
    */
   receiptStats(from: Date, to: Date, topReasons: number): Promise<ReceiptStats>;
+
+  /**
+   * The receipt log: every stored receipt is appended to it in the transaction that stores it
+   * (`consumeChallenge`, `insertReceipt`), as the next entry of one hash chain
+   * (`core/receipt-log.ts`); instances sharing a database append to the same chain, one at a time.
+   * Entries with `seq > after`, in order, at most `limit`.
+   */
+  logEntries(after: number, limit: number): Promise<LogEntry[]>;
+  /** The log's head: its count and last hash. */
+  logHead(): Promise<LogHead>;
+  /** Receipts counted by time bucket and one dimension, in bucket then key order. */
+  flows(query: FlowQuery): Promise<FlowRow[]>;
 
   putApiKey(key: ApiKeyRecord): Promise<void>;
   getApiKey(id: string): Promise<ApiKeyRecord | null>;

@@ -51,6 +51,7 @@ async function status(chain: ChainConnection): Promise<Record<string, unknown>> 
     blockNumber: await chain.registry.blockNumber(),
     registry: chain.registryAddress,
     verifier: chain.verifierAddress ?? null,
+    receiptLog: chain.receiptLogAddress ?? null,
     issuer: issuer ? await chain.registry.issuerInfo(issuer) : null,
   };
 }
@@ -250,6 +251,7 @@ export async function runChain(args: string[], json: boolean): Promise<void> {
       if (json) printJson(deployment);
       out(`CROSSPROOF_REGISTRY_ADDRESS=${deployment.registry}`);
       out(`CROSSPROOF_VERIFIER_ADDRESS=${deployment.verifier}`);
+      if (deployment.receiptLog) out(`CROSSPROOF_RECEIPT_LOG_ADDRESS=${deployment.receiptLog}`);
       out(
         `# admin ${deployment.admin}; deployed from block ${deployment.deployedAtBlock} of chain ${deployment.chainId}`,
       );

@@ -16,7 +16,7 @@ import { openChain } from "../../chain/connect.js";
 import { subjectHash, VerifierClient } from "../../client/index.js";
 import { CrossproofError, ErrorCode } from "../../core/errors.js";
 import { pickApplicants, SAMPLE_POLICY_ID, type Stack, startStack } from "../../deploy/local.js";
-import { startVerifierService } from "../../deploy/services.js";
+import { receiptLogOf, startVerifierService } from "../../deploy/services.js";
 import { writeFileAtomic } from "../../infra/files.js";
 import { createLogger } from "../../infra/log.js";
 import { verifierPaths } from "../../infra/paths.js";
@@ -155,6 +155,7 @@ export async function runStartCommand(args: string[], json: boolean): Promise<vo
       policyId: SAMPLE_POLICY_ID,
       clientKeyFile: stack.clientKeyPath,
       adminKeyFile: stack.adminKeyPath,
+      auditorKeyFile: stack.auditorKeyPath,
       walkThroughEnv: envFile,
       logFile,
     });
@@ -172,6 +173,9 @@ export async function runStartCommand(args: string[], json: boolean): Promise<vo
     print(`registry  ${stack.chain.registryAddress}`);
     print(`policy    ${SAMPLE_POLICY_ID}`);
     print(`keys      client ${shown(stack.clientKeyPath)}, admin ${shown(stack.adminKeyPath)}`);
+    print(
+      `          auditor ${shown(stack.auditorKeyPath)} (flows, the receipt log: npx crossproof audit export | verify)`,
+    );
     print("");
     print("Walk-through (paste into another terminal in this folder):\n");
     for (const line of walkThrough()) print(line ? `  ${line}` : "");
@@ -327,10 +331,12 @@ export async function runVerifierServe(args: string[], json: boolean): Promise<v
   const stopped = untilStopSignal(); // from the start: see runStartCommand
   const chain = await openChain({ env: process.env });
   try {
+    const receiptLog = await receiptLogOf(chain);
     const service = await startVerifierService({
       config,
       env: process.env,
       registry: chain.registry,
+      ...(receiptLog ? { receiptLog } : {}),
       // External circuits registered through the API go on chain under the admin's key, when
       // this verifier has it (CROSSPROOF_ADMIN_KEY; the local chain's own admin key).
       registrar: () => chain.admin(),

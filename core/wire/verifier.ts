@@ -435,3 +435,44 @@ export const readinessResponse = z.strictObject({
   checks: z.record(z.string(), z.strictObject({ ok: z.boolean(), detail: z.string().optional() })),
   warnings: z.array(z.string()),
 });
+
+/** A receipt-log head anchored on chain (`GET /v1/audit/status`, `/v1/audit/anchors`). */
+export const logAnchorResponse = z.strictObject({
+  count: z.number().int().nonnegative(),
+  head: z.string(),
+  txHash: z.string(),
+  blockNumber: decimal,
+  anchoredAt: time,
+});
+
+/** Verifications counted by time bucket and one dimension (`GET /v1/audit/flows`). */
+export const auditFlowsResponse = z.strictObject({
+  by: z.enum(["policy", "issuer", "verdict", "reason"]),
+  bucket: z.enum(["hour", "day"]),
+  from: time,
+  to: time,
+  rows: z.array(
+    z.strictObject({ bucket: time, key: z.string(), count: z.number().int().positive() }),
+  ),
+});
+
+/** The receipt log's integrity (`GET /v1/audit/status`). */
+export const auditStatusResponse = z.strictObject({
+  count: z.number().int().nonnegative(),
+  head: z.string(),
+  lastAnchor: logAnchorResponse.nullable(),
+  verifiedUpTo: z.number().int().nonnegative(),
+  unanchored: z.number().int().nonnegative(),
+  pending: z
+    .strictObject({ since: time, attempts: z.number().int().positive(), lastError: z.string() })
+    .nullable(),
+  mismatch: z.strictObject({ seq: z.number().int().positive(), message: z.string() }).nullable(),
+  contract: address.nullable(),
+  anchorer: address.nullable(),
+  chainId: z.number().int().positive().nullable(),
+  anchorEvery: z.number().int().positive().nullable(),
+  anchorSeconds: z.number().int().positive().nullable(),
+});
+
+/** The anchors written, newest first (`GET /v1/audit/anchors`). */
+export const auditAnchorsResponse = z.strictObject({ anchors: z.array(logAnchorResponse) });

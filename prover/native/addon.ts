@@ -37,9 +37,52 @@ export interface NativeProveTimings {
   readonly threads: number;
 }
 
+/** How a key's fixed-base MSM tables are made when it is loaded. */
+export interface NativeTableOptions {
+  /** Build (or share) the tables: default true. */
+  readonly tables?: boolean;
+  /** Most megabytes of tables for the key (wider windows, then fewer tables, past it). */
+  readonly tableBudgetMb?: number;
+  /** Threads that build them. */
+  readonly threads?: number;
+  /**
+   * Build them on lowest-priority threads while proofs take the windowed path (default true), or
+   * before the key is returned (false; also waits for a build of the same key under way).
+   */
+  readonly background?: boolean;
+}
+
+/**
+ * A key's fixed-base tables: their size, build time and window width per MSM (0: none); only
+ * `ready: false` and `shared` while a background build is under way.
+ */
+export type NativeTableInfo =
+  | {
+      readonly ready: false;
+      /** Another handle of the same key in this process is building them for both. */
+      readonly shared: boolean;
+    }
+  | {
+      readonly ready: true;
+      /** Another handle of the same key in this process built them: this one shares them. */
+      readonly shared: boolean;
+      readonly bytes: number;
+      /** Wall time of the build (that of the handle that built them, when shared). */
+      readonly buildMs: number;
+      readonly windowBits: {
+        readonly a: number;
+        readonly b1: number;
+        readonly b2: number;
+        readonly c: number;
+        readonly h: number;
+      };
+    };
+
 /** A zkey parsed, checked and held by the addon. */
 export interface NativeProvingKey {
   readonly nVars: number;
+  /** The fixed-base tables the MSMs use, or null when they are off. */
+  readonly tables: NativeTableInfo | null;
   readonly nPublic: number;
   readonly domainSize: number;
   /**
@@ -63,11 +106,14 @@ export type G2Json = [[string, string], [string, string], [string, string]];
 
 /** What the addon exports. The `msm*` and `ntt` entries exist for the engine's tests. */
 export interface NativeAddon {
-  readonly ProvingKey: new (zkey: Uint8Array) => NativeProvingKey;
-  /** Σ sᵢ·Pᵢ for zkey-format G1 points (64 bytes, Montgomery) and 32-byte LE scalars. */
-  msmG1(bases: Uint8Array, scalars: Uint8Array, threads?: number): G1Json;
-  /** Σ sᵢ·Pᵢ for zkey-format G2 points (128 bytes, Montgomery) and 32-byte LE scalars. */
-  msmG2(bases: Uint8Array, scalars: Uint8Array, threads?: number): G2Json;
+  readonly ProvingKey: new (zkey: Uint8Array, options?: NativeTableOptions) => NativeProvingKey;
+  /**
+   * Σ sᵢ·Pᵢ for zkey-format G1 points (64 bytes, Montgomery) and 32-byte LE scalars; with
+   * `tableBits`, through a fixed-base table of that window width (2 … 16) built for the call.
+   */
+  msmG1(bases: Uint8Array, scalars: Uint8Array, threads?: number, tableBits?: number): G1Json;
+  /** The same for zkey-format G2 points (128 bytes, Montgomery). */
+  msmG2(bases: Uint8Array, scalars: Uint8Array, threads?: number, tableBits?: number): G2Json;
   /** The transform (or its inverse) of 2^k reduced 32-byte LE elements, on ffjavascript's roots. */
   ntt(values: Uint8Array, inverse: boolean): Uint8Array;
   readonly abiVersion: number;
@@ -96,7 +142,7 @@ export const NATIVE_ADDON_PATH = join(
 );
 
 /** The binding version this wrapper is written for (the addon's `abiVersion`). */
-const ABI_VERSION = 2;
+const ABI_VERSION = 3;
 
 let status: NativeAddonStatus | undefined;
 

@@ -5,7 +5,13 @@
  */
 import { CrossproofError, ErrorCode } from "../../core/errors.js";
 import type { Groth16Proof, ProofBundle } from "../../core/proof.js";
-import { loadNativeAddon, type NativeProveTimings, type NativeProvingKey } from "./addon.js";
+import {
+  loadNativeAddon,
+  type NativeProveTimings,
+  type NativeProvingKey,
+  type NativeTableInfo,
+  type NativeTableOptions,
+} from "./addon.js";
 import { CircuitWitness, loadWitnessRuntime } from "./witness.js";
 
 /** Milliseconds per step of one proof, the witness included. */
@@ -35,14 +41,63 @@ function fromAddonError(err: unknown): unknown {
   return err;
 }
 
-/** Parse and check a zkey with the addon (`PROVER_KEY_INVALID`, `PROVER_ENGINE_UNAVAILABLE`). */
-export function loadNativeProvingKey(zkey: Uint8Array): NativeProvingKey {
+/** The tables' settings a service is configured with (the build's threads are the pool's). */
+export type NativeTableSettings = Required<
+  Pick<NativeTableOptions, "tables" | "tableBudgetMb" | "background">
+>;
+
+/** The default budget of a key's fixed-base tables, in megabytes. */
+export const DEFAULT_TABLE_BUDGET_MB = 512;
+
+/**
+ * The fixed-base tables' settings from the environment (`CONFIG_INVALID` on a bad value):
+ * `CROSSPROOF_NATIVE_TABLES` (`1` default: built in the background at the lowest priority, proofs
+ * take the windowed path until they are ready; `sync`: built before a worker's first proof;
+ * `0`: none) and `CROSSPROOF_NATIVE_TABLES_MB` (the most megabytes of tables per key and
+ * process, default 512; wider windows, then fewer tables, past it). server/config.ts checks them
+ * at start.
+ */
+export function nativeTableOptionsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): NativeTableSettings {
+  const on = env.CROSSPROOF_NATIVE_TABLES?.trim() ?? "";
+  if (!["", "0", "1", "sync"].includes(on)) {
+    throw new CrossproofError(
+      ErrorCode.CONFIG_INVALID,
+      `CROSSPROOF_NATIVE_TABLES: must be 0, 1 or sync, not "${on}"`,
+      { details: { variable: "CROSSPROOF_NATIVE_TABLES" } },
+    );
+  }
+  const mbText = env.CROSSPROOF_NATIVE_TABLES_MB?.trim() ?? "";
+  if (mbText !== "" && (!/^[0-9]+$/.test(mbText) || Number(mbText) > 65_536)) {
+    throw new CrossproofError(
+      ErrorCode.CONFIG_INVALID,
+      `CROSSPROOF_NATIVE_TABLES_MB: must be an integer in [0, 65536], not "${mbText}"`,
+      { details: { variable: "CROSSPROOF_NATIVE_TABLES_MB" } },
+    );
+  }
+  return {
+    tables: on !== "0",
+    background: on !== "sync",
+    tableBudgetMb: mbText === "" ? DEFAULT_TABLE_BUDGET_MB : Number(mbText),
+  };
+}
+
+/**
+ * Parse and check a zkey with the addon (`PROVER_KEY_INVALID`, `PROVER_ENGINE_UNAVAILABLE`), and
+ * give it its fixed-base MSM tables (`options`, by default from the environment): shared with
+ * another handle of the same key in the process, else built now on `options.threads` threads.
+ */
+export function loadNativeProvingKey(
+  zkey: Uint8Array,
+  options: NativeTableOptions = nativeTableOptionsFromEnv(),
+): NativeProvingKey {
   const status = loadNativeAddon();
   if (!status.available) {
     throw new CrossproofError(ErrorCode.PROVER_ENGINE_UNAVAILABLE, status.reason);
   }
   try {
-    return new status.addon.ProvingKey(zkey);
+    return new status.addon.ProvingKey(zkey, options);
   } catch (err) {
     throw fromAddonError(err);
   }
@@ -70,13 +125,24 @@ export class NativeProver {
     this.#witness = witness;
   }
 
-  /** Load a circuit from its wasm and zkey bytes (the zkey is checked: `PROVER_KEY_INVALID`). */
-  static async open(files: {
-    readonly wasm: Uint8Array;
-    readonly zkey: Uint8Array;
-  }): Promise<NativeProver> {
-    const key = loadNativeProvingKey(files.zkey);
+  /**
+   * Load a circuit from its wasm and zkey bytes (the zkey is checked: `PROVER_KEY_INVALID`), with
+   * the key's fixed-base tables as `tables` says (default: from the environment, built on 1 thread).
+   */
+  static async open(
+    files: {
+      readonly wasm: Uint8Array;
+      readonly zkey: Uint8Array;
+    },
+    tables: NativeTableOptions = nativeTableOptionsFromEnv(),
+  ): Promise<NativeProver> {
+    const key = loadNativeProvingKey(files.zkey, tables);
     return new NativeProver(key, await CircuitWitness.build(files.wasm));
+  }
+
+  /** The key's fixed-base tables (size, build time, window widths), or null when off. */
+  get tables(): NativeTableInfo | null {
+    return this.#key.tables;
   }
 
   /** Signals of the circuit (the witness's length) and its public signals. */

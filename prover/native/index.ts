@@ -7,7 +7,13 @@ import { CrossproofError, ErrorCode } from "../../core/errors.js";
 import { loadNativeAddon } from "./addon.js";
 
 export { loadNativeAddon, type NativeAddon, type NativeAddonStatus } from "./addon.js";
-export { type NativeProofTimings, NativeProver, type TimedProof } from "./engine.js";
+export {
+  type NativeProofTimings,
+  NativeProver,
+  type NativeTableSettings,
+  nativeTableOptionsFromEnv,
+  type TimedProof,
+} from "./engine.js";
 
 /** The proving engines. */
 export const PROVER_ENGINES = ["native", "snarkjs"] as const;

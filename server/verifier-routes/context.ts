@@ -10,6 +10,7 @@ import type { VerifierPool } from "../../verifier/pool.js";
 import type { VerifierStore } from "../../verifier/store.js";
 import type { Verifier } from "../../verifier/verifier.js";
 import type { Caller } from "../api-keys.js";
+import type { ReceiptAnchorer } from "../receipt-anchorer.js";
 import { type DocumentContext, type Route, route } from "../routes.js";
 import type { RequestLimiter } from "../shared-rate-limit.js";
 import type { VerifierMetrics } from "../verifier-metrics.js";
@@ -39,6 +40,8 @@ export interface VerifierContext extends DocumentContext {
   readonly stopping: () => boolean;
   /** More readiness checks, of the deployment around the service. */
   readonly readiness?: ReadinessChecks;
+  /** The receipt log's anchorer (absent: the log is kept, not anchored). */
+  readonly anchorer?: ReceiptAnchorer;
   /** Set when development keys are served: said on `/docs` and in `/readyz`. */
   readonly developmentNotice?: string;
 }

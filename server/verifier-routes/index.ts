@@ -6,6 +6,7 @@
  */
 import { documentRoutes } from "../routes.js";
 import { API_KEY_ROUTES } from "./api-keys.js";
+import { AUDIT_ROUTES } from "./audit.js";
 import { CHAIN_ROUTES } from "./chain.js";
 import { CHALLENGE_ROUTES } from "./challenges.js";
 import { CIRCUIT_ROUTES } from "./circuits.js";
@@ -36,6 +37,7 @@ export const VERIFIER_ROUTES: readonly VerifierRoute[] = [
   ...CIRCUIT_ROUTES,
   ...API_KEY_ROUTES,
   ...SESSION_ROUTES,
+  ...AUDIT_ROUTES,
   ...OPERATION_ROUTES,
   ...STATS_ROUTES,
   ...CONSOLE_ROUTES,

@@ -83,12 +83,14 @@ describe("the local chain node", () => {
     t = await startTestChain();
     const root = freshRoot();
     const anchored = await t.chain.registry.anchorRoot(SCHEMA, root);
-    const { registryAddress, verifierAddress } = t.chain;
+    const { registryAddress, verifierAddress, receiptLogAddress } = t.chain;
+    expect(receiptLogAddress).toMatch(/^0x[0-9a-fA-F]{40}$/);
     const firstUrl = t.chain.rpcUrl;
     const chain = await t.reopen();
     expect(chain.rpcUrl).not.toBe(firstUrl); // a new process on a new port
     expect(chain.registryAddress).toBe(registryAddress);
     expect(chain.verifierAddress).toBe(verifierAddress);
+    expect(chain.receiptLogAddress).toBe(receiptLogAddress);
     const status = await chain.registry.lookupRoot(root);
     expect(status?.anchoredAt.getTime()).toBe(anchored.anchoredAt.getTime());
     expect(await chain.registry.latestRoot(anchored.issuer, SCHEMA)).toBe(root);
@@ -123,5 +125,20 @@ describe("the local chain node", () => {
     // put it back so that dispose() finds a node to stop
     await writeFile(paths.deployment, JSON.stringify(deployment));
     await t.reopen();
+  });
+
+  it("deploys the receipt log's contract on start for a deployment recorded before it, and records it", async () => {
+    t = await startTestChain();
+    const paths = localChainPaths(t.dataDir);
+    const { receiptLog, ...older } = JSON.parse(await readFile(paths.deployment, "utf8"));
+    expect(receiptLog).toBe(t.chain.receiptLogAddress);
+    await writeFile(paths.deployment, JSON.stringify(older));
+    const chain = await t.reopen();
+    expect(chain.receiptLogAddress).toMatch(/^0x[0-9a-fA-F]{40}$/);
+    expect(chain.receiptLogAddress).not.toBe(receiptLog);
+    const recorded = JSON.parse(await readFile(paths.deployment, "utf8"));
+    expect(recorded).toEqual({ ...older, receiptLog: chain.receiptLogAddress });
+    // and it is this release's contract: the next start checks it
+    expect((await t.reopen()).receiptLogAddress).toBe(chain.receiptLogAddress);
   });
 });

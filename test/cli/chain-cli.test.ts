@@ -46,6 +46,7 @@ describe("crossproof chain, against a chain crossproof does not run", () => {
       ...remote,
       CROSSPROOF_REGISTRY_ADDRESS: deployment.registry,
       CROSSPROOF_VERIFIER_ADDRESS: deployment.verifier,
+      CROSSPROOF_RECEIPT_LOG_ADDRESS: deployment.receiptLog,
     };
 
     const registered = await crossproof(
@@ -68,6 +69,7 @@ describe("crossproof chain, against a chain crossproof does not run", () => {
       mode: "remote",
       chainId: 31337,
       registry: deployment.registry,
+      receiptLog: deployment.receiptLog,
       issuer: { address: issuer, active: true, name: "Bureau across the boundary" },
     });
 

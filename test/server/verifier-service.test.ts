@@ -24,6 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalNode } from "../../chain/local-node.js";
 import { FIELD_ORDER } from "../../core/field.js";
 import { computeQueryHash, Op, type OpCode } from "../../core/query.js";
+import { checkLog, parseLog } from "../../core/receipt-log.js";
 import { getSchema } from "../../core/schema.js";
 import {
   deploymentReadiness,
@@ -109,6 +110,7 @@ describe("the verifier service", () => {
       CROSSPROOF_ROOT_POLL_MS: "100",
       CROSSPROOF_VERIFY_WORKERS: "1",
       CROSSPROOF_ALLOW_DEVELOPMENT_KEYS: "1", // the committed keys are development keys
+      CROSSPROOF_AUDIT_ANCHOR_SECONDS: "1", // the receipt log is anchored within a second
     };
     config = serviceConfigFromEnv(env);
     stack = await startStack({
@@ -534,6 +536,93 @@ describe("the verifier service", () => {
     });
     expect(adminRole.status).toBe(400);
     await admin.revokeApiKey(created.id);
+  });
+
+  it("shows the auditor flows, the receipt log and its anchoring, never a nonce, subject hash or secret; refuses a client there", async () => {
+    const auditorKey = (await readFile(stack.auditorKeyPath, "utf8")).trim();
+    const { challenge, presentation } = await fresh();
+    expect((await client.verify(SAMPLE_POLICY_ID, presentation)).verified).toBe(true);
+    const refusedChallenge = await client.issueChallenge(
+      SAMPLE_POLICY_ID,
+      hashOf(stack.applicants.eligible.subjectId),
+    );
+    const audit = [
+      "/v1/audit/flows?by=verdict&bucket=hour",
+      "/v1/audit/log",
+      "/v1/audit/status",
+      "/v1/audit/anchors",
+    ];
+    // A client sees none of it.
+    for (const path of audit) {
+      const answer = await raw("GET", path);
+      expect(answer.status, path).toBe(403);
+      expect((answer.body as { error: { code: string } }).error.code).toBe("FORBIDDEN");
+    }
+    const seen: string[] = [];
+    const get = async (path: string) => {
+      const answer = await raw("GET", path, { key: auditorKey });
+      expect(answer.status, path).toBe(200);
+      seen.push(typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body));
+      return answer.body;
+    };
+    for (const by of ["policy", "issuer", "verdict", "reason"]) {
+      const flows = (await get(`/v1/audit/flows?by=${by}&bucket=day`)) as {
+        rows: { key: string; count: number }[];
+      };
+      if (by === "verdict") {
+        expect(flows.rows.find((r) => r.key === "verified")?.count).toBeGreaterThan(0);
+      }
+      if (by === "policy") expect(flows.rows.map((r) => r.key)).toContain(SAMPLE_POLICY_ID);
+    }
+    const badFlows = await raw("GET", "/v1/audit/flows?by=subject", { key: auditorKey });
+    expect(badFlows.status).toBe(400);
+    expect((badFlows.body as { error: { code: string } }).error.code).toBe("INVALID_REQUEST");
+
+    // The log is anchored within a second (CROSSPROOF_AUDIT_ANCHOR_SECONDS=1 here).
+    let status = (await get("/v1/audit/status")) as {
+      count: number;
+      verifiedUpTo: number;
+      lastAnchor: { count: number } | null;
+      contract: string;
+      anchorer: string;
+    };
+    for (let i = 0; i < 50 && status.verifiedUpTo === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      status = (await get("/v1/audit/status")) as typeof status;
+    }
+    expect(status.contract).toBe(stack.chain.receiptLogAddress);
+    expect(status.verifiedUpTo).toBeGreaterThan(0);
+    expect(status.lastAnchor?.count).toBe(status.verifiedUpTo);
+    const anchors = (await get("/v1/audit/anchors")) as { anchors: { count: number }[] };
+    expect(anchors.anchors[0]?.count).toBe(status.lastAnchor?.count);
+
+    // (`raw` parses a body that is one JSON document: a log of one line is one.)
+    const body = await get("/v1/audit/log?limit=10000");
+    const text = typeof body === "string" ? body : JSON.stringify(body);
+    const parsed = parseLog(text);
+    const check = checkLog(parsed.entries, [], parsed.problems);
+    expect(check.problems).toEqual([]);
+    expect(check.head.count).toBeGreaterThanOrEqual(status.count);
+    expect(parsed.entries.some((e) => e.receipt.challengeId === challenge.challengeId)).toBe(true);
+
+    // Nothing the auditor saw holds a nonce, a subject hash, or a key's secret or its hash.
+    const secret = clientKey.split(".")[2] as string;
+    const clientRecord = (await stack.verifier.store.listApiKeys()).find((k) =>
+      clientKey.startsWith(`cpk.${k.id}.`),
+    );
+    const forbidden = [
+      challenge.nonce,
+      refusedChallenge.nonce,
+      hashOf(stack.applicants.eligible.subjectId).toString(),
+      secret,
+      clientRecord?.secretHash as string,
+      auditorKey,
+    ];
+    const all = seen.join("\n");
+    for (const value of forbidden) expect(all.includes(value), value.slice(0, 12)).toBe(false);
+    // The auditor still cannot read a receipt in detail.
+    const receiptId = parsed.entries[0]?.receipt.id as string;
+    expect((await raw("GET", `/v1/receipts/${receiptId}`, { key: auditorKey })).status).toBe(403);
   });
 
   it("checks any Groth16 proof against a registered circuit, and serves circuits and keys", async () => {

@@ -9,6 +9,7 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../core/errors.js";
+import { checkLog, entryLine, parseLog } from "../../core/receipt-log.js";
 import { PROJECT_ROOT } from "../../infra/paths.js";
 import { freeLoopbackPort } from "../../infra/ports.js";
 import { PostgresVerifierStore } from "../../verifier/postgres-store.js";
@@ -62,12 +63,44 @@ describe.runIf(services.run)("the PostgreSQL verifier store", () => {
         `SELECT name FROM ${schema}.crossproof_migrations ORDER BY id`,
       );
       const files = (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith(".sql")).sort();
-      expect(files.length).toBeGreaterThanOrEqual(3);
+      expect(files.length).toBeGreaterThanOrEqual(5);
       expect(rows.map((r) => r.name)).toEqual(files.map((f) => f.replace(/\.sql$/, "")));
       await stores[0]?.createPolicy(policy("p-main"), new Date(T0));
       expect((await stores[4]?.getPolicy("p-main"))?.definition.id).toBe("p-main");
     } finally {
       for (const s of stores) await s.close();
+    }
+  });
+
+  it("chains receipts stored without a place in the log (before its migration) when it opens", async () => {
+    const schema = newSchema();
+    const first = await PostgresVerifierStore.open(TEST_DATABASE_URL, { schema });
+    await first.insertReceipt(receipt("rc-chained", null, T0));
+    await first.close();
+    // Two receipts as an older crossproof wrote them: no seq, prev or hash.
+    for (const [id, ms] of [
+      ["rc-old-b", T0 + 2],
+      ["rc-old-a", T0 + 1],
+    ] as const) {
+      await queryOnce(
+        TEST_DATABASE_URL,
+        `INSERT INTO ${schema}.receipts (id, created_at, policy_id, verified, reasons, client_id)
+         VALUES ('${id}', to_timestamp(${ms} / 1000.0), 'p-main', false, '["ROOT_UNKNOWN"]', 'c')`,
+      );
+    }
+    const reopened = await PostgresVerifierStore.open(TEST_DATABASE_URL, { schema });
+    try {
+      const entries = await reopened.logEntries(0, 10);
+      expect(entries.map((e) => [e.seq, e.receipt.id])).toEqual([
+        [1, "rc-chained"],
+        [2, "rc-old-a"],
+        [3, "rc-old-b"],
+      ]);
+      const parsed = parseLog(entries.map(entryLine).join("\n"));
+      expect(checkLog(parsed.entries, []).problems).toEqual([]);
+      expect(await reopened.logHead()).toEqual({ count: 3, head: entries[2]?.hash });
+    } finally {
+      await reopened.close();
     }
   });
 

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../core/errors.js";
+import { checkLog, entryLine, parseLog } from "../../core/receipt-log.js";
 import { SqliteVerifierStore } from "../../verifier/sqlite-store.js";
 import { caught } from "../helpers/errors.js";
 import { challenge, policy, receipt } from "./store-contract.js";
@@ -50,7 +51,7 @@ describe("the SQLite verifier store", () => {
     expect(err.message).toMatch(/version 99/);
   });
 
-  it("upgrades a version-1 database (keys limited to client and admin) keeping its keys, so auditor keys can be stored", async () => {
+  it("upgrades a version-1 database (keys limited to client and admin, receipts unchained) keeping its keys and chaining its receipts in the order they were made", async () => {
     const path1 = join(dir, "v1", "verifier.sqlite");
     await SqliteVerifierStore.open(path1).close();
     const db = new Database(path1);
@@ -59,6 +60,14 @@ describe("the SQLite verifier store", () => {
         role TEXT NOT NULL CHECK (role IN ('client', 'admin')), secret_hash TEXT NOT NULL,
         created_at INTEGER NOT NULL, revoked_at INTEGER) STRICT;
       INSERT INTO api_keys VALUES ('00000000000000aa', 'bank-a', 'client', '${"ab".repeat(32)}', ${T0}, NULL);
+      DROP INDEX receipts_by_seq;
+      DROP TABLE receipts;
+      CREATE TABLE receipts (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL,
+        policy_id TEXT NOT NULL, challenge_id TEXT, root TEXT, issuer TEXT,
+        verified INTEGER NOT NULL CHECK (verified IN (0, 1)), reasons TEXT NOT NULL,
+        client_id TEXT NOT NULL) STRICT;
+      INSERT INTO receipts VALUES ('r-a', ${T0 + 2}, 'p', NULL, NULL, NULL, 0, '["ROOT_UNKNOWN"]', 'c');
+      INSERT INTO receipts VALUES ('r-b', ${T0 + 1}, 'p', 'ch', '12', '0xabc', 1, '[]', 'c');
       UPDATE meta SET value = '1' WHERE key = 'version';`);
     expect(() =>
       db.exec(`INSERT INTO api_keys VALUES ('b', 'r', 'auditor', 'x', ${T0}, NULL)`),
@@ -79,13 +88,23 @@ describe("the SQLite verifier store", () => {
         "auditor",
         "client",
       ]);
+      const entries = await upgraded.logEntries(0, 10);
+      expect(entries.map((e) => [e.seq, e.receipt.id])).toEqual([
+        [1, "r-b"],
+        [2, "r-a"],
+      ]);
+      const parsed = parseLog(entries.map(entryLine).join("\n"));
+      expect(checkLog(parsed.entries, []).problems).toEqual([]);
+      // New receipts continue the chain.
+      await upgraded.insertReceipt({ ...receipt("r-c", null, T0 + 3) });
+      expect(await upgraded.logHead()).toMatchObject({ count: 3 });
     } finally {
       await upgraded.close();
     }
     const check = new Database(path1, { readonly: true });
     const version = check.prepare("SELECT value FROM meta WHERE key = 'version'").get();
     check.close();
-    expect(Number((version as { value: string }).value)).toBeGreaterThanOrEqual(2);
+    expect(Number((version as { value: string }).value)).toBeGreaterThanOrEqual(3);
   });
 
   it("refuses a file that is not a database with STORE_UNAVAILABLE", async () => {

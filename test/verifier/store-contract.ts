@@ -12,6 +12,7 @@ import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../core/errors.js";
 import { Op } from "../../core/query.js";
+import { checkLog, EMPTY_LOG_HEAD, entryLine, parseLog } from "../../core/receipt-log.js";
 import { getSchema } from "../../core/schema.js";
 import { PROJECT_ROOT } from "../../infra/paths.js";
 import { type PolicyDefinition, parsePolicyDefinition } from "../../verifier/policy.js";
@@ -311,6 +312,134 @@ export function storeContract(backend: StoreBackend): void {
       } finally {
         for (const o of others) await o.close();
       }
+    });
+  });
+
+  describe("the receipt log", () => {
+    let log: VerifierStore;
+    let at: string;
+    beforeAll(async () => {
+      at = await backend.newLocation();
+      log = await backend.open(at);
+      await log.createPolicy(policy("p-main"), new Date(T0));
+      await log.createPolicy(policy("p-other"), new Date(T0));
+    });
+    afterAll(async () => {
+      await log?.close();
+    });
+
+    const intact = async (s: VerifierStore, count: number) => {
+      const entries = await s.logEntries(0, 10_000);
+      const parsed = parseLog(entries.map(entryLine).join("\n"));
+      const check = checkLog(parsed.entries, [], parsed.problems);
+      expect(check.problems).toEqual([]);
+      expect(check.head).toEqual(await s.logHead());
+      expect(check.head.count).toBe(count);
+      return entries;
+    };
+
+    it("starts empty, then chains every stored receipt, consumed or not, in order", async () => {
+      expect(await log.logHead()).toEqual(EMPTY_LOG_HEAD);
+      expect(await log.logEntries(0, 10)).toEqual([]);
+      await log.insertChallenge(challenge("ch-log-1"));
+      expect(await log.consumeChallenge("ch-log-1", receipt("rc-log-1", "ch-log-1", T0 + 1))).toBe(
+        "consumed",
+      );
+      await log.insertReceipt({
+        ...receipt("rc-log-2", null, T0 + 2),
+        verified: false,
+        issuer: null,
+        root: null,
+        reasons: ["POLICY_UNKNOWN", "ROOT_UNKNOWN"],
+      });
+      // A refused consumption stores nothing, so it appends nothing.
+      expect(await log.consumeChallenge("ch-log-1", receipt("rc-log-x", "ch-log-1", T0 + 3))).toBe(
+        "already-consumed",
+      );
+      const entries = await intact(log, 2);
+      expect(entries.map((e) => [e.seq, e.receipt.id])).toEqual([
+        [1, "rc-log-1"],
+        [2, "rc-log-2"],
+      ]);
+      expect(entries[1]?.receipt).toEqual({
+        id: "rc-log-2",
+        createdAt: new Date(T0 + 2).toISOString(),
+        policyId: "p-main",
+        challengeId: null,
+        root: null,
+        issuer: null,
+        verified: false,
+        reasons: ["POLICY_UNKNOWN", "ROOT_UNKNOWN"],
+        clientId: "client-1",
+      });
+      expect(entries[0]?.receipt.root).toBe((BIG + 4n).toString());
+      // Paging: after a number, at most a limit.
+      expect((await log.logEntries(1, 10)).map((e) => e.seq)).toEqual([2]);
+      expect((await log.logEntries(0, 1)).map((e) => e.seq)).toEqual([1]);
+    });
+
+    it("keeps one chain when two connections append at the same time, and across reopen", async () => {
+      const other = await backend.open(at);
+      try {
+        await Promise.all(
+          Array.from({ length: 24 }, (_, n) =>
+            (n % 2 === 0 ? log : other).insertReceipt(
+              receipt(`rc-log-race-${n}`, null, T0 + 10 + n),
+            ),
+          ),
+        );
+        await intact(other, 26);
+      } finally {
+        await other.close();
+      }
+      const reopened = await backend.open(at);
+      try {
+        expect(await reopened.logHead()).toEqual(await log.logHead());
+      } finally {
+        await reopened.close();
+      }
+    });
+
+    it("counts flows by policy, issuer, verdict and reason, per hour or day", async () => {
+      const H = 3_600_000;
+      const day = Date.parse("2026-06-01T00:00:00.000Z");
+      const put = (id: string, ms: number, over: Partial<Receipt>) =>
+        log.insertReceipt({ ...receipt(id, null, ms), ...over });
+      await put("rc-flow-1", day + 10, {});
+      await put("rc-flow-2", day + 20, { policyId: "p-other" });
+      await put("rc-flow-3", day + H + 5, {
+        verified: false,
+        issuer: null,
+        reasons: ["ROOT_UNKNOWN", "NONCE_MISMATCH"],
+      });
+      await put("rc-flow-4", day + 2 * H, { verified: false, reasons: ["ROOT_UNKNOWN"] });
+      const range = { from: new Date(day), to: new Date(day + 2 * H) };
+      const rows = async (by: "policy" | "issuer" | "verdict" | "reason", bucket: "hour" | "day") =>
+        (await log.flows({ by, bucket, ...range })).map((r) => [
+          r.bucket.toISOString(),
+          r.key,
+          r.count,
+        ]);
+      const h0 = new Date(day).toISOString();
+      const h1 = new Date(day + H).toISOString();
+      expect(await rows("policy", "hour")).toEqual([
+        [h0, "p-main", 1],
+        [h0, "p-other", 1],
+        [h1, "p-main", 1],
+      ]);
+      expect(await rows("verdict", "day")).toEqual([
+        [h0, "refused", 1],
+        [h0, "verified", 2],
+      ]);
+      expect(await rows("issuer", "day")).toEqual([
+        [h0, "(none)", 1],
+        [h0, ISSUER, 2],
+      ]);
+      // The receipt at day + 2h is outside [from, to).
+      expect(await rows("reason", "hour")).toEqual([
+        [h1, "NONCE_MISMATCH", 1],
+        [h1, "ROOT_UNKNOWN", 1],
+      ]);
     });
   });
 

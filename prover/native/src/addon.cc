@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cpu.h"
+#include "fixed_msm.h"
 #include "groth16.h"
 #include "msm.h"
 #include "ntt.h"
@@ -69,10 +70,14 @@ bool get_bytes(const Napi::CallbackInfo& info, size_t i, const uint8_t*& data, s
   return true;
 }
 
-int get_threads(const Napi::CallbackInfo& info, size_t i) {
-  if (info.Length() <= i || !info[i].IsNumber()) return 1;
-  const int t = info[i].As<Napi::Number>().Int32Value();
+int get_threads_value(const Napi::Value& v) {
+  if (!v.IsNumber()) return 1;
+  const int t = v.As<Napi::Number>().Int32Value();
   return t < 1 ? 1 : (t > 64 ? 64 : t);
+}
+
+int get_threads(const Napi::CallbackInfo& info, size_t i) {
+  return info.Length() <= i ? 1 : get_threads_value(info[i]);
 }
 
 class KeyHandle : public Napi::ObjectWrap<KeyHandle> {
@@ -81,6 +86,7 @@ class KeyHandle : public Napi::ObjectWrap<KeyHandle> {
     return DefineClass(env, "ProvingKey",
                        {InstanceMethod("prove", &KeyHandle::Prove),
                         InstanceAccessor("nVars", &KeyHandle::NVars, nullptr),
+                        InstanceAccessor("tables", &KeyHandle::Tables, nullptr),
                         InstanceAccessor("nPublic", &KeyHandle::NPublic, nullptr),
                         InstanceAccessor("domainSize", &KeyHandle::DomainSize, nullptr)});
   }
@@ -93,8 +99,20 @@ class KeyHandle : public Napi::ObjectWrap<KeyHandle> {
       throw_coded(env, INPUT_INVALID, "ProvingKey takes the zkey file's bytes (a Uint8Array)");
       return;
     }
+    TableOptions options;
+    if (info.Length() > 1 && info[1].IsObject()) {
+      Napi::Object o = info[1].As<Napi::Object>();
+      if (o.Has("tables")) options.enabled = o.Get("tables").ToBoolean().Value();
+      if (o.Has("tableBudgetMb") && o.Get("tableBudgetMb").IsNumber()) {
+        const double mb = o.Get("tableBudgetMb").As<Napi::Number>().DoubleValue();
+        options.budget_bytes = mb <= 0 ? 0 : static_cast<size_t>(mb * 1048576.0);
+      }
+      if (o.Has("threads")) options.threads = get_threads_value(o.Get("threads"));
+      if (o.Has("background")) options.background = o.Get("background").ToBoolean().Value();
+    }
     try {
       key_ = ProvingKey::parse(data, len);
+      attach_tables(*key_, options);
     } catch (const KeyError& e) {
       throw_coded(env, KEY_INVALID, e.what());
     } catch (const std::exception& e) {
@@ -105,6 +123,35 @@ class KeyHandle : public Napi::ObjectWrap<KeyHandle> {
  private:
   std::unique_ptr<ProvingKey> key_;
 
+  /**
+   * { ready, bytes, buildMs, shared, windowBits: { a, b1, b2, c, h } } (0: no table), or null
+   * when tables are off; before a background build ends, { ready: false, shared }.
+   */
+  Napi::Value Tables(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!key_ || !key_->tables) return env.Null();
+    const std::shared_ptr<const KeyTables> ready = key_->tables->ready();
+    if (!ready) {
+      Napi::Object out = Napi::Object::New(env);
+      out.Set("ready", false);
+      out.Set("shared", key_->tables_shared);
+      return out;
+    }
+    const KeyTables& t = *ready;
+    Napi::Object bits = Napi::Object::New(env);
+    bits.Set("a", t.a ? t.a->c : 0);
+    bits.Set("b1", t.b1 ? t.b1->c : 0);
+    bits.Set("b2", t.b2 ? t.b2->c : 0);
+    bits.Set("c", t.c ? t.c->c : 0);
+    bits.Set("h", t.h ? t.h->c : 0);
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("ready", true);
+    out.Set("bytes", static_cast<double>(t.bytes()));
+    out.Set("buildMs", t.build_ms);
+    out.Set("shared", key_->tables_shared);
+    out.Set("windowBits", bits);
+    return out;
+  }
   Napi::Value NVars(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), key_ ? key_->n_vars : 0);
   }
@@ -196,6 +243,18 @@ Napi::Value Msm(const Napi::CallbackInfo& info) {
     }
   }
   const std::vector<U256> sc = read_scalars(scalars, n);
+  // A 4th argument c (8 … 16): through a fixed-base table of that window width, built here
+  // (scalars of more than 254 bits still take the windowed path).
+  if (info.Length() > 3 && info[3].IsNumber()) {
+    const int c = info[3].As<Napi::Number>().Int32Value();
+    if (c < 2 || c > 16) {
+      throw_coded(env, INPUT_INVALID, "msm: the table's window width is 2 … 16 bits");
+      return env.Undefined();
+    }
+    const FixedTable<F> table = FixedTable<F>::build(pts.data(), n, c, get_threads(info, 2));
+    return Json(env,
+                to_affine(msm_with(&table, pts.data(), sc.data(), n, get_threads(info, 2))));
+  }
   return Json(env, to_affine(msm(pts.data(), sc.data(), n, get_threads(info, 2))));
 }
 
@@ -228,7 +287,7 @@ Napi::Value Ntt(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("abiVersion", Napi::Number::New(env, 2));
+  exports.Set("abiVersion", Napi::Number::New(env, 3));
   exports.Set("arithmetic", Napi::String::New(env, build_arithmetic()));
   if (!cpu_runs_build()) {
     // Built for a CPU with MULX/ADX and loaded on one without: nothing that could run them is

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <algorithm>
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "msm.h"
@@ -277,6 +279,173 @@ int thread_share(int cap) {
 
 }  // namespace
 
+namespace {
+
+/** FNV-1a over the limbs of every base of the key. */
+u64 bases_hash(const ProvingKey& key) {
+  u64 h = 1469598103934665603ULL;
+  auto mix = [&h](u64 x) {
+    for (int b = 0; b < 8; b++) {
+      h ^= (x >> (8 * b)) & 0xff;
+      h *= 1099511628211ULL;
+    }
+  };
+  auto g1 = [&](const std::vector<Affine<Fq>>& v) {
+    mix(v.size());
+    for (const auto& p : v) {
+      for (int i = 0; i < 4; i++) mix(p.x.v[i] ^ (p.y.v[i] << 1) ^ p.inf);
+    }
+  };
+  g1(key.a);
+  g1(key.b1);
+  g1(key.c);
+  g1(key.h);
+  mix(key.b2.size());
+  for (const auto& p : key.b2) {
+    for (int i = 0; i < 4; i++) mix(p.x.c0.v[i] ^ (p.x.c1.v[i] << 1) ^ (p.y.c0.v[i] << 2) ^ p.y.c1.v[i]);
+  }
+  return h;
+}
+
+template <typename F>
+bool same_points(const std::vector<Affine<F>>& x, const std::vector<Affine<F>>& y) {
+  if (x.size() != y.size()) return false;
+  for (size_t i = 0; i < x.size(); i++) {
+    if (x[i].inf != y[i].inf || (!x[i].inf && (x[i].x != y[i].x || x[i].y != y[i].y))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool slot_matches(const TableSlot& s, const ProvingKey& key, const TableOptions& o) {
+  return s.options.budget_bytes == o.budget_bytes && same_points(s.a, key.a) &&
+         same_points(s.b1, key.b1) && same_points(s.c, key.c) && same_points(s.h, key.h) &&
+         same_points(s.b2, key.b2);
+}
+
+template <typename F>
+size_t table_bytes(size_t n, int c) {
+  return n * static_cast<size_t>(fixed_windows(c)) * sizeof(Affine<F>);
+}
+
+/** The slot's tables, or null if the build was cancelled. */
+std::shared_ptr<const KeyTables> build_tables(const TableSlot& s) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const TableOptions& o = s.options;
+  // The MSMs by priority (the G2 one costs the most per term), each with the window width the
+  // cost model picks for its bases; widen every window, then drop tables from the end, until
+  // they fit the budget.
+  struct Plan {
+    size_t n;
+    bool g2;
+    int c;
+    bool on;
+  };
+  Plan plan[5] = {{s.b2.size(), true, 0, true},
+                  {s.a.size(), false, 0, true},
+                  {s.b1.size(), false, 0, true},
+                  {s.c.size(), false, 0, true},
+                  {s.h.size(), false, 0, true}};
+  for (Plan& p : plan) p.c = fixed_window_bits(p.n);
+  auto total = [&] {
+    size_t b = 0;
+    for (const Plan& p : plan) {
+      if (p.on) b += p.g2 ? table_bytes<Fq2>(p.n, p.c) : table_bytes<Fq>(p.n, p.c);
+    }
+    return b;
+  };
+  for (bool widened = true; total() > o.budget_bytes && widened;) {
+    widened = false;
+    for (Plan& p : plan) {
+      if (p.c < 16) {
+        p.c++;
+        widened = true;
+      }
+    }
+  }
+  for (int i = 4; i >= 0 && total() > o.budget_bytes; i--) plan[i].on = false;
+  auto t = std::make_shared<KeyTables>();
+  const int th = std::max(1, o.threads);
+  if (plan[0].on) {
+    t->b2 = std::make_unique<FixedTable<Fq2>>(
+        FixedTable<Fq2>::build(s.b2.data(), s.b2.size(), plan[0].c, th, &s.cancel));
+  }
+  auto g1 = [&](const Plan& p, const std::vector<Affine<Fq>>& bases) {
+    return p.on ? std::make_unique<FixedTable<Fq>>(
+                      FixedTable<Fq>::build(bases.data(), bases.size(), p.c, th, &s.cancel))
+                : nullptr;
+  };
+  t->a = g1(plan[1], s.a);
+  t->b1 = g1(plan[2], s.b1);
+  t->c = g1(plan[3], s.c);
+  t->h = g1(plan[4], s.h);
+  if (s.cancel.load()) return nullptr;
+  t->build_ms = ms_since(t0);
+  return t;
+}
+
+/** The tables of the keys loaded in this process, by the hash of their bases and the budget. */
+std::mutex tables_mutex;
+std::map<std::pair<u64, size_t>, std::weak_ptr<TableSlot>> tables_cache;
+
+}  // namespace
+
+void attach_tables(ProvingKey& key, const TableOptions& options) {
+  key.tables.reset();
+  key.tables_shared = false;
+  if (!options.enabled) return;
+  const auto id = std::make_pair(bases_hash(key), options.budget_bytes);
+  std::shared_ptr<TableSlot> slot;
+  {
+    const std::lock_guard<std::mutex> lock(tables_mutex);
+    auto it = tables_cache.find(id);
+    if (it != tables_cache.end()) {
+      std::shared_ptr<TableSlot> found = it->second.lock();
+      if (found && slot_matches(*found, key, options)) {
+        key.tables = std::move(found);
+        key.tables_shared = true;
+      }
+    }
+    if (!key.tables) {
+      slot = std::make_shared<TableSlot>();
+      slot->a = key.a;
+      slot->b1 = key.b1;
+      slot->c = key.c;
+      slot->h = key.h;
+      slot->b2 = key.b2;
+      slot->options = options;
+      key.tables = slot;
+      tables_cache[id] = slot;
+      for (auto e = tables_cache.begin(); e != tables_cache.end();) {
+        e = e->second.expired() ? tables_cache.erase(e) : std::next(e);
+      }
+    }
+  }
+  if (!slot) {
+    // Shared: a handle that wants its tables now waits for the build already under way.
+    if (!options.background) key.tables->wait();
+    return;
+  }
+  TableSlot* raw = slot.get();  // the slot joins its builder before it is destroyed
+  auto run = [raw] {
+    try {
+      raw->publish(build_tables(*raw));
+    } catch (const std::exception&) {
+      // Out of memory, most likely: no tables, the windowed path serves every proof.
+    }
+    raw->mark_done();
+  };
+  if (options.background) {
+    slot->builder = std::thread([run] {
+      set_lowest_priority();
+      run();
+    });
+  } else {
+    run();
+  }
+}
+
 Proof prove(const ProvingKey& key, const uint8_t* witness, size_t len, int max_threads) {
   using clock = std::chrono::steady_clock;
   if (max_threads < 1) max_threads = 1;
@@ -335,24 +504,28 @@ Proof prove(const ProvingKey& key, const uint8_t* witness, size_t len, int max_t
 
   t0 = clock::now();
   threads = thread_share(max_threads);
-  Jac<Fq> pi_a = msm(key.a.data(), w.data(), nv, threads);
+  // The tables once built; until then (or without them) the windowed path.
+  const std::shared_ptr<const KeyTables> ready = key.tables ? key.tables->ready() : nullptr;
+  const KeyTables* tb = ready.get();
+  Jac<Fq> pi_a = msm_with(tb ? tb->a.get() : nullptr, key.a.data(), w.data(), nv, threads);
   tm.msm_a = ms_since(t0);
   t0 = clock::now();
   threads = thread_share(max_threads);
-  Jac<Fq> pib1 = msm(key.b1.data(), w.data(), nv, threads);
+  Jac<Fq> pib1 = msm_with(tb ? tb->b1.get() : nullptr, key.b1.data(), w.data(), nv, threads);
   tm.msm_b1 = ms_since(t0);
   t0 = clock::now();
   threads = thread_share(max_threads);
-  Jac<Fq2> pi_b = msm(key.b2.data(), w.data(), nv, threads);
+  Jac<Fq2> pi_b = msm_with(tb ? tb->b2.get() : nullptr, key.b2.data(), w.data(), nv, threads);
   tm.msm_b2 = ms_since(t0);
   t0 = clock::now();
   const size_t skip = key.n_public + 1;
   threads = thread_share(max_threads);
-  Jac<Fq> pi_c = msm(key.c.data(), w.data() + skip, nv - skip, threads);
+  Jac<Fq> pi_c =
+      msm_with(tb ? tb->c.get() : nullptr, key.c.data(), w.data() + skip, nv - skip, threads);
   tm.msm_c = ms_since(t0);
   t0 = clock::now();
   threads = thread_share(max_threads);
-  Jac<Fq> res_h = msm(key.h.data(), hs.data(), n, threads);
+  Jac<Fq> res_h = msm_with(tb ? tb->h.get() : nullptr, key.h.data(), hs.data(), n, threads);
   tm.msm_h = ms_since(t0);
 
   t0 = clock::now();

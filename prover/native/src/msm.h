@@ -69,6 +69,7 @@ struct WindowScratch {
   struct Pending {
     uint32_t b;
     const Affine<F>* p;
+    bool neg;  // add −p (signed digits: negating an affine point is free)
   };
   std::vector<Pending> batch, deferred, retry;
   std::vector<F> den, prefix;
@@ -94,10 +95,11 @@ void flush_batch(WindowScratch<F>& w) {
   for (size_t j = 0; j < m; j++) {
     const Affine<F>& a = w.bucket[w.batch[j].b];
     const Affine<F>& p = *w.batch[j].p;
+    const F py = w.batch[j].neg ? p.y.neg() : p.y;
     F d;
     if (a.x != p.x) {
       d = p.x - a.x;
-    } else if (a.y == p.y && !a.y.is_zero()) {
+    } else if (a.y == py && !a.y.is_zero()) {
       d = a.y.dbl();  // doubling
     } else {
       d = F::one();  // P + (−P), or a 2-torsion doubling: the point at infinity, no division
@@ -112,10 +114,11 @@ void flush_batch(WindowScratch<F>& w) {
     inv = inv * w.den[j];
     Affine<F>& a = w.bucket[w.batch[j].b];
     const Affine<F>& p = *w.batch[j].p;
+    const F py = w.batch[j].neg ? p.y.neg() : p.y;
     F lambda;
     if (a.x != p.x) {
-      lambda = (p.y - a.y) * dinv;
-    } else if (a.y == p.y && !a.y.is_zero()) {
+      lambda = (py - a.y) * dinv;
+    } else if (a.y == py && !a.y.is_zero()) {
       lambda = three_x2(a.x) * dinv;
     } else {
       a = Affine<F>{F::zero(), F::zero(), true};
@@ -129,12 +132,15 @@ void flush_batch(WindowScratch<F>& w) {
   w.epoch++;
 }
 
-/** Queue bucket[b] += p: copied into an empty idle bucket, else batched, else deferred once. */
+/** Queue bucket[b] += ±p: copied into an empty idle bucket, else batched, else deferred once. */
 template <typename F>
-inline void bucket_add(WindowScratch<F>& w, uint32_t b, const Affine<F>* p, bool may_defer) {
+inline void bucket_add(WindowScratch<F>& w, uint32_t b, const Affine<F>* p, bool may_defer,
+                       bool neg = false) {
   if (w.stamp[b] == w.epoch) {
     if (may_defer) {
-      w.deferred.push_back({b, p});
+      w.deferred.push_back({b, p, neg});
+    } else if (neg) {
+      w.overflow[b] = jac_add_mixed(w.overflow[b], Affine<F>{p->x, p->y.neg(), false});
     } else {
       w.overflow[b] = jac_add_mixed(w.overflow[b], *p);
     }
@@ -142,11 +148,12 @@ inline void bucket_add(WindowScratch<F>& w, uint32_t b, const Affine<F>* p, bool
   }
   if (w.bucket[b].inf) {
     w.bucket[b] = *p;
+    if (neg) w.bucket[b].y = p->y.neg();
     w.stamp[b] = w.epoch;  // its value is set: later points this batch must not batch on it
     return;
   }
   w.stamp[b] = w.epoch;
-  w.batch.push_back({b, p});
+  w.batch.push_back({b, p, neg});
 }
 
 /** After a flush: the points deferred from the last batch go first (deferred no more). */
@@ -155,7 +162,7 @@ inline void flush_and_retry(WindowScratch<F>& w) {
   flush_batch(w);
   w.retry.swap(w.deferred);
   w.deferred.clear();
-  for (const auto& d : w.retry) bucket_add(w, d.b, d.p, false);
+  for (const auto& d : w.retry) bucket_add(w, d.b, d.p, false, d.neg);
   w.retry.clear();
 }
 

@@ -14,7 +14,11 @@ import { CrossproofError } from "../../../core/errors.js";
 import type { ProofBundle } from "../../../core/proof.js";
 import type { CircuitRelease } from "../../../infra/artifacts.js";
 import type { NativeAddon } from "../../../prover/native/addon.js";
-import { loadNativeProvingKey, NativeProver } from "../../../prover/native/engine.js";
+import {
+  loadNativeProvingKey,
+  NativeProver,
+  nativeTableOptionsFromEnv,
+} from "../../../prover/native/engine.js";
 import { PreparedKey, verifyBatch } from "../../../verifier/batch-verify.js";
 import { commitmentInput, nativeStatus, nativeSuite, queryInputs, release } from "./helpers.js";
 
@@ -47,6 +51,11 @@ const addon = (): NativeAddon => {
   if (!nativeStatus.available) throw new Error(nativeStatus.reason);
   return nativeStatus.addon;
 };
+
+/** The addon's MSM of either group, through a fixed-base table of `c`-bit windows. */
+function addonMsm(group: "G1" | "G2", b: Uint8Array, s: Uint8Array, t: number, c: number) {
+  return group === "G1" ? addon().msmG1(b, s, t, c) : addon().msmG2(b, s, t, c);
+}
 
 function randomScalar(): bigint {
   return BigInt(`0x${randomBytes(40).toString("hex")}`) % R;
@@ -193,6 +202,91 @@ describe.skipIf(!nativeStatus.available)(nativeSuite("native MSM against ffjavas
     }
   });
 
+  // The fixed-base path (a table of every base's window multiples, one bucket pass over all
+  // windows, signed digits): against the windowed path and ffjavascript, for window widths that
+  // put the digits' edges in different places.
+  for (const g of groups) {
+    it(`${g.name} with fixed-base tables: random inputs, sizes 1 and 2^k ± 1, widths 2 … 16, 1 and 2 threads`, async () => {
+      for (const n of [1, 2, 3, 7, 9, 31, 33, 129]) {
+        const bases = encodePoints(
+          g.group(),
+          g.size,
+          Array.from({ length: n }, () => randomScalar()),
+        );
+        const sc = concat(Array.from({ length: n }, () => le32(randomScalar())));
+        const expected = await reference(g.group(), bases, sc);
+        expect(g.msm(bases, sc, 1), `n = ${n}, windowed`).toEqual(expected);
+        for (const c of n === 129 ? [2, 3, 5, 8, 11, 13, 16] : [5, 13]) {
+          expect(addonMsm(g.name, bases, sc, 1, c), `n = ${n}, c = ${c}`).toEqual(expected);
+          expect(addonMsm(g.name, bases, sc, 2, c), `n = ${n}, c = ${c}, 2 threads`).toEqual(
+            expected,
+          );
+        }
+      }
+    });
+
+    it(`${g.name} with fixed-base tables: every digit extreme, carries out of the top window, 0, 1, r − 1, infinity, cancelling terms`, async () => {
+      for (const c of [4, 5, 8, 11, 13, 16]) {
+        const windows = Math.ceil(255 / c);
+        const half = 1n << BigInt(c - 1);
+        // Every window's raw digit the same value v (below 2^254): v = 2^(c−1) stays positive,
+        // 2^(c−1) + 1 and 2^c − 1 turn negative and carry into the next window, chains of
+        // carries run up to the top window.
+        const everyWindow = (v: bigint) => {
+          let x = 0n;
+          for (let k = 0; k < windows; k++) x |= v << BigInt(k * c);
+          return x & ((1n << 254n) - 1n);
+        };
+        const scalars = [
+          0n,
+          1n,
+          R - 1n,
+          (1n << 254n) - 1n,
+          (1n << 253n) | 1n,
+          everyWindow(half),
+          everyWindow(half - 1n),
+          everyWindow(half + 1n),
+          everyWindow((1n << BigInt(c)) - 1n),
+          everyWindow(1n),
+          1n << BigInt((windows - 1) * c - 1),
+          randomScalar(),
+          5n,
+        ];
+        const n = scalars.length;
+        // Points: random, one at infinity, and a point with its negation (k and r − k).
+        const k = randomScalar();
+        const points: (bigint | null)[] = scalars.map(() => randomScalar());
+        points[4] = null;
+        points[11] = k;
+        points[12] = R - k;
+        const bases = encodePoints(g.group(), g.size, points);
+        const sc = concat(scalars.map(le32));
+        const label = `c = ${c}`;
+        const expected = await reference(g.group(), bases, sc);
+        expect(addonMsm(g.name, bases, sc, 1, c), label).toEqual(expected);
+        expect(addonMsm(g.name, bases, sc, 2, c), `${label}, 2 threads`).toEqual(expected);
+        expect(g.msm(bases, sc, 1), `${label}, windowed`).toEqual(expected);
+        // One non-zero term; all zero; P·1 + (−P)·1 = ∞ and P·(r − 1) + (−P)·1 = −2P (a
+        // negative digit meets its bucket's equal point: the doubling case).
+        for (const [what, pick] of [
+          ["one non-zero term", (i: number) => (i === 7 ? (scalars[7] as bigint) : 0n)],
+          ["all zero", () => 0n],
+          ["P − P", (i: number) => (i === 11 || i === 12 ? 1n : 0n)],
+          ["−P·1 + P·(r − 1)", (i: number) => (i === 11 ? R - 1n : i === 12 ? 1n : 0n)],
+        ] as const) {
+          const s2 = concat(Array.from({ length: n }, (_, i) => le32(pick(i))));
+          expect(addonMsm(g.name, bases, s2, 1, c), `${label}, ${what}`).toEqual(
+            await reference(g.group(), bases, s2),
+          );
+        }
+      }
+      // Scalars of more than 254 bits do not fit a table: the windowed path serves them.
+      const bases = encodePoints(g.group(), g.size, [randomScalar(), randomScalar()]);
+      const big = concat([le32((1n << 256n) - 1n), le32((1n << 255n) + 3n)]);
+      expect(addonMsm(g.name, bases, big, 1, 13)).toEqual(await reference(g.group(), bases, big));
+    });
+  }
+
   it("refuses points off the curve and mismatched lengths with a stable code", () => {
     const bases = encodePoints(curve.G1, 64, [randomScalar(), randomScalar()]);
     flip(bases, 40, 1);
@@ -269,7 +363,11 @@ describe.skipIf(!nativeStatus.available)(nativeSuite("native proofs"), () => {
       const [wasm, zkey] = await Promise.all([readFile(rel.paths.wasm), readFile(rel.paths.zkey)]);
       opened[name] = {
         rel,
-        prover: await NativeProver.open({ wasm, zkey }),
+        // With fixed-base tables, built before the key is returned: every proof below uses them.
+        prover: await NativeProver.open(
+          { wasm, zkey },
+          { tables: true, background: false, threads: 2 },
+        ),
         key: await PreparedKey.from(rel.verificationKey),
       };
     }
@@ -279,6 +377,58 @@ describe.skipIf(!nativeStatus.available)(nativeSuite("native proofs"), () => {
     if (!o) throw new Error(`${name} not opened`);
     return o;
   };
+
+  it("holds fixed-base tables for every MSM, shared by a second handle of the same key", async () => {
+    for (const name of ["query", "commitment"]) {
+      const tables = get(name).prover.tables;
+      expect(tables, name).toMatchObject({ ready: true, shared: false });
+      if (!tables?.ready) throw new Error(`${name}: no tables`);
+      expect(tables.bytes, name).toBeGreaterThan(0);
+      for (const c of Object.values(tables.windowBits)) expect(c).toBeGreaterThanOrEqual(8);
+    }
+    const zkey = await readFile(get("commitment").rel.paths.zkey);
+    const again = loadNativeProvingKey(zkey, { tables: true, background: false });
+    expect(again.tables).toMatchObject({ ready: true, shared: true });
+    expect(loadNativeProvingKey(zkey, { tables: false }).tables).toBeNull();
+    // A budget too small for any table: no table, every MSM on the windowed path.
+    const none = loadNativeProvingKey(zkey, { tables: true, tableBudgetMb: 0, background: false });
+    expect(none.tables).toMatchObject({
+      ready: true,
+      bytes: 0,
+      windowBits: { a: 0, b1: 0, b2: 0, c: 0, h: 0 },
+    });
+  });
+
+  it("tables built in the background: proofs made during and after the build verify", async () => {
+    const { rel, key } = get("commitment");
+    const [wasm, zkey] = await Promise.all([readFile(rel.paths.wasm), readFile(rel.paths.zkey)]);
+    // A budget of its own: not the set the suite's handles already share, so a new build starts.
+    const prover = await NativeProver.open(
+      { wasm, zkey },
+      { tables: true, background: true, tableBudgetMb: 300, threads: 1 },
+    );
+    const bundles: ProofBundle[] = [(await prover.prove(commitmentInput(11n))).bundle];
+    const deadline = Date.now() + 90_000;
+    while (prover.tables?.ready !== true && Date.now() < deadline) {
+      bundles.push((await prover.prove(commitmentInput(12n))).bundle);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(prover.tables).toMatchObject({ ready: true, shared: false });
+    bundles.push((await prover.prove(commitmentInput(13n))).bundle);
+    await expectValid(rel, key, bundles);
+  }, 120_000);
+
+  it("query without tables (the windowed path): proofs verify with snarkjs and the batch verifier", async () => {
+    const { rel, key } = get("query");
+    const [wasm, zkey] = await Promise.all([readFile(rel.paths.wasm), readFile(rel.paths.zkey)]);
+    const plain = await NativeProver.open({ wasm, zkey }, { tables: false });
+    expect(plain.tables).toBeNull();
+    const bundles: ProofBundle[] = [];
+    for (const [i, input] of queryInputs(rel, 2).entries()) {
+      bundles.push((await plain.prove(input, 1 + i)).bundle);
+    }
+    await expectValid(rel, key, bundles);
+  }, 120_000);
 
   it("query: proofs of distinct records and challenges verify with snarkjs and the batch verifier", async () => {
     const { rel, prover, key } = get("query");
@@ -339,6 +489,36 @@ describe.skipIf(!nativeStatus.available)(nativeSuite("native proofs"), () => {
     );
     // The engine is unharmed: the good witness still proves.
     expect(prover.proveWitness(witness).bundle.publicSignals).toHaveLength(3);
+  });
+});
+
+describe("fixed-base table settings from the environment", () => {
+  it("reads CROSSPROOF_NATIVE_TABLES and CROSSPROOF_NATIVE_TABLES_MB, refusing bad values", () => {
+    expect(nativeTableOptionsFromEnv({})).toEqual({
+      tables: true,
+      background: true,
+      tableBudgetMb: 512,
+    });
+    expect(nativeTableOptionsFromEnv({ CROSSPROOF_NATIVE_TABLES: "sync" })).toMatchObject({
+      tables: true,
+      background: false,
+    });
+    expect(
+      nativeTableOptionsFromEnv({
+        CROSSPROOF_NATIVE_TABLES: "0",
+        CROSSPROOF_NATIVE_TABLES_MB: "64",
+      }),
+    ).toMatchObject({ tables: false, tableBudgetMb: 64 });
+    for (const env of [
+      { CROSSPROOF_NATIVE_TABLES: "yes" },
+      { CROSSPROOF_NATIVE_TABLES_MB: "-1" },
+      { CROSSPROOF_NATIVE_TABLES_MB: "1e3" },
+      { CROSSPROOF_NATIVE_TABLES_MB: "100000" },
+    ]) {
+      expect(() => nativeTableOptionsFromEnv(env), JSON.stringify(env)).toThrow(
+        expect.objectContaining({ code: "CONFIG_INVALID" }),
+      );
+    }
   });
 });
 
