@@ -163,7 +163,7 @@ export async function runStartCommand(args: string[], json: boolean): Promise<vo
     print("");
     print(`verifier  ${stack.verifier.url}   (API: ${stack.verifier.url}/docs)`);
     print(
-      `console   ${stack.verifier.url}/console   (sign in with an API key: the admin key is in ${shown(stack.adminKeyPath)}, e.g. \`cat ${shell(shown(stack.adminKeyPath))}\`)`,
+      `console   ${stack.verifier.url}/console   (sign in with an API key: the admin key is in ${shown(stack.adminKeyPath)}, e.g. \`cat ${shell(shown(stack.adminKeyPath))}\`; the auditor's in ${shown(stack.auditorKeyPath)})`,
     );
     print(
       `prover    ${stack.prover.url}   (the holder's side: keep it inside its network; API: ${stack.prover.url}/docs)`,
