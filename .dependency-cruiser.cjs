@@ -5,7 +5,8 @@
  *   core  ←  infra  ←  circuits, setup, chain, issuer, prover, verifier  ←  server  ←  deploy  ←  cli
  *
  * client sits beside them and uses only core; bench, reliability, support and test may use
- * anything, and nothing in the product uses them.
+ * anything, and nothing in the product uses them. The web console (console/) is a browser app that
+ * talks to the verifier over HTTP only: it imports nothing of the project outside console/.
  */
 const PRODUCT =
   "^(core|infra|circuits|setup|chain|issuer|prover|verifier|server|deploy|cli|client)/";
@@ -102,6 +103,24 @@ module.exports = {
       to: { path: NODE_BUILTINS, reachable: true },
     },
     {
+      name: "console-over-http-only",
+      comment:
+        "the web console knows the service only through its HTTP API: it imports its own files and its front-end packages, nothing of the product",
+      severity: "error",
+      from: { path: "^console/" },
+      to: {
+        path: "^(?!console/)[^/]+/",
+        pathNot: "node_modules/(preact|uplot|vite)/",
+      },
+    },
+    {
+      name: "console-no-node-builtins",
+      comment: "the web console runs in browsers (its Vite config aside)",
+      severity: "error",
+      from: { path: "^console/src/" },
+      to: { path: NODE_BUILTINS },
+    },
+    {
       name: "product-not-on-support",
       comment:
         "benchmarks, reliability suites, tests and their support code are never imported by the product",
@@ -123,7 +142,7 @@ module.exports = {
     enhancedResolveOptions: {
       exportsFields: ["exports"],
       conditionNames: ["import", "require", "node", "default", "types"],
-      extensions: [".ts", ".js", ".json"],
+      extensions: [".ts", ".tsx", ".js", ".json"],
     },
   },
 };

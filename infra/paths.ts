@@ -33,6 +33,9 @@ export const SCHEMAS_DIR = join(PROJECT_ROOT, "schemas");
 /** Folder of the committed circuit release (wasm, zkey, verification key, manifest). */
 export const ARTIFACTS_DIR = join(PROJECT_ROOT, "artifacts");
 
+/** The web console's built assets (`npm run build` writes them; the verifier serves them at /console). */
+export const CONSOLE_DIR = join(PROJECT_ROOT, "dist", "console");
+
 /** Scratch build folder (compiled r1cs, generated main wrappers); never committed. */
 export const BUILD_DIR = join(PROJECT_ROOT, "build");
 

@@ -113,6 +113,7 @@ export const VERIFIER_API: ApiDescription = {
     "session",
     "audit",
     "operations",
+    "console",
   ],
   components: COMPONENTS,
   operations: operationsOf(VERIFIER_ROUTES),

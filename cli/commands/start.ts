@@ -2,7 +2,8 @@
  * `crossproof start` (`npm start`): the whole cross-boundary flow on embedded defaults: the
  * local chain node, an issuer with synthetic credit reports anchored on first start, the
  * verifier service with a sample creditworthiness policy, and the holder's prover service. Prints
- * the URLs and a ready-to-paste `curl` walk-through, then serves until Ctrl-C.
+ * the URLs (the web console's too, and which key signs in to it) and a ready-to-paste `curl`
+ * walk-through, then serves until Ctrl-C.
  *
  * `crossproof demo` plays the scenario over HTTP: against the running services when the
  * verifier answers on its configured port, or on a stack of its own (free ports) otherwise.
@@ -146,6 +147,7 @@ export async function runStartCommand(args: string[], json: boolean): Promise<vo
     printJson({
       ready: true,
       verifier: stack.verifier.url,
+      console: `${stack.verifier.url}/console`,
       prover: stack.prover.url,
       rpcUrl: stack.chain.node ? stack.chain.rpcUrl : undefined,
       chainId: stack.chain.chainId,
@@ -160,6 +162,9 @@ export async function runStartCommand(args: string[], json: boolean): Promise<vo
   } else {
     print("");
     print(`verifier  ${stack.verifier.url}   (API: ${stack.verifier.url}/docs)`);
+    print(
+      `console   ${stack.verifier.url}/console   (sign in with an API key: the admin key is in ${shown(stack.adminKeyPath)}, e.g. \`cat ${shell(shown(stack.adminKeyPath))}\`; the auditor's in ${shown(stack.auditorKeyPath)})`,
+    );
     print(
       `prover    ${stack.prover.url}   (the holder's side: keep it inside its network; API: ${stack.prover.url}/docs)`,
     );
@@ -277,7 +282,13 @@ async function demoAgainst(
     });
   }
   const client = new VerifierClient({ url: verifierUrl, apiKey });
-  const { createdAt: _, ...definition } = await client.policy(SAMPLE_POLICY_ID);
+  // The policy as written: without what the service adds (its time, its conditions in words).
+  const {
+    createdAt: _,
+    conditions: _conditions,
+    words: _words,
+    ...definition
+  } = await client.policy(SAMPLE_POLICY_ID);
   const k = (await client.circuit("query")).publicSignals.length - 4;
   const applicants = await pickApplicants(config.dataDir, parsePolicyDefinition(definition, k), k);
   return runDemo({ verifierUrl, proverUrl, apiKey, policyId: SAMPLE_POLICY_ID, applicants }, print);

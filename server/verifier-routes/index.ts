@@ -10,6 +10,7 @@ import { AUDIT_ROUTES } from "./audit.js";
 import { CHAIN_ROUTES } from "./chain.js";
 import { CHALLENGE_ROUTES } from "./challenges.js";
 import { CIRCUIT_ROUTES } from "./circuits.js";
+import { CONSOLE_ROUTES } from "./console.js";
 import type { VerifierContext, VerifierRoute, VerifierState } from "./context.js";
 import { OPERATION_ROUTES } from "./operations.js";
 import { POLICY_ROUTES } from "./policies.js";
@@ -39,5 +40,6 @@ export const VERIFIER_ROUTES: readonly VerifierRoute[] = [
   ...AUDIT_ROUTES,
   ...OPERATION_ROUTES,
   ...STATS_ROUTES,
+  ...CONSOLE_ROUTES,
   ...documentRoutes<VerifierContext, VerifierState>(),
 ];

@@ -91,6 +91,16 @@ describe("npm start: the whole flow as services", () => {
     const out = started?.stdout() ?? "";
     expect(url("verifier")).toMatch(/^http:/);
     expect(url("prover")).toMatch(/^http:/);
+    // The web console: its URL, the key that signs in to it, and its page.
+    expect(out).toMatch(
+      new RegExp(
+        `^console\\s+${url("verifier")}/console\\s+\\(sign in with an API key: the admin key is in `,
+        "m",
+      ),
+    );
+    const page = await fetch(`${url("verifier")}/console`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-security-policy")).toMatch(/script-src 'self'/);
     expect(out).toContain("issuer: 64 synthetic credit reports committed");
     expect(out).toMatch(/root \d+ \(64 records\) anchored/);
     // People read the terminal: no JSON log line on it, and the ready line comes once, last.

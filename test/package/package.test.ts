@@ -96,6 +96,9 @@ describe("the published package", () => {
     ).stdout;
     expect(files).toContain("dist/client/index.js");
     expect(files).toContain("dist/client/index.d.ts");
+    // The web console, built: its page and assets, not its sources.
+    expect(files).toContain("dist/console/index.html");
+    expect(files).toMatch(/dist\/console\/assets\/index-[\w-]+\.js$/m);
     expect(files).not.toMatch(/(?<!\.d)\.ts$/m); // declarations only: no TypeScript sources
     expect(files).not.toMatch(/\/(test|bench|reliability|support)\//);
   });
@@ -171,6 +174,10 @@ console.log(JSON.stringify({ hash: subjectHash("credit-report-v1", "subjectId", 
         verified: true,
         reasons: [],
       });
+      // The installed package serves the console it shipped.
+      const page = await fetch(`${started.verifier}/console`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain("crossproof console");
     } finally {
       child.kill("SIGTERM");
       if (child.exitCode === null) await once(child, "exit");
