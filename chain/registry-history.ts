@@ -9,7 +9,7 @@
  * history is read again from `fromBlock`, and otherwise it shows what the blocks it read said.
  */
 import type { Address } from "viem";
-import type { RegistryEvent, RootRegistry } from "./registry.js";
+import type { RegistryEvent, RootRegistry, RootStatus } from "./registry.js";
 
 /** An issuer as the registry's events show it. */
 export interface IssuerEntry {
@@ -19,15 +19,8 @@ export interface IssuerEntry {
   readonly active: boolean;
 }
 
-/** An anchored root and what happened to it. */
-export interface RootEntry {
-  readonly root: bigint;
-  readonly issuer: Address;
-  readonly schemaId: bigint;
-  readonly anchoredAt: Date;
-  readonly replacedAt: Date | null;
-  readonly revokedAt: Date | null;
-}
+/** An anchored root and what happened to it (a root's status less its issuer's, told apart). */
+export type RootEntry = Omit<RootStatus, "issuerActive">;
 
 /** What `RegistryHistory.view` answers. */
 export interface RegistryView {

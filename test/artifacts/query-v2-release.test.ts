@@ -14,8 +14,8 @@ import { CommitmentTree } from "../../core/tree.js";
 import { type CircuitRelease, loadCircuitRelease } from "../../infra/artifacts.js";
 import { releaseSnarkjsCurve } from "../../infra/snarkjs-runtime.js";
 import type { CircuitInput } from "../../prover/query-input.js";
-import { type Committed, commit, GOOD_REPORT, K, SLOT } from "../helpers/fixtures.js";
-import { queryV2Input } from "../helpers/query-v2.js";
+import { type Committed, commit, K, SLOT } from "../helpers/fixtures.js";
+import { queryV2Input, RESIDENCY_SAMPLE } from "../helpers/query-v2.js";
 
 let release: CircuitRelease;
 beforeAll(async () => {
@@ -75,25 +75,7 @@ describe("release of query_v2", () => {
 
   it("links two records of different schemas on subjectId under one nonce, and only under it", async () => {
     const residency = getSchema("residency-v1");
-    const slots = [
-      ...encodeRecord(residency, {
-        subjectId: GOOD_REPORT.subjectId,
-        authority: "immd:hk",
-        jurisdiction: "HK",
-        residencyStatus: "work-permit",
-        residentSince: "2001-07-01",
-        permitExpiry: "2099-12-31",
-        addressDistrict: "Central",
-        employmentStatus: "self-employed",
-        employer: "Acme",
-        employedSince: "2020-01-01",
-        monthlyIncome: 50_000_00,
-        currency: "HKD",
-        socialInsured: true,
-        attestationDate: "2026-11-01",
-        documentFingerprint: GOOD_REPORT.documentFingerprint,
-      }),
-    ];
+    const slots = [...encodeRecord(residency, RESIDENCY_SAMPLE)];
     // The residency record in a tree of its own.
     const salt = 0x5eedn;
     const leaves = [7n, computeLeaf(residency.schemaId, slots, salt), 9n, 10n];

@@ -20,6 +20,7 @@ import {
 import { encodeRecord } from "../../core/record.js";
 import { getSchema } from "../../core/schema.js";
 import { GOOD_REPORT, SLOT } from "../helpers/fixtures.js";
+import { RESIDENCY_SAMPLE } from "../helpers/query-v2.js";
 
 const schema = getSchema("credit-report-v1");
 const slots = encodeRecord(schema, GOOD_REPORT);
@@ -170,23 +171,7 @@ describe("query_v2 link output", () => {
 
   it("agrees across schemas on the shared field, and only on it", () => {
     const residency = getSchema("residency-v1");
-    const res = encodeRecord(residency, {
-      subjectId: GOOD_REPORT.subjectId,
-      authority: "immd:hk",
-      jurisdiction: "HK",
-      residencyStatus: "work-permit",
-      residentSince: "2001-07-01",
-      permitExpiry: "2099-12-31",
-      addressDistrict: "Central",
-      employmentStatus: "self-employed",
-      employer: "Acme",
-      employedSince: "2020-01-01",
-      monthlyIncome: 50_000_00,
-      currency: "HKD",
-      socialInsured: true,
-      attestationDate: "2026-11-01",
-      documentFingerprint: GOOD_REPORT.documentFingerprint,
-    });
+    const res = encodeRecord(residency, RESIDENCY_SAMPLE);
     const nonce = newLinkNonce();
     const a = computeLink(slots, compileQueryV2(schema, [], { link: "subjectId" }).link, nonce);
     const b = computeLink(res, compileQueryV2(residency, [], { link: "subjectId" }).link, nonce);

@@ -13,9 +13,28 @@ import {
 } from "../../core/query-v2.js";
 import type { CircuitInput } from "../../prover/query-input.js";
 import { buildQueryV2Input } from "../../prover/query-v2-input.js";
-import { type Committed, DEPTH } from "./fixtures.js";
+import { type Committed, DEPTH, GOOD_REPORT } from "./fixtures.js";
 
 /** A fixed link nonce for tests (any field element). */
+/** A residency-v1 record about GOOD_REPORT's subject (a second record for linked-proof tests). */
+export const RESIDENCY_SAMPLE = {
+  subjectId: GOOD_REPORT.subjectId,
+  authority: "immd:hk",
+  jurisdiction: "HK",
+  residencyStatus: "work-permit",
+  residentSince: "2001-07-01",
+  permitExpiry: "2099-12-31",
+  addressDistrict: "Central",
+  employmentStatus: "self-employed",
+  employer: "Acme",
+  employedSince: "2020-01-01",
+  monthlyIncome: 50_000_00,
+  currency: "HKD",
+  socialInsured: true,
+  attestationDate: "2026-11-01",
+  documentFingerprint: GOOD_REPORT.documentFingerprint,
+};
+
 export const TEST_NONCE = 0xabcdef0123456789n * 0x10000000000000000n + 7n;
 
 /** Options of the `query_v2` inputs. */
