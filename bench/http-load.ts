@@ -36,6 +36,7 @@ import autocannon from "autocannon";
 import pLimit from "p-limit";
 import { ProverClient, subjectHash, VerifierClient } from "../client/index.js";
 import type { ProofBundle } from "../core/proof.js";
+import { policyDefinitionOf } from "../core/wire/policy.js";
 import { pickApplicants, SAMPLE_POLICY_ID } from "../deploy/local.js";
 import { loadCircuitRelease } from "../infra/artifacts.js";
 import { PROJECT_ROOT, verifierPaths } from "../infra/paths.js";
@@ -209,7 +210,7 @@ try {
   if (bad.valid) throw new Error("a proof with another statement's signals was accepted");
 
   // 3. Genuine presentations, every check, in batches.
-  const { createdAt: _, ...definition } = await client.policy(SAMPLE_POLICY_ID);
+  const definition = policyDefinitionOf(await client.policy(SAMPLE_POLICY_ID));
   const applicants = await pickApplicants(dataDir, parsePolicyDefinition(definition, k), k);
   const subject = subjectHash("credit-report-v1", "subjectId", applicants.eligible.subjectId);
   const proverClient = new ProverClient({ url: `http://127.0.0.1:${proverPort}` });

@@ -43,6 +43,7 @@ import { parseArgs } from "node:util";
 import pLimit from "p-limit";
 import { VerifierClient } from "../client/index.js";
 import type { ProofBundle } from "../core/proof.js";
+import { policyDefinitionOf } from "../core/wire/policy.js";
 import { SAMPLE_POLICY_ID } from "../deploy/local.js";
 import { loadCircuitRelease } from "../infra/artifacts.js";
 import { verifierPaths } from "../infra/paths.js";
@@ -173,7 +174,7 @@ try {
 
   // The SQLite instance's policy (the sample one) and client key, made through its API.
   const first = await start(CONFIGS[0] as Config);
-  const { createdAt: _c, ...definition } = await scale.api.client.policy(SAMPLE_POLICY_ID);
+  const definition = policyDefinitionOf(await scale.api.client.policy(SAMPLE_POLICY_ID));
   const sqliteAdmin = new VerifierClient({ url: first.url, apiKey: scale.api.adminKey });
   await sqliteAdmin.createPolicy(definition);
   const sqliteKey = await sqliteAdmin.createApiKey("bench");

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { VerifierClient } from "../client/index.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
+import { policyDefinitionOf } from "../core/wire/policy.js";
 import { type Applicants, pickApplicants, SAMPLE_POLICY_ID } from "../deploy/local.js";
 import { PROJECT_ROOT } from "../infra/paths.js";
 import { parsePolicyDefinition } from "../verifier/policy.js";
@@ -91,7 +92,7 @@ export async function startServiceProcess(options: StartProcessOptions): Promise
     const clientKey = (await readFile(started.clientKeyFile, "utf8")).trim();
     const adminKey = (await readFile(started.adminKeyFile, "utf8")).trim();
     const client = new VerifierClient({ url: started.verifier, apiKey: clientKey });
-    const { createdAt: _, ...definition } = await client.policy(SAMPLE_POLICY_ID);
+    const definition = policyDefinitionOf(await client.policy(SAMPLE_POLICY_ID));
     const k = (await client.circuit("query")).publicSignals.length - 4;
     const applicants = await pickApplicants(dataDir, parsePolicyDefinition(definition, k), k);
     const pid = child.pid as number;

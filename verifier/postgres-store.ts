@@ -212,6 +212,9 @@ function migrationLock(schema: string): number {
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/** Pool clients given an error listener by `#connect` (a client is reused: one listener each). */
+const LISTENED = new WeakSet<pg.PoolClient>();
+
 /** The PostgreSQL verifier store. Open with `PostgresVerifierStore.open(url)`. */
 export class PostgresVerifierStore implements VerifierStore {
   /** The database URL without its password (for messages). */
@@ -272,9 +275,24 @@ export class PostgresVerifierStore implements VerifierStore {
     return store;
   }
 
+  /**
+   * A client of the pool, listened to while it is checked out: a connection the server drops
+   * between two queries of a transaction (a restart, an immediate shutdown) is reported as an
+   * `error` event on its client, which without a listener would end the process (the pool
+   * listens only to idle clients). The next query on it then fails, and it is released as broken.
+   */
+  async #connect(): Promise<pg.PoolClient> {
+    const client = await this.#pool.connect();
+    if (!LISTENED.has(client)) {
+      client.on("error", () => undefined);
+      LISTENED.add(client);
+    }
+    return client;
+  }
+
   /** Applies the missing migrations; refuses a database migrated by a newer crossproof. */
   async #migrate(): Promise<void> {
-    const client = await this.#pool.connect();
+    const client = await this.#connect();
     try {
       await runner({
         dbClient: client,
@@ -318,7 +336,8 @@ export class PostgresVerifierStore implements VerifierStore {
    * instance that stopped in between) are chained by the next run, of any instance, or on open.
    */
   async #chainUnsequenced(): Promise<void> {
-    const client = await this.#pool.connect();
+    const client = await this.#connect();
+    let broken: Error | boolean = false;
     try {
       const waiting = await client.query("SELECT 1 FROM receipts WHERE seq IS NULL LIMIT 1");
       if (waiting.rowCount === 0) return;
@@ -351,10 +370,11 @@ export class PostgresVerifierStore implements VerifierStore {
       ]);
       await client.query("COMMIT");
     } catch (err) {
+      broken = err instanceof Error ? err : true;
       await client.query("ROLLBACK").catch(() => undefined);
       throw err;
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 
@@ -467,7 +487,7 @@ export class PostgresVerifierStore implements VerifierStore {
     const action = "record the verification";
     let client: pg.PoolClient;
     try {
-      client = await this.#pool.connect();
+      client = await this.#connect();
     } catch (err) {
       throw unavailable(action, err);
     }
@@ -526,7 +546,7 @@ export class PostgresVerifierStore implements VerifierStore {
     const action = "store the receipt";
     let client: pg.PoolClient;
     try {
-      client = await this.#pool.connect();
+      client = await this.#connect();
     } catch (err) {
       throw unavailable(action, err);
     }

@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import { openChain } from "../../chain/connect.js";
 import { subjectHash, VerifierClient } from "../../client/index.js";
 import { CrossproofError, ErrorCode } from "../../core/errors.js";
+import { policyDefinitionOf } from "../../core/wire/policy.js";
 import { pickApplicants, SAMPLE_POLICY_ID, type Stack, startStack } from "../../deploy/local.js";
 import { receiptLogOf, startVerifierService } from "../../deploy/services.js";
 import { writeFileAtomic } from "../../infra/files.js";
@@ -282,13 +283,7 @@ async function demoAgainst(
     });
   }
   const client = new VerifierClient({ url: verifierUrl, apiKey });
-  // The policy as written: without what the service adds (its time, its conditions in words).
-  const {
-    createdAt: _,
-    conditions: _conditions,
-    words: _words,
-    ...definition
-  } = await client.policy(SAMPLE_POLICY_ID);
+  const definition = policyDefinitionOf(await client.policy(SAMPLE_POLICY_ID));
   const k = (await client.circuit("query")).publicSignals.length - 4;
   const applicants = await pickApplicants(config.dataDir, parsePolicyDefinition(definition, k), k);
   return runDemo({ verifierUrl, proverUrl, apiKey, policyId: SAMPLE_POLICY_ID, applicants }, print);

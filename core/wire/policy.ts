@@ -123,6 +123,18 @@ export const policyDefinition = z.strictObject({
 /** A policy as an administrator writes it (relative dates as `{daysAgo}`). */
 export type PolicyInput = z.input<typeof policyDefinition>;
 
+/**
+ * The definition a policy was created from, out of what the service answers about it (which adds
+ * its creation time and the policy in words): the definition's own fields and nothing else, so
+ * it can be parsed or created again as it was written.
+ */
+export function policyDefinitionOf(policy: object): PolicyInput {
+  const fields = new Set(Object.keys(policyDefinition.shape));
+  return Object.fromEntries(
+    Object.entries(policy).filter(([field]) => fields.has(field)),
+  ) as PolicyInput;
+}
+
 /** A value in a policy predicate: literal, or a relative date. */
 export type PolicyValue = z.output<typeof value>;
 

@@ -52,8 +52,9 @@ export const CONSOLE_ROUTES: VerifierRoute[] = [
       } catch {
         throw notBuilt();
       }
-      // The page names the current assets: always fetch it again.
-      ctx.set("cache-control", "no-cache");
+      // The page names the current assets: never kept (as every answer of the service but the
+      // hashed assets below).
+      ctx.set("cache-control", "no-store");
     },
   ),
   verifierRoute(

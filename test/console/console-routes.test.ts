@@ -42,7 +42,7 @@ describe("the console's routes", () => {
       expect(response.status, path).toBe(200);
       expect(response.headers.get("content-type")).toMatch(/^text\/html/);
       expect(response.headers.get("content-security-policy")).toBe(CONSOLE_CSP);
-      expect(response.headers.get("cache-control")).toBe("no-cache");
+      expect(response.headers.get("cache-control")).toBe("no-store");
       const html = await response.text();
       // Nothing inline: the page only names its script and style sheet.
       expect(html).toMatch(/<script type="module" crossorigin src="\/console\/assets\/[^"]+\.js">/);

@@ -176,6 +176,7 @@ describe("circuit releases on the local chain", () => {
     expect(listed.map((r) => [r.name, r.kind, r.retiredAt])).toEqual([
       ["commitment", "development", null],
       ["query", "development", null],
+      ["query_v2", "development", null],
     ]);
     expect(newKey).not.toBe(oldKey);
   });
