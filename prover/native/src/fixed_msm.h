@@ -154,10 +154,7 @@ Jac<F> fixed_msm(const FixedTable<F>& table, const U256* scalars, int threads) {
   auto work = [&] {
     const int id = ids.fetch_add(1);
     WindowScratch<F> w;
-    w.bucket.assign(nb, Affine<F>{F::zero(), F::zero(), true});
-    w.overflow.assign(nb, Jac<F>::infinity());
-    w.stamp.assign(nb, 0);
-    w.epoch = 1;
+    reset_buckets(w, nb);
     bool any = false;
     for (size_t lo = next.fetch_add(CHUNK); lo < n; lo = next.fetch_add(CHUNK)) {
       const size_t hi = std::min(n, lo + CHUNK);
@@ -181,16 +178,8 @@ Jac<F> fixed_msm(const FixedTable<F>& table, const U256* scalars, int threads) {
         }
       }
     }
-    while (!w.batch.empty() || !w.deferred.empty()) flush_and_retry(w);
     if (!any) return;
-    Jac<F> running = Jac<F>::infinity();
-    Jac<F> sum = Jac<F>::infinity();
-    for (uint32_t b = nb; b-- > 0;) {
-      running = jac_add_mixed(running, w.bucket[b]);
-      if (!w.overflow[b].is_inf()) running = jac_add(running, w.overflow[b]);
-      sum = jac_add(sum, running);
-    }
-    sums[static_cast<size_t>(id)] = sum;
+    sums[static_cast<size_t>(id)] = reduce_buckets(w, nb);
   };
   FixedTable<F>::run_threads(t, work);
   Jac<F> acc = Jac<F>::infinity();

@@ -166,23 +166,23 @@ inline void flush_and_retry(WindowScratch<F>& w) {
   w.retry.clear();
 }
 
-/** The sum Σ s_i·P_i over one window of c bits starting at `bit`. */
+/** Empty buckets 1..nb (stored at 0..nb−1) and nothing pending: the start of a bucket pass. */
 template <typename F>
-Jac<F> msm_window(const Affine<F>* bases, const U256* scalars, size_t n, int bit, int c,
-                  WindowScratch<F>& w) {
-  const size_t nb = (size_t{1} << c) - 1;
+void reset_buckets(WindowScratch<F>& w, size_t nb) {
   w.bucket.assign(nb, Affine<F>{F::zero(), F::zero(), true});
   w.overflow.assign(nb, Jac<F>::infinity());
   w.stamp.assign(nb, 0);
   w.epoch = 1;
   w.batch.clear();
   w.deferred.clear();
-  for (size_t i = 0; i < n; i++) {
-    const uint32_t d = scalar_window(scalars[i], bit, c);
-    if (d == 0 || bases[i].inf) continue;
-    bucket_add(w, d - 1, &bases[i], true);
-    if (w.batch.size() >= AFFINE_BATCH || w.deferred.size() >= AFFINE_BATCH) flush_and_retry(w);
-  }
+}
+
+/**
+ * The end of a bucket pass: the pending additions applied, then Σ (b + 1)·bucket[b] by running
+ * sums from the top bucket down.
+ */
+template <typename F>
+Jac<F> reduce_buckets(WindowScratch<F>& w, size_t nb) {
   while (!w.batch.empty() || !w.deferred.empty()) flush_and_retry(w);
   Jac<F> running = Jac<F>::infinity();
   Jac<F> sum = Jac<F>::infinity();
@@ -192,6 +192,21 @@ Jac<F> msm_window(const Affine<F>* bases, const U256* scalars, size_t n, int bit
     sum = jac_add(sum, running);
   }
   return sum;
+}
+
+/** The sum Σ s_i·P_i over one window of c bits starting at `bit`. */
+template <typename F>
+Jac<F> msm_window(const Affine<F>* bases, const U256* scalars, size_t n, int bit, int c,
+                  WindowScratch<F>& w) {
+  const size_t nb = (size_t{1} << c) - 1;
+  reset_buckets(w, nb);
+  for (size_t i = 0; i < n; i++) {
+    const uint32_t d = scalar_window(scalars[i], bit, c);
+    if (d == 0 || bases[i].inf) continue;
+    bucket_add(w, d - 1, &bases[i], true);
+    if (w.batch.size() >= AFFINE_BATCH || w.deferred.size() >= AFFINE_BATCH) flush_and_retry(w);
+  }
+  return reduce_buckets(w, nb);
 }
 
 /** Σ scalars[i]·bases[i] with `threads` threads (1 = the calling thread only). */
