@@ -290,6 +290,15 @@ export class PostgresVerifierStore implements VerifierStore {
     return client;
   }
 
+  /** `#connect` for `action`: no connection is `STORE_UNAVAILABLE` saying what could not be done. */
+  async #checkout(action: string): Promise<pg.PoolClient> {
+    try {
+      return await this.#connect();
+    } catch (err) {
+      throw unavailable(action, err);
+    }
+  }
+
   /** Applies the missing migrations; refuses a database migrated by a newer crossproof. */
   async #migrate(): Promise<void> {
     const client = await this.#connect();
@@ -485,12 +494,7 @@ export class PostgresVerifierStore implements VerifierStore {
   async consumeChallenge(challengeId: string, receipt: Receipt): Promise<ConsumeOutcome> {
     if (challengeId.includes("\u0000")) return "unknown";
     const action = "record the verification";
-    let client: pg.PoolClient;
-    try {
-      client = await this.#connect();
-    } catch (err) {
-      throw unavailable(action, err);
-    }
+    const client = await this.#checkout(action);
     let committing = false;
     try {
       await client.query("BEGIN");
@@ -544,12 +548,7 @@ export class PostgresVerifierStore implements VerifierStore {
 
   async insertReceipt(receipt: Receipt): Promise<void> {
     const action = "store the receipt";
-    let client: pg.PoolClient;
-    try {
-      client = await this.#connect();
-    } catch (err) {
-      throw unavailable(action, err);
-    }
+    const client = await this.#checkout(action);
     try {
       await client.query(insertReceiptSql, receiptValues(receipt));
       client.release();
