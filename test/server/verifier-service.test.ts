@@ -21,11 +21,13 @@ import {
 } from "crossproof/client";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { z } from "zod";
 import { LocalNode } from "../../chain/local-node.js";
 import { FIELD_ORDER } from "../../core/field.js";
 import { computeQueryHash, Op, type OpCode } from "../../core/query.js";
 import { checkLog, parseLog } from "../../core/receipt-log.js";
 import { getSchema } from "../../core/schema.js";
+import type { statsResponse } from "../../core/wire/verifier.js";
 import {
   deploymentReadiness,
   SAMPLE_POLICY_ID,
@@ -1000,16 +1002,7 @@ describe("the verifier service", () => {
     it("counts the receipts per minute with the verdicts and top reasons, and this instance's latency and batch sizes", async () => {
       const answer = await get("/v1/stats?minutes=30", adminKey);
       expect(answer.status).toBe(200);
-      const stats = answer.body as {
-        from: string;
-        to: string;
-        perMinute: { minute: string; verified: number; refused: number }[];
-        verdicts: { verified: number; refused: number };
-        topReasons: { reason: string; count: number }[];
-        latency: { count: number; p50: number; p90: number; p99: number } | null;
-        batchSizes: { le: number | string; count: number }[];
-        perInstance: string[];
-      };
+      const stats = answer.body as z.infer<typeof statsResponse>;
       expect(stats.perMinute).toHaveLength(30);
       expect(stats.perMinute[0]?.minute).toBe(stats.from);
       expect(Date.parse(stats.to) - Date.parse(stats.from)).toBe(30 * 60_000);
