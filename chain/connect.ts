@@ -51,6 +51,13 @@ export interface ChainConnection {
   /** The registry signing as the admin (`CHAIN_CONFIG` if no admin key is configured). */
   admin(): Promise<EvmRootRegistry>;
   /**
+   * The registry signing as a further issuer (the local deployment's second bureau). On the
+   * local node the issuer is funded and registered by the admin under `name` on first use
+   * (`registered`: it was just now); on a remote chain it is used as it is: its admin registers
+   * issuers (`crossproof chain register-issuer`).
+   */
+  issuer(signer: Signer, name: string): Promise<{ registry: EvmRootRegistry; registered: boolean }>;
+  /**
    * The key that anchors the receipt log: `CROSSPROOF_ANCHOR_KEY`, else the admin's (the local
    * node's admin key); undefined when none is configured.
    */
@@ -81,6 +88,16 @@ function connection(
     registry,
     node,
     admin: async () => registry.withAccount((await admin()).account),
+    issuer: async (signer, name) => {
+      const address = signer.account.address;
+      const own = registry.withAccount(signer.account);
+      if (!node || (await registry.issuerInfo(address)).active) {
+        return { registry: own, registered: false };
+      }
+      await node.fund(address);
+      await registry.withAccount((await admin()).account).registerIssuer(address, name);
+      return { registry: own, registered: true };
+    },
     verifyOnChain: async (proof, publicSignals) => {
       if (!verifier) {
         throw new ChainError(

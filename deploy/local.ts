@@ -1,30 +1,38 @@
 /**
  * The whole cross-boundary set-up on embedded defaults, as `crossproof start` and `crossproof
- * demo` run it: the chain (the local node unless `CROSSPROOF_RPC_URL` is set), an issuer whose
- * vault gets synthetic credit reports anchored on first start, the verifier service with a
- * sample creditworthiness policy and a client key, and the holder's prover service.
+ * demo` run it: the chain (the local node unless `CROSSPROOF_RPC_URL` is set), two bureaus
+ * (deploy/bureaus.ts: the mainland one, the deployment's first issuer, whose vault gets
+ * synthetic credit reports, and a Hong Kong one with its own key and vault of residency
+ * attestations about some of the same people, each anchored on first start), the verifier
+ * service with the sample policies (the creditworthiness one, a set-membership one, and one
+ * linked across the two bureaus) and a client key, and the holder's prover service.
  */
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { type ChainConnection, openChain } from "../chain/connect.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import { evaluatePredicate } from "../core/query.js";
 import { encodeRecord, type RecordInput } from "../core/record.js";
 import { getSchema } from "../core/schema.js";
-import { createPrivateFile, fileExists } from "../infra/files.js";
 import type { CrossproofLogger } from "../infra/log.js";
-import { vaultPath, verifierPaths } from "../infra/paths.js";
+import { verifierPaths } from "../infra/paths.js";
 import { loadStoredSchemas } from "../infra/schema-store.js";
-import { anchorNewRecords } from "../issuer/anchor.js";
-import { readImportFile } from "../issuer/import-file.js";
-import { syntheticRecordRows } from "../issuer/synthetic.js";
-import { Vault } from "../issuer/vault.js";
+import type { Vault } from "../issuer/vault.js";
 import { loadOrCreateClientKeyFile } from "../server/api-keys.js";
 import type { ServiceConfig } from "../server/config.js";
 import type { ReadinessCheck } from "../server/verifier-service.js";
 import { type PolicyDefinition, resolveQuery } from "../verifier/policy.js";
 import type { VerifierStore } from "../verifier/store.js";
-import { PILOT_CREDIT_POLICY } from "./sample-policies.js";
+import { type Bureau, HK_BUREAU, openBureaus, syntheticSourcePath } from "./bureaus.js";
+import {
+  type LinkedApplicants,
+  type LinkedPolicyParts,
+  pickLinkedApplicants,
+} from "./linked-applicants.js";
+import {
+  CROSS_BORDER_LINKED_POLICY,
+  PILOT_CREDIT_POLICY,
+  RESIDENCY_DISTRICT_POLICY,
+} from "./sample-policies.js";
 import {
   type ProverService,
   receiptLogOf,
@@ -41,9 +49,20 @@ export function samplePolicy(issuer: string): Record<string, unknown> {
   return PILOT_CREDIT_POLICY.definition([issuer]);
 }
 
-/** The issuer's input file of synthetic reports (on the holder's side, mode 0600). */
-export function syntheticSourcePath(dataDir: string): string {
-  return join(dataDir, "issuer", "synthetic-credit-reports.jsonl");
+export { syntheticSourcePath } from "./bureaus.js";
+
+/** The id of the sample policy linked across the two bureaus that `crossproof start` creates. */
+export const LINKED_POLICY_ID = CROSS_BORDER_LINKED_POLICY.id;
+
+/** The id of the sample set-membership (IN / NIN) policy `crossproof start` creates. */
+export const SET_POLICY_ID = RESIDENCY_DISTRICT_POLICY.id;
+
+/**
+ * The linked policy across the local deployment's two bureaus: the mainland bureau's credit
+ * report (its issuer `mainland`) linked to the Hong Kong bureau's residency attestation (`hk`).
+ */
+export function linkedSamplePolicy(mainland: string, hk: string): Record<string, unknown> {
+  return CROSS_BORDER_LINKED_POLICY.definition([mainland], [[hk]]);
 }
 
 /** A synthetic applicant: a record id on the holder's side and the subject id the bank knows. */
@@ -123,7 +142,13 @@ export interface StackOptions {
 /** A running stack. */
 export interface Stack {
   readonly chain: ChainConnection;
+  /** The mainland bureau's vault (`bureaus[0].vault`). */
   readonly vault: Vault;
+  /**
+   * The bureaus, mainland first: both on the local node; on a remote chain the Hong Kong one
+   * only with `CROSSPROOF_HK_ISSUER_KEY[_FILE]`.
+   */
+  readonly bureaus: readonly Bureau[];
   readonly verifier: VerifierService;
   readonly prover: ProverService;
   readonly policy: PolicyDefinition;
@@ -132,6 +157,8 @@ export interface Stack {
   readonly auditorKeyPath: string;
   readonly adminKeyPath: string;
   readonly applicants: Applicants;
+  /** Applicants for the linked policy (undefined when the Hong Kong bureau is not running). */
+  readonly linkedApplicants: LinkedApplicants | undefined;
   /** Stops both services (letting requests under way finish), then the chain. */
   close(): Promise<void>;
 }
@@ -163,18 +190,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   try {
     const chain = await openChain({ env, log: print });
     parts.push(chain);
-    const issuer = chain.registry.signer;
-    if (!issuer) {
-      throw new CrossproofError(
-        ErrorCode.CHAIN_CONFIG,
-        "the issuer needs a signing key: set CROSSPROOF_ISSUER_KEY or CROSSPROOF_ISSUER_KEY_FILE",
-      );
-    }
-    // The vault may hold records of the operator's own schemas: anchoring them needs their ids.
+    // The vaults may hold records of the operator's own schemas: anchoring them needs their ids.
     await loadStoredSchemas(config.dataDir);
-    const vault = await Vault.open(vaultPath(config.dataDir));
-    parts.push({ close: async () => vault.close() });
-    await bootstrapIssuer(vault, chain, options);
+    const bureaus = await openBureaus(chain, { ...options, dataDir: config.dataDir });
+    for (const bureau of bureaus) parts.push({ close: async () => bureau.vault.close() });
+    const mainland = bureaus[0] as Bureau;
+    const hk = bureaus.find((b) => b.name === HK_BUREAU);
+    const vault = mainland.vault;
 
     // Ready means ready to use: the verifier's /readyz also waits for the prover's workers and
     // the sample policy, which start after it listens.
@@ -200,12 +222,20 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     parts.push(prover);
 
     const k = verifier.verifier.circuit("query").manifest.nOutputs;
-    let stored = await verifier.store.getPolicy(SAMPLE_POLICY_ID);
-    if (!stored) {
-      stored = await verifier.verifier.createPolicy(samplePolicy(issuer));
-      print(`verifier: sample policy "${SAMPLE_POLICY_ID}" created`);
-    }
-    const policy = stored.definition;
+    const created = async (id: string, definition: () => Record<string, unknown>) => {
+      let stored = await verifier.store.getPolicy(id);
+      if (!stored) {
+        stored = await verifier.verifier.createPolicy(definition());
+        print(`verifier: sample policy "${id}" created`);
+      }
+      return stored.definition;
+    };
+    const policy = await created(SAMPLE_POLICY_ID, () => samplePolicy(mainland.issuer));
+    // The Hong Kong bureau's attestations are the records of the other two.
+    if (hk) await created(SET_POLICY_ID, () => RESIDENCY_DISTRICT_POLICY.definition([hk.issuer]));
+    const linkedPolicy = hk
+      ? await created(LINKED_POLICY_ID, () => linkedSamplePolicy(mainland.issuer, hk.issuer))
+      : undefined;
     const paths = verifierPaths(config.dataDir);
     await loadOrCreateClientKeyFile(verifier.store, verifier.auth, paths.clientKey, "demo client");
     await loadOrCreateClientKeyFile(
@@ -216,9 +246,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       "auditor",
     );
     const applicants = await pickApplicants(config.dataDir, policy, k);
+    const linkedApplicants = linkedPolicy
+      ? await pickLinkedApplicants(config.dataDir, linkedPolicy as unknown as LinkedPolicyParts)
+      : undefined;
     return {
       chain,
       vault,
+      bureaus,
       verifier,
       prover,
       policy,
@@ -226,37 +260,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       auditorKeyPath: paths.auditorKey,
       adminKeyPath: env.CROSSPROOF_ADMIN_API_KEY_FILE || paths.adminKey,
       applicants,
+      linkedApplicants,
       close: closeAll,
     };
   } catch (err) {
     await closeAll();
     throw err;
-  }
-}
-
-/** First start: write the synthetic file, import it, anchor the root. Later: finish pending roots. */
-async function bootstrapIssuer(
-  vault: Vault,
-  chain: ChainConnection,
-  options: StackOptions,
-): Promise<void> {
-  const { print, config } = options;
-  const schema = getSchema("credit-report-v1");
-  if (vault.recordIds({ schema: schema.id, limit: 1 }).length === 0) {
-    const source = syntheticSourcePath(config.dataDir);
-    if (!(await fileExists(source))) {
-      const rows = syntheticRecordRows({ count: options.records, seed: options.seed });
-      await createPrivateFile(source, rows.map((r) => `${JSON.stringify(r)}\n`).join(""));
-    }
-    const started = performance.now();
-    const rows = await readImportFile(source, schema);
-    await vault.importRecords(schema, rows, "synthetic-credit-reports.jsonl");
-    print(
-      `issuer: ${rows.length} synthetic credit reports committed (${Math.round(performance.now() - started)} ms)`,
-    );
-  }
-  const outcomes = await anchorNewRecords(vault, chain.registry);
-  for (const o of outcomes) {
-    print(`issuer: root ${o.root} (${o.size} records) ${o.outcome} on chain ${chain.chainId}`);
   }
 }

@@ -156,6 +156,8 @@ export interface LocalChainPaths {
   /** The local admin's and issuer's signing keys (mode 0600). */
   readonly adminKey: string;
   readonly issuerKey: string;
+  /** The local Hong Kong bureau's signing key (mode 0600): the second issuer of `crossproof start`. */
+  readonly hkIssuerKey: string;
   /** The node's own output, for diagnosing a failed start. */
   readonly log: string;
 }
@@ -169,6 +171,7 @@ export function localChainPaths(root = dataDir()): LocalChainPaths {
     deployment: join(dir, "deployment.json"),
     adminKey: join(dir, "keys", "admin.key"),
     issuerKey: join(dir, "keys", "issuer.key"),
+    hkIssuerKey: join(dir, "keys", "issuer-hk.key"),
     log: join(dir, "anvil.log"),
   };
 }
@@ -184,6 +187,14 @@ export function customSchemasDir(root = dataDir()): string {
 /** The holder's record vault (SQLite) in a data folder. */
 export function vaultPath(root = dataDir()): string {
   return join(root, "vault.sqlite");
+}
+
+/**
+ * The vault of a further bureau of the local deployment (`vault-<bureau>.sqlite`, e.g. the Hong
+ * Kong bureau's `vault-hk.sqlite`); the first bureau's is {@link vaultPath}.
+ */
+export function bureauVaultPath(root: string, bureau: string): string {
+  return join(root, `vault-${bureau}.sqlite`);
 }
 
 /** The verifier service's files in a data folder. */

@@ -256,76 +256,120 @@ const DISTRICTS = {
   CN: ["CN-Shenzhen-Nanshan", "CN-Shenzhen-Futian", "CN-Guangzhou-Tianhe", "CN-Zhuhai-Hengqin"],
 } as const;
 
+/**
+ * One residency attestation, drawn from `d`: in Hong Kong when `hk`, else on the mainland; about
+ * `subjectId` when given (the draw of a fresh id is then skipped), else about a fresh person.
+ */
+function residencyRecord(
+  d: Draw,
+  n: number,
+  seed: number,
+  hk: boolean,
+  subjectId?: string,
+): RecordInput {
+  // Mainland talent and workers resident in Hong Kong, and Hong Kong people living in the GBA.
+  const status = hk
+    ? d.weighted({
+        visitor: 3,
+        student: 10,
+        dependant: 10,
+        "work-permit": 25,
+        "talent-scheme": 22,
+        permanent: 30,
+      })
+    : d.weighted({ student: 8, dependant: 12, "work-permit": 55, permanent: 25 });
+  const settled = status === "permanent";
+  const since = -d.int(settled ? 7 * 365 : 30, settled ? 30 * 365 : 6 * 365);
+  // Most permits run beyond today; a few have lapsed and await renewal.
+  const expiry = settled
+    ? "9999-12-31"
+    : d.day(d.int(0, 99) < 5 ? -d.int(1, 60) : d.int(30, 3 * 365));
+  const employment =
+    status === "student"
+      ? "student"
+      : d.weighted({
+          "full-time": 66,
+          "part-time": 8,
+          "self-employed": 10,
+          unemployed: 8,
+          retired: status === "permanent" ? 8 : 0,
+        });
+  const employed =
+    employment === "full-time" || employment === "part-time" || employment === "self-employed";
+  // Monthly income in major units of the local currency: Hong Kong salaries run higher.
+  const scale = hk ? 1 : 0.55;
+  const income =
+    employment === "full-time"
+      ? skewed(d, 15_000, 150_000)
+      : employment === "part-time"
+        ? skewed(d, 5_000, 25_000)
+        : employment === "self-employed"
+          ? skewed(d, 0, 200_000)
+          : employment === "student"
+            ? skewed(d, 0, 4_000)
+            : 0;
+  const attested = -d.int(0, 90);
+  const subject = subjectId ?? personId(d, !hk);
+  const authority = hk
+    ? "authority:hk-immd"
+    : d.pick(["authority:cn-gd-shenzhen-psb", "authority:cn-gd-guangzhou-psb"]);
+  const attestationDate = d.day(attested);
+  return {
+    subjectId: subject,
+    authority,
+    jurisdiction: hk ? "HK" : "CN",
+    residencyStatus: status,
+    residentSince: d.day(since),
+    permitExpiry: expiry,
+    addressDistrict: d.pick(DISTRICTS[hk ? "HK" : "CN"]),
+    employmentStatus: employment,
+    employer: employed ? companyId(d, hk) : "none",
+    employedSince: employed ? d.day(-d.int(30, 12 * 365)) : attestationDate,
+    monthlyIncome: Math.floor(income * scale) * 100,
+    currency: hk ? "HKD" : "CNY",
+    socialInsured: d.int(0, 99) < (employed ? 92 : 20),
+    attestationDate,
+    documentFingerprint: fingerprint(authority, subject, attestationDate, n, seed),
+  };
+}
+
 /** `count` synthetic `residency-v1` records, the same for the same seed and date. */
 export function syntheticResidency(options: SyntheticOptions): RecordInput[] {
   const d = draws(options);
   const records: RecordInput[] = [];
   for (let n = 0; n < options.count; n++) {
-    // Mainland talent and workers resident in Hong Kong, and Hong Kong people living in the GBA.
-    const hk = d.int(0, 99) < 55;
-    const status = hk
-      ? d.weighted({
-          visitor: 3,
-          student: 10,
-          dependant: 10,
-          "work-permit": 25,
-          "talent-scheme": 22,
-          permanent: 30,
-        })
-      : d.weighted({ student: 8, dependant: 12, "work-permit": 55, permanent: 25 });
-    const settled = status === "permanent";
-    const since = -d.int(settled ? 7 * 365 : 30, settled ? 30 * 365 : 6 * 365);
-    // Most permits run beyond today; a few have lapsed and await renewal.
-    const expiry = settled
-      ? "9999-12-31"
-      : d.day(d.int(0, 99) < 5 ? -d.int(1, 60) : d.int(30, 3 * 365));
-    const employment =
-      status === "student"
-        ? "student"
-        : d.weighted({
-            "full-time": 66,
-            "part-time": 8,
-            "self-employed": 10,
-            unemployed: 8,
-            retired: status === "permanent" ? 8 : 0,
-          });
-    const employed =
-      employment === "full-time" || employment === "part-time" || employment === "self-employed";
-    // Monthly income in major units of the local currency: Hong Kong salaries run higher.
-    const scale = hk ? 1 : 0.55;
-    const income =
-      employment === "full-time"
-        ? skewed(d, 15_000, 150_000)
-        : employment === "part-time"
-          ? skewed(d, 5_000, 25_000)
-          : employment === "self-employed"
-            ? skewed(d, 0, 200_000)
-            : employment === "student"
-              ? skewed(d, 0, 4_000)
-              : 0;
-    const attested = -d.int(0, 90);
-    const subjectId = personId(d, !hk);
-    const authority = hk
-      ? "authority:hk-immd"
-      : d.pick(["authority:cn-gd-shenzhen-psb", "authority:cn-gd-guangzhou-psb"]);
-    const attestationDate = d.day(attested);
-    records.push({
-      subjectId,
-      authority,
-      jurisdiction: hk ? "HK" : "CN",
-      residencyStatus: status,
-      residentSince: d.day(since),
-      permitExpiry: expiry,
-      addressDistrict: d.pick(DISTRICTS[hk ? "HK" : "CN"]),
-      employmentStatus: employment,
-      employer: employed ? companyId(d, hk) : "none",
-      employedSince: employed ? d.day(-d.int(30, 12 * 365)) : attestationDate,
-      monthlyIncome: Math.floor(income * scale) * 100,
-      currency: hk ? "HKD" : "CNY",
-      socialInsured: d.int(0, 99) < (employed ? 92 : 20),
-      attestationDate,
-      documentFingerprint: fingerprint(authority, subjectId, attestationDate, n, options.seed),
-    });
+    records.push(residencyRecord(d, n, options.seed, d.int(0, 99) < 55));
+  }
+  return records;
+}
+
+/** Options of {@link syntheticHongKongResidency}. */
+export interface HongKongResidencyOptions extends SyntheticOptions {
+  /** Subject ids another bureau already holds records about (its credit reports' `subjectId`). */
+  readonly subjects: readonly string[];
+}
+
+/**
+ * The Hong Kong bureau's synthetic `residency-v1` attestations (all in Hong Kong): one about each
+ * of about two thirds of `subjects`, with the very same ids, so that a verifier can link them to
+ * the other bureau's records; then `count` about people the other bureau does not know. The same
+ * for the same subjects, seed and date; the draws are not those of the other bureau's seed.
+ */
+export function syntheticHongKongResidency(options: HongKongResidencyOptions): RecordInput[] {
+  // A stream of its own ("HK"), so that who is known here does not echo the credit reports' draws.
+  const d = draws({ ...options, seed: options.seed ^ 0x484b });
+  const known = new Set(options.subjects);
+  const records: RecordInput[] = [];
+  for (const subjectId of options.subjects) {
+    if (d.int(0, 2) === 0) continue;
+    records.push(residencyRecord(d, records.length, options.seed, true, subjectId));
+  }
+  for (let extra = 0; extra < options.count; ) {
+    const record = residencyRecord(d, records.length, options.seed, true);
+    // A fresh id that happens to be a known subject's would make a link nobody meant.
+    if (known.has(record.subjectId as string)) continue;
+    records.push(record);
+    extra++;
   }
   return records;
 }
