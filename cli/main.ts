@@ -290,10 +290,12 @@ field  ${field}
     },
   },
   policies: {
-    summary: "sample verifier policies, one per shipped schema, ready to post to /v1/policies",
+    summary:
+      "sample verifier policies: one per shipped schema, a set-membership one and one linked across two bureaus, ready to post to /v1/policies",
     usage: [
       "crossproof policies [--json]                                the sample policies and their schemas",
       "crossproof policies sample ID --issuer ADDRESS [--issuer …]   one sample as JSON, accepting those issuers",
+      "  [--linked-issuer ADDRESS …]                                  (a linked policy) its linked records' issuers (default: --issuer's)",
     ].join("\n  "),
     async run(args, json) {
       const { runPolicies } = await import("./commands/schemas.js");

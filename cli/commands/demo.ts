@@ -4,7 +4,11 @@
  * institution holding the applicant's credit report (prover) proves the report meets the policy;
  * the bank verifies it against the root on chain and reads its receipt. Then what must fail: the
  * same presentation replayed, a proof about someone else's report, a tampered public signal, and
- * an applicant whose report does not meet the policy.
+ * an applicant whose report does not meet the policy. Then, when the deployment runs two
+ * bureaus, the linked check across them: the holder proves the mainland bureau's credit report
+ * and the Hong Kong bureau's residency record about one applicant, linked without revealing the
+ * applicant's id, and the bank verifies both; and what must fail: someone else's Hong Kong
+ * record beside the applicant's report, and an applicant the Hong Kong part does not hold for.
  */
 import { performance } from "node:perf_hooks";
 import {
@@ -17,6 +21,7 @@ import {
   VerifierClient,
 } from "../../client/index.js";
 import { computeQueryHash, Op, type OpCode } from "../../core/query.js";
+import type { BureauRecord, LinkedApplicants } from "../../deploy/linked-applicants.js";
 import type { Applicants } from "../../deploy/local.js";
 import { formatMs } from "../output.js";
 
@@ -27,6 +32,22 @@ export interface DemoTarget {
   readonly apiKey: string;
   readonly policyId: string;
   readonly applicants: Applicants;
+  /** The policy linked across two bureaus and its applicants (left out: one bureau only). */
+  readonly linked?: { readonly policyId: string; readonly applicants: LinkedApplicants };
+}
+
+/** What the linked part of the demo showed. */
+export interface LinkedDemoResult {
+  readonly verified: boolean;
+  readonly disclosed: unknown;
+  readonly receiptId: string;
+  /** Reason code (or error code) of each thing that must fail. */
+  readonly refusals: {
+    /** Someone else's Hong Kong record beside the applicant's credit report. */
+    readonly otherHongKong: string;
+    /** An applicant whose Hong Kong record does not meet its part, or who has none. */
+    readonly ineligible: string;
+  };
 }
 
 /** What the demo showed. */
@@ -41,6 +62,8 @@ export interface DemoResult {
     readonly tampered: string;
     readonly ineligible: string;
   };
+  /** The linked check across the two bureaus (when the deployment runs both). */
+  readonly linked?: LinkedDemoResult;
   readonly timingsMs: Readonly<Record<string, number>>;
 }
 
@@ -78,8 +101,36 @@ class DemoSession {
     return this.verifier.issueChallenge(this.target.policyId, hashOf(subjectId));
   }
 
-  verify(presentation: Presentation): Promise<Verification> {
-    return this.verifier.verify(this.target.policyId, presentation);
+  verify(presentation: Presentation, policyId = this.target.policyId): Promise<Verification> {
+    return this.verifier.verify(policyId, presentation);
+  }
+
+  /**
+   * The holder's prover proves one record per part of a linked challenge, each from its
+   * bureau's vault, under one link nonce it draws and keeps (`POST /v1/presentations/linked`).
+   */
+  async presentLinked(
+    challenge: Challenge,
+    records: readonly BureauRecord[],
+  ): Promise<Presentation> {
+    const response = await fetch(`${this.target.proverUrl}/v1/presentations/linked`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({ challenge, records }),
+      signal: AbortSignal.timeout(120_000),
+    });
+    const body = (await response.json().catch(() => null)) as {
+      error?: { code?: string; message?: string; details?: Record<string, unknown> };
+    } | null;
+    if (!response.ok) {
+      throw new ApiError(
+        response.status,
+        body?.error?.code ?? "HTTP_ERROR",
+        body?.error?.message ?? response.statusText,
+        body?.error?.details ?? {},
+      );
+    }
+    return body as unknown as Presentation;
   }
 }
 
@@ -207,6 +258,104 @@ async function ineligibleApplicant(demo: DemoSession): Promise<string> {
   return refusal;
 }
 
+/** A refusal's code: an API error's, or PROVED when the holder could prove it after all. */
+async function refusalOf(work: () => Promise<unknown>): Promise<string> {
+  try {
+    await work();
+    return "PROVED";
+  } catch (err) {
+    return err instanceof ApiError ? err.code : String(err);
+  }
+}
+
+/**
+ * The linked check across the two bureaus: challenge, one presentation of a record from each
+ * bureau, verification; then someone else's Hong Kong record in the applicant's presentation,
+ * and an applicant the Hong Kong part does not hold for.
+ */
+async function acrossBureaus(
+  demo: DemoSession,
+  linked: NonNullable<DemoTarget["linked"]>,
+): Promise<LinkedDemoResult> {
+  const { print } = demo;
+  const { policyId, applicants } = linked;
+  const { eligible, otherHongKong, ineligible } = applicants;
+  const challengeFor = (subjectId: string) =>
+    demo.verifier.issueChallenge(policyId, hashOf(subjectId));
+
+  print(`\nAcross two bureaus: the bank's linked policy ${policyId}`);
+  const policy = await demo.step("linkedPolicy", `GET /v1/policies/${policyId}`, () =>
+    demo.verifier.policy(policyId),
+  );
+  print(`  ${policy.description ?? policy.id}`);
+  const challenge = await demo.step(
+    "linkedChallenge",
+    "POST /v1/challenges (the applicant's id hashed locally)",
+    () => challengeFor(eligible.subjectId),
+  );
+  const parts = 1 + ((challenge as { linked?: unknown[] }).linked?.length ?? 0);
+  print(`  challenge ${challenge.challengeId}: ${parts} records to prove, linked on the applicant`);
+
+  print(
+    "\nHolder (prover): the mainland bureau's credit report and the Hong Kong bureau's residency record",
+  );
+  const presentation = await demo.step(
+    "linkedProve",
+    `POST /v1/presentations/linked (${eligible.records.map((r) => `${r.bureau} ${r.recordId}`).join(", ")})`,
+    () => demo.presentLinked(challenge, eligible.records),
+  );
+  const proofs = 1 + ((presentation as { linked?: unknown[] }).linked?.length ?? 0);
+  print(
+    `  sends: ${proofs} Groth16 proofs (${JSON.stringify(presentation).length} bytes) whose link outputs match under a nonce drawn for this presentation; not the id, a field, a salt or a path`,
+  );
+
+  print(
+    "\nBank (verifier): every proof, every bureau's root and issuer, the challenge and the link",
+  );
+  const verdict = await demo.step("linkedVerify", "POST /v1/verifications", () =>
+    demo.verify(presentation, policyId),
+  );
+  print(`  verified: ${verdict.verified}; disclosed: ${JSON.stringify(verdict.disclosed)}`);
+
+  print("\nWhat must fail across the bureaus");
+  const swapped = await demo.step(
+    "linkedOther",
+    "someone else's Hong Kong record beside the applicant's report",
+    async () => {
+      const next = await challengeFor(eligible.subjectId);
+      const records = [
+        ...eligible.records.filter((r) => r.bureau !== otherHongKong.records[0]?.bureau),
+        ...otherHongKong.records,
+      ];
+      try {
+        return codes(await demo.verify(await demo.presentLinked(next, records), policyId));
+      } catch (err) {
+        // The holder's own service may refuse to make it at all.
+        return err instanceof ApiError ? err.code : String(err);
+      }
+    },
+  );
+  print(`  refused: ${swapped || "NOT REFUSED"}`);
+  const unmet = await demo.step(
+    "linkedIneligible",
+    ineligible.records.length < 2
+      ? "an applicant the Hong Kong bureau holds no record about"
+      : "an applicant whose Hong Kong record does not meet the policy",
+    async () => {
+      if (ineligible.records.length < 2) return "NO_RECORD";
+      const next = await challengeFor(ineligible.subjectId);
+      return refusalOf(() => demo.presentLinked(next, ineligible.records));
+    },
+  );
+  print(`  the holder cannot prove it: ${unmet}`);
+  return {
+    verified: verdict.verified,
+    disclosed: verdict.disclosed,
+    receiptId: verdict.receiptId,
+    refusals: { otherHongKong: swapped.split(", ")[0] ?? "", ineligible: unmet },
+  };
+}
+
 /** Plays the scenario against running services. */
 export async function runDemo(
   target: DemoTarget,
@@ -224,13 +373,18 @@ export async function runDemo(
   const aboutOther = await aboutSomeoneElse(demo, k);
   const tamper = await tamperedSignal(demo);
   const refusal = await ineligibleApplicant(demo);
+  const linked = target.linked ? await acrossBureaus(demo, target.linked) : undefined;
 
   const ok =
     verdict.verified &&
     !replay.verified &&
     !aboutOther.verified &&
     !tamper.verified &&
-    refusal !== "PROVED";
+    refusal !== "PROVED" &&
+    (linked === undefined ||
+      (linked.verified &&
+        linked.refusals.otherHongKong !== "" &&
+        linked.refusals.ineligible !== "PROVED"));
   print(
     `\n${ok ? "Done: the bank learned the policy holds for its applicant, and nothing else." : "UNEXPECTED RESULT"}`,
   );
@@ -244,6 +398,7 @@ export async function runDemo(
       tampered: tamper.reasons[0]?.code ?? "NONE",
       ineligible: refusal,
     },
+    ...(linked ? { linked } : {}),
     timingsMs: demo.timings,
   };
 }

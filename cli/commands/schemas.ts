@@ -89,22 +89,34 @@ function querySlots(): number {
   return k;
 }
 
-/** `crossproof policies [sample ID --issuer ADDRESS…]`. */
+/** `crossproof policies [sample ID --issuer ADDRESS… [--linked-issuer ADDRESS…]]`. */
 export function runPolicies(args: string[], json: boolean): void {
   const { positionals, values } = parseArgs({
     args,
     allowPositionals: true,
-    options: { issuer: { type: "string", multiple: true } },
+    options: {
+      issuer: { type: "string", multiple: true },
+      "linked-issuer": { type: "string", multiple: true },
+    },
     strict: true,
   });
   const [sub, ...rest] = positionals;
   if (sub === undefined) {
     const rows = [...SAMPLE_POLICIES.values()].map((p) => {
       const { description } = p.definition([]) as { description?: string };
-      return { id: p.id, schema: p.schema, description: description ?? "" };
+      return {
+        id: p.id,
+        schema: p.schema,
+        ...(p.linkedSchemas?.length ? { linkedSchemas: [...p.linkedSchemas] } : {}),
+        description: description ?? "",
+      };
     });
     if (json) printJson(rows);
-    else for (const r of rows) process.stdout.write(`${r.id} (${r.schema})\n  ${r.description}\n`);
+    else
+      for (const r of rows) {
+        const schemas = [r.schema, ...(r.linkedSchemas ?? [])].join(" + ");
+        process.stdout.write(`${r.id} (${schemas})\n  ${r.description}\n`);
+      }
     return;
   }
   if (sub !== "sample") usageError(`unknown policies command "${sub}"; one of: sample`);
@@ -116,8 +128,15 @@ export function runPolicies(args: string[], json: boolean): void {
   }
   if (!values.issuer?.length)
     usageError("--issuer ADDRESS is required (the issuer's chain address)");
-  // Checked as the verifier will check it, so what is printed is accepted when posted.
-  const definition = policy.definition(values.issuer);
+  const linked = values["linked-issuer"];
+  if (linked?.length && !policy.linkedSchemas?.length)
+    usageError(`--linked-issuer is for a policy with linked records, and ${policy.id} has none`);
+  // Checked as the verifier will check it, so what is printed is accepted when posted. Its
+  // linked records accept --linked-issuer's roots (default: --issuer's).
+  const definition = policy.definition(
+    values.issuer,
+    linked?.length ? (policy.linkedSchemas ?? []).map(() => linked) : undefined,
+  );
   parsePolicyDefinition(definition, querySlots());
   printJson(definition);
 }

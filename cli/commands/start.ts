@@ -1,9 +1,11 @@
 /**
  * `crossproof start` (`npm start`): the whole cross-boundary flow on embedded defaults: the
- * local chain node, an issuer with synthetic credit reports anchored on first start, the
- * verifier service with a sample creditworthiness policy, and the holder's prover service. Prints
- * the URLs (the web console's too, and which key signs in to it) and a ready-to-paste `curl`
- * walk-through, then serves until Ctrl-C.
+ * local chain node, two bureaus (the mainland issuer with synthetic credit reports, a Hong Kong
+ * one with residency attestations about some of the same people), each anchored on first start,
+ * the verifier service with the sample policies (creditworthiness, set membership, and linked
+ * across the two bureaus), and the holder's prover service. Prints the URLs (the web console's
+ * too, and which key signs in to it) and a ready-to-paste `curl` walk-through, then serves until
+ * Ctrl-C.
  *
  * `crossproof demo` plays the scenario over HTTP: against the running services when the
  * verifier answers on its configured port, or on a stack of its own (free ports) otherwise.
@@ -13,10 +15,19 @@ import { chmod, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { openChain } from "../../chain/connect.js";
-import { subjectHash, VerifierClient } from "../../client/index.js";
+import { ApiError, subjectHash, VerifierClient } from "../../client/index.js";
 import { CrossproofError, ErrorCode } from "../../core/errors.js";
 import { policyDefinitionOf } from "../../core/wire/policy.js";
-import { pickApplicants, SAMPLE_POLICY_ID, type Stack, startStack } from "../../deploy/local.js";
+import { describeBureau, HK_BUREAU, MAINLAND_BUREAU } from "../../deploy/bureaus.js";
+import { type LinkedPolicyParts, pickLinkedApplicants } from "../../deploy/linked-applicants.js";
+import {
+  LINKED_POLICY_ID,
+  pickApplicants,
+  SAMPLE_POLICY_ID,
+  SET_POLICY_ID,
+  type Stack,
+  startStack,
+} from "../../deploy/local.js";
 import { receiptLogOf, startVerifierService } from "../../deploy/services.js";
 import { writeFileAtomic } from "../../infra/files.js";
 import { createLogger } from "../../infra/log.js";
@@ -62,21 +73,37 @@ export function walkThroughEnvPath(dataDir: string): string {
   return join(dataDir, "walkthrough.env");
 }
 
+/** The record id of `bureau` among a linked applicant's records. */
+function recordIn(records: readonly { bureau: string; recordId: string }[], bureau: string) {
+  return records.find((r) => r.bureau === bureau)?.recordId ?? "";
+}
+
 /**
  * The values the walk-through reads: the services' URLs, the client key's file, the policy and
  * the eligible applicant (its subject hash, as the bank sends it, and its record id, which only
- * the holder's prover uses). Written on every start, since free ports change.
+ * the holder's prover uses); and for the linked policy across the two bureaus, its applicant's
+ * hash and records in each bureau, and another person's Hong Kong record. Written on every
+ * start, since free ports change.
  */
 export async function writeWalkThroughEnv(stack: Stack, dataDir: string): Promise<string> {
   const { eligible } = stack.applicants;
+  const hashOf = (id: string) => subjectHash("credit-report-v1", "subjectId", id).toString();
   const values: Record<string, string> = {
     V: stack.verifier.url,
     P: stack.prover.url,
     KEY_FILE: stack.clientKeyPath,
     POLICY: SAMPLE_POLICY_ID,
-    SUBJECT_HASH: subjectHash("credit-report-v1", "subjectId", eligible.subjectId).toString(),
+    SUBJECT_HASH: hashOf(eligible.subjectId),
     RECORD_ID: eligible.recordId,
   };
+  const linked = stack.linkedApplicants;
+  if (linked) {
+    values.LINKED_POLICY = LINKED_POLICY_ID;
+    values.LINKED_SUBJECT_HASH = hashOf(linked.eligible.subjectId);
+    values.LINKED_RECORD_ID = recordIn(linked.eligible.records, MAINLAND_BUREAU);
+    values.HK_RECORD_ID = recordIn(linked.eligible.records, HK_BUREAU);
+    values.OTHER_HK_RECORD_ID = recordIn(linked.otherHongKong.records, HK_BUREAU);
+  }
   const path = walkThroughEnvPath(dataDir);
   const text = Object.entries(values)
     .map(([name, value]) => `${name}=${shell(value)}\n`)
@@ -110,6 +137,19 @@ export function walkThrough(): string[] {
     "",
     "# 5. The same presentation again: refused (verified: false, CHALLENGE_CONSUMED)",
     `step replay.json ${auth} ${json} -d "{\\"policyId\\":\\"$POLICY\\",\\"presentation\\":$(cat "$W/presentation.json")}" "$V/v1/verifications" && cat "$W/replay.json" && echo`,
+    "",
+    "# 6. Across two bureaus: the bank's linked policy, a challenge about an applicant",
+    `step linked-challenge.json ${auth} ${json} -d "{\\"policyId\\":\\"$LINKED_POLICY\\",\\"subjectHash\\":\\"$LINKED_SUBJECT_HASH\\"}" "$V/v1/challenges" &&`,
+    "# 7. The holder proves the mainland bureau's credit report and the Hong Kong bureau's residency record, linked on the applicant's id (never shown)",
+    `step linked-presentation.json ${json} -d "{\\"challenge\\":$(cat "$W/linked-challenge.json"),\\"records\\":[{\\"recordId\\":\\"$LINKED_RECORD_ID\\",\\"bureau\\":\\"mainland\\"},{\\"recordId\\":\\"$HK_RECORD_ID\\",\\"bureau\\":\\"hk\\"}]}" "$P/v1/presentations/linked" &&`,
+    "# 8. The bank verifies both proofs, both bureaus' roots and the link: verified, what each record discloses",
+    `step linked-verdict.json ${auth} ${json} -d "{\\"policyId\\":\\"$LINKED_POLICY\\",\\"presentation\\":$(cat "$W/linked-presentation.json")}" "$V/v1/verifications" &&`,
+    `cat "$W/linked-verdict.json" && echo`,
+    "",
+    "# 9. Someone else's Hong Kong record beside the applicant's report: refused (verified: false, LINK_MISMATCH)",
+    `step mismatch-challenge.json ${auth} ${json} -d "{\\"policyId\\":\\"$LINKED_POLICY\\",\\"subjectHash\\":\\"$LINKED_SUBJECT_HASH\\"}" "$V/v1/challenges" &&`,
+    `step mismatch-presentation.json ${json} -d "{\\"challenge\\":$(cat "$W/mismatch-challenge.json"),\\"records\\":[{\\"recordId\\":\\"$LINKED_RECORD_ID\\",\\"bureau\\":\\"mainland\\"},{\\"recordId\\":\\"$OTHER_HK_RECORD_ID\\",\\"bureau\\":\\"hk\\"}]}" "$P/v1/presentations/linked" &&`,
+    `step mismatch.json ${auth} ${json} -d "{\\"policyId\\":\\"$LINKED_POLICY\\",\\"presentation\\":$(cat "$W/mismatch-presentation.json")}" "$V/v1/verifications" && cat "$W/mismatch.json" && echo`,
   ];
 }
 
@@ -153,7 +193,16 @@ export async function runStartCommand(args: string[], json: boolean): Promise<vo
       rpcUrl: stack.chain.node ? stack.chain.rpcUrl : undefined,
       chainId: stack.chain.chainId,
       registry: stack.chain.registryAddress,
+      bureaus: stack.bureaus.map((b) => ({
+        name: b.name,
+        issuer: b.issuer,
+        schema: b.schema,
+        records: b.vault.recordIds({ schema: b.schema }).length,
+      })),
       policyId: SAMPLE_POLICY_ID,
+      ...(stack.bureaus.length > 1
+        ? { setPolicyId: SET_POLICY_ID, linkedPolicyId: LINKED_POLICY_ID }
+        : {}),
       clientKeyFile: stack.clientKeyPath,
       adminKeyFile: stack.adminKeyPath,
       auditorKeyFile: stack.auditorKeyPath,
@@ -172,7 +221,15 @@ export async function runStartCommand(args: string[], json: boolean): Promise<vo
     if (stack.chain.node)
       print(`chain     ${stack.chain.rpcUrl}   (local node, chain id ${stack.chain.chainId})`);
     print(`registry  ${stack.chain.registryAddress}`);
+    stack.bureaus.forEach((bureau, n) => {
+      print(`${n === 0 ? "bureaus" : ""}`.padEnd(10) + describeBureau(bureau));
+    });
     print(`policy    ${SAMPLE_POLICY_ID}`);
+    if (stack.bureaus.length > 1) {
+      print(
+        `          ${SET_POLICY_ID} (IN / NIN), ${LINKED_POLICY_ID} (linked across the bureaus)`,
+      );
+    }
     print(`keys      client ${shown(stack.clientKeyPath)}, admin ${shown(stack.adminKeyPath)}`);
     print(
       `          auditor ${shown(stack.auditorKeyPath)} (flows, the receipt log: npx crossproof audit export | verify)`,
@@ -255,6 +312,9 @@ export async function runDemoCommand(args: string[], json: boolean): Promise<voi
           apiKey,
           policyId: SAMPLE_POLICY_ID,
           applicants: stack.applicants,
+          ...(stack.linkedApplicants
+            ? { linked: { policyId: LINKED_POLICY_ID, applicants: stack.linkedApplicants } }
+            : {}),
         },
         print,
       );
@@ -286,7 +346,31 @@ async function demoAgainst(
   const definition = policyDefinitionOf(await client.policy(SAMPLE_POLICY_ID));
   const k = (await client.circuit("query")).publicSignals.length - 4;
   const applicants = await pickApplicants(config.dataDir, parsePolicyDefinition(definition, k), k);
-  return runDemo({ verifierUrl, proverUrl, apiKey, policyId: SAMPLE_POLICY_ID, applicants }, print);
+  // The linked part runs when the deployment has the linked policy (it runs two bureaus).
+  const linkedPolicy = await client.policy(LINKED_POLICY_ID).catch((err: unknown) => {
+    if (err instanceof ApiError && err.status === 404) return undefined;
+    throw err;
+  });
+  const linked = linkedPolicy
+    ? {
+        policyId: LINKED_POLICY_ID,
+        applicants: await pickLinkedApplicants(
+          config.dataDir,
+          linkedPolicy as unknown as LinkedPolicyParts,
+        ),
+      }
+    : undefined;
+  return runDemo(
+    {
+      verifierUrl,
+      proverUrl,
+      apiKey,
+      policyId: SAMPLE_POLICY_ID,
+      applicants,
+      ...(linked ? { linked } : {}),
+    },
+    print,
+  );
 }
 
 /**

@@ -103,6 +103,17 @@ describe("npm start: the whole flow as services", () => {
     expect(page.headers.get("content-security-policy")).toMatch(/script-src 'self'/);
     expect(out).toContain("issuer: 64 synthetic credit reports committed");
     expect(out).toMatch(/root \d+ \(64 records\) anchored/);
+    // The second bureau, with its own key, vault and root; a line for each bureau.
+    expect(out).toMatch(
+      /^hk bureau: \d+ synthetic residency attestations committed, \d+ about people in the mainland's reports/m,
+    );
+    expect(out).toMatch(/^hk bureau: root \d+ \(\d+ records\) anchored/m);
+    expect(out).toMatch(
+      /^bureaus {3}mainland 0x[0-9a-fA-F]{40} credit-report-v1: 64 records, root \d+… anchored$/m,
+    );
+    expect(out).toMatch(
+      /^ {10}hk 0x[0-9a-fA-F]{40} residency-v1: \d+ records, root \d+… anchored$/m,
+    );
     // People read the terminal: no JSON log line on it, and the ready line comes once, last.
     for (const line of `${out}\n${started?.stderr() ?? ""}`.split("\n")) {
       expect(line).not.toMatch(/^\s*\{"/);
@@ -147,11 +158,22 @@ describe("npm start: the whole flow as services", () => {
       "HTTP 200  presentation.json",
       "HTTP 200  verdict.json",
       "HTTP 200  replay.json",
+      "HTTP 201  linked-challenge.json",
+      "HTTP 200  linked-presentation.json",
+      "HTTP 200  linked-verdict.json",
+      "HTTP 201  mismatch-challenge.json",
+      "HTTP 200  mismatch-presentation.json",
+      "HTTP 200  mismatch.json",
     ]);
-    const [first, second] = lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+    const [first, second, linked, mismatch] = lines
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l));
     expect(first).toMatchObject({ verified: true, reasons: [] });
     expect(Object.keys(first.disclosed)).toEqual(["jurisdiction"]);
     expect(second).toMatchObject({ verified: false, reasons: [{ code: "CHALLENGE_CONSUMED" }] });
+    // Across the two bureaus: both records proved and linked; another's Hong Kong record is not.
+    expect(linked).toMatchObject({ verified: true, reasons: [] });
+    expect(mismatch).toMatchObject({ verified: false, reasons: [{ code: "LINK_MISMATCH" }] });
     expect(await git()).toBe(before);
   });
 
@@ -174,7 +196,7 @@ describe("npm start: the whole flow as services", () => {
     const lines = run.stdout.trim().split("\n");
     expect(lines[0]).toBe("HTTP 404  policy.json");
     expect(lines[1]).toMatch(/^step failed: .*"NOT_FOUND"/);
-    expect(lines.some((l) => l.includes("challenge.json"))).toBe(false);
+    expect(lines.some((l) => l.endsWith("  challenge.json"))).toBe(false);
   });
 
   it("plays the demo over HTTP against the running services", async () => {
@@ -191,15 +213,25 @@ describe("npm start: the whole flow as services", () => {
         tampered: "PROOF_INVALID",
         ineligible: "PREDICATE_UNSATISFIED",
       },
+      linked: {
+        verified: true,
+        refusals: { otherHongKong: "LINK_MISMATCH" },
+      },
     });
   });
 
   it("prints no salt, fingerprint or other applicant's identifier; the keys stay in files", async () => {
     const out = started?.stdout() ?? "";
-    const rows = (await readFile(join(dataDir, "issuer", "synthetic-credit-reports.jsonl"), "utf8"))
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as Record<string, string>);
+    // Both bureaus' records: the mainland's credit reports and the Hong Kong residency records.
+    const rows: Record<string, string>[] = [];
+    for (const file of [
+      "issuer/synthetic-credit-reports.jsonl",
+      "issuer-hk/synthetic-residency.jsonl",
+    ]) {
+      for (const line of (await readFile(join(dataDir, file), "utf8")).trim().split("\n")) {
+        rows.push(JSON.parse(line) as Record<string, string>);
+      }
+    }
     // The walk-through reads the applicant's hash from a file: no identifier is printed.
     expect(rows.filter((r) => out.includes(r.subjectId as string))).toEqual([]);
     for (const r of rows) expect(out).not.toContain(r.documentFingerprint);
@@ -237,6 +269,10 @@ describe("crossproof demo and start refusals", () => {
     expect(result.stdout).toContain("CROSSPROOF_ALLOW_DEVELOPMENT_KEYS=1 is set");
     expect(result.stdout).toMatch(/verified: true; disclosed: \{"jurisdiction":"(HK|CN)"\}/);
     expect(result.stdout).toContain("Done: the bank learned the policy holds");
+    // and across the two bureaus, with what must fail there
+    expect(result.stdout).toContain("Across two bureaus: the bank's linked policy");
+    expect(result.stdout).toMatch(/verified: true; disclosed: /);
+    expect(result.stdout).toContain("refused: LINK_MISMATCH");
   });
 
   it("stops cleanly on a SIGTERM during start-up: exit code 0, no chain node left behind", async () => {

@@ -3,10 +3,12 @@ import { describe, expect, it } from "vitest";
 import { evaluatePredicate } from "../../core/query.js";
 import { encodeRecord, type RecordInput } from "../../core/record.js";
 import { builtInSchemas, getSchema } from "../../core/schema.js";
+import { type LinkedPolicyParts, partMatcher } from "../../deploy/linked-applicants.js";
 import { SAMPLE_POLICIES } from "../../deploy/sample-policies.js";
 import {
   SYNTHETIC_GENERATORS,
   syntheticCreditReports,
+  syntheticHongKongResidency,
   syntheticRows,
 } from "../../issuer/synthetic.js";
 import { parsePolicyDefinition, resolveQuery } from "../../verifier/policy.js";
@@ -47,19 +49,57 @@ describe("synthetic records of every shipped schema", () => {
     expect(prefixes.size).toBe(builtInSchemas().size);
   });
 
-  it("gives each sample policy both records that meet it and records that do not", () => {
+  it("gives each sample policy both records that meet it and records that do not, for each of its records", () => {
     for (const policy of SAMPLE_POLICIES.values()) {
-      const definition = parsePolicyDefinition(policy.definition([ISSUER]), 8);
-      const { subject: _, ...unbound } = definition;
-      const { predicates } = resolveQuery(unbound, 8, asOf, undefined).compiled;
-      const schema = getSchema(policy.schema);
-      const rows = syntheticRows(policy.schema, { count: 500, seed: 4, asOf });
-      const met = rows.filter(({ recordId: _id, ...r }) =>
-        predicates.every((p) => evaluatePredicate(p, encodeRecord(schema, r))),
-      ).length;
-      // a minority to a majority: neither none nor all
-      expect(met, policy.id).toBeGreaterThan(25);
-      expect(met, policy.id).toBeLessThan(475);
+      const written = policy.definition([ISSUER]) as unknown as LinkedPolicyParts;
+      const parts = [written, ...(written.linked ?? [])];
+      const v2 = parts.some((p) => p.predicates.some((q) => q.op === "IN" || q.op === "NIN"));
+      if (!v2 && parts.length === 1) {
+        // A query policy: its predicates as the verifier resolves them, by the query circuit.
+        const definition = parsePolicyDefinition(written, 8);
+        const { subject: _, ...unbound } = definition;
+        const { predicates } = resolveQuery(unbound, 8, asOf, undefined).compiled;
+        const schema = getSchema(policy.schema);
+        const rows = syntheticRows(policy.schema, { count: 500, seed: 4, asOf });
+        const met = rows.filter(({ recordId: _id, ...r }) =>
+          predicates.every((p) => evaluatePredicate(p, encodeRecord(schema, r))),
+        ).length;
+        expect(met, policy.id).toBeGreaterThan(25);
+        expect(met, policy.id).toBeLessThan(475);
+      }
+      // Every part of every policy, by the query_v2 circuit's own evaluation.
+      for (const part of parts) {
+        const meets = partMatcher(part, asOf);
+        const rows = syntheticRows(part.schema, { count: 500, seed: 4, asOf });
+        const met = rows.filter(({ recordId: _id, ...r }) => meets(r as RecordInput)).length;
+        // a minority to a majority: neither none nor all
+        expect(met, `${policy.id} ${part.schema}`).toBeGreaterThan(25);
+        expect(met, `${policy.id} ${part.schema}`).toBeLessThan(475);
+      }
+    }
+  });
+
+  it("gives the Hong Kong bureau attestations in Hong Kong about about two thirds of the given subjects and some others, deterministic by seed", () => {
+    const subjects = syntheticCreditReports({ count: 300, seed: 7, asOf }).map(
+      (r) => r.subjectId as string,
+    );
+    const options = { subjects, count: 40, seed: 7, asOf };
+    const records = syntheticHongKongResidency(options);
+    expect(syntheticHongKongResidency(options)).toEqual(records);
+    expect(syntheticHongKongResidency({ ...options, seed: 8 })).not.toEqual(records);
+    const known = new Set(subjects);
+    const shared = records.filter((r) => known.has(r.subjectId as string));
+    expect(shared.length).toBeGreaterThan(170);
+    expect(shared.length).toBeLessThan(230);
+    expect(records.length - shared.length).toBe(40);
+    // in the subjects' own order, each at most once
+    const order = shared.map((r) => subjects.indexOf(r.subjectId as string));
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(new Set(records.map((r) => r.subjectId)).size).toBe(records.length);
+    const schema = getSchema("residency-v1");
+    for (const r of records) {
+      expect(r).toMatchObject({ jurisdiction: "HK", authority: "authority:hk-immd" });
+      encodeRecord(schema, r);
     }
   });
 
