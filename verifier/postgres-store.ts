@@ -31,8 +31,6 @@ import { runner } from "node-pg-migrate";
 import pg from "pg";
 import type { KeyHash } from "../core/circuit-release.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
-import { predicatesToJson } from "../core/proof-request.js";
-import type { OpCode } from "../core/query.js";
 import { type LogEntry, type LogHash, type LogHead, nextEntry } from "../core/receipt-log.js";
 import type { VerificationKey } from "../infra/artifacts.js";
 import { PROJECT_ROOT } from "../infra/paths.js";
@@ -51,7 +49,14 @@ import type {
   ReceiptStats,
   VerifierStore,
 } from "./store.js";
-import { logReceipt, NO_ISSUER } from "./store.js";
+import {
+  logReceipt,
+  NO_ISSUER,
+  predicatesFromStored,
+  predicatesToStored,
+  statementFromJson,
+  statementToJson,
+} from "./store.js";
 
 /** The folder of the store's migrations (SQL files applied in name order). */
 export const MIGRATIONS_DIR = join(PROJECT_ROOT, "verifier", "migrations");
@@ -92,6 +97,7 @@ interface ChallengeRow {
   client_id: string;
   consumed_at: Date | null;
   receipt_id: string | null;
+  statement: ReturnType<typeof statementToJson>;
 }
 
 interface ReceiptRow {
@@ -130,14 +136,9 @@ function toChallenge(row: ChallengeRow): ChallengeRecord {
     nonce: BigInt(row.nonce),
     schemaId: BigInt(row.schema_id),
     queryHash: BigInt(row.query_hash),
-    predicates: row.predicates.map((p) => ({
-      op: p.op as OpCode,
-      i: p.i,
-      j: p.j,
-      a: BigInt(p.a),
-      b: BigInt(p.b),
-    })),
+    predicates: predicatesFromStored(row.predicates),
     query: row.query,
+    ...statementFromJson(row.statement),
     issuedAt: row.issued_at,
     expiresAt: row.expires_at,
     clientId: row.client_id,
@@ -465,18 +466,20 @@ export class PostgresVerifierStore implements VerifierStore {
     await this.#query(
       "store the challenge",
       `INSERT INTO challenges (id, policy_id, nonce, schema_id, query_hash, predicates, query,
-         issued_at, expires_at, client_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+         issued_at, expires_at, client_id, statement)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
       [
         c.id,
         c.policyId,
         c.nonce.toString(),
         c.schemaId.toString(),
         c.queryHash.toString(),
-        JSON.stringify(predicatesToJson(c.predicates)),
+        JSON.stringify(predicatesToStored(c.predicates)),
         JSON.stringify(c.query),
         c.issuedAt,
         c.expiresAt,
         c.clientId,
+        c.circuit === "query" ? null : JSON.stringify(statementToJson(c)),
       ],
     );
   }

@@ -8,8 +8,6 @@
 import type Database from "better-sqlite3";
 import type { KeyHash } from "../core/circuit-release.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
-import { predicatesToJson } from "../core/proof-request.js";
-import type { OpCode } from "../core/query.js";
 import {
   EMPTY_LOG_HEAD,
   type LogEntry,
@@ -33,7 +31,15 @@ import type {
   ReceiptStats,
   VerifierStore,
 } from "./store.js";
-import { FLOW_BUCKETS, logReceipt, NO_ISSUER } from "./store.js";
+import {
+  FLOW_BUCKETS,
+  logReceipt,
+  NO_ISSUER,
+  predicatesFromStored,
+  predicatesToStored,
+  statementFromJson,
+  statementToJson,
+} from "./store.js";
 
 /**
  * The store's schema version; an older database is upgraded when it opens (`UPGRADES`), a newer
@@ -41,7 +47,7 @@ import { FLOW_BUCKETS, logReceipt, NO_ISSUER } from "./store.js";
  * `CREATE TABLE IF NOT EXISTS`, and an older crossproof ignores them, so adding one is not a new
  * version; a changed table is.
  */
-const VERSION = 3;
+const VERSION = 4;
 
 /** The API key roles the `api_keys` table accepts. */
 const API_KEY_TABLE = (name: string) => `CREATE TABLE ${name} (
@@ -80,6 +86,11 @@ const UPGRADES: Readonly<Record<number, (db: Database.Database) => void>> = {
       head = { count: entry.seq, head: entry.hash };
     }
   },
+  // Version 4 keeps a `query_v2` challenge's statement (its set tables, link choices and linked
+  // records) beside the `query` columns; the challenges already issued are `query` ones (NULL).
+  4: (db) => {
+    db.exec("ALTER TABLE challenges ADD COLUMN statement TEXT");
+  },
 };
 
 /** Made after the upgrades (an older database has no `seq` column before them). */
@@ -113,7 +124,8 @@ CREATE TABLE IF NOT EXISTS challenges (
   expires_at INTEGER NOT NULL,
   client_id TEXT NOT NULL,
   consumed_at INTEGER,
-  receipt_id TEXT
+  receipt_id TEXT,
+  statement TEXT
 ) STRICT;
 CREATE INDEX IF NOT EXISTS challenges_by_expiry ON challenges (expires_at);
 CREATE TABLE IF NOT EXISTS receipts (
@@ -156,6 +168,7 @@ interface ChallengeRow {
   client_id: string;
   consumed_at: number | null;
   receipt_id: string | null;
+  statement: string | null;
 }
 
 interface ReceiptRow {
@@ -191,14 +204,9 @@ function toChallenge(row: ChallengeRow): ChallengeRecord {
     nonce: BigInt(row.nonce),
     schemaId: BigInt(row.schema_id),
     queryHash: BigInt(row.query_hash),
-    predicates: (JSON.parse(row.predicates) as WirePredicate[]).map((p) => ({
-      op: p.op as OpCode,
-      i: p.i,
-      j: p.j,
-      a: BigInt(p.a),
-      b: BigInt(p.b),
-    })),
+    predicates: predicatesFromStored(JSON.parse(row.predicates) as WirePredicate[]),
     query: JSON.parse(row.query) as ResolvedPredicate[],
+    ...statementFromJson(row.statement === null ? null : JSON.parse(row.statement)),
     issuedAt: new Date(row.issued_at),
     expiresAt: new Date(row.expires_at),
     clientId: row.client_id,
@@ -375,11 +383,12 @@ export class SqliteVerifierStore implements VerifierStore {
         c.nonce.toString(),
         c.schemaId.toString(),
         c.queryHash.toString(),
-        JSON.stringify(predicatesToJson(c.predicates)),
+        JSON.stringify(predicatesToStored(c.predicates)),
         JSON.stringify(c.query),
         c.issuedAt.getTime(),
         c.expiresAt.getTime(),
         c.clientId,
+        c.circuit === "query" ? null : JSON.stringify(statementToJson(c)),
       );
     });
   }
@@ -634,7 +643,7 @@ function prepare(db: Database.Database) {
     listPolicies: db.prepare("SELECT definition, created_at FROM policies ORDER BY id"),
     insertChallenge: db.prepare(
       `INSERT INTO challenges (id, policy_id, nonce, schema_id, query_hash, predicates, query,
-         issued_at, expires_at, client_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         issued_at, expires_at, client_id, statement) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     getChallenge: db.prepare("SELECT * FROM challenges WHERE id = ?"),
     consume: db.prepare(

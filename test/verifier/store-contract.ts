@@ -83,6 +83,10 @@ export function challenge(id: string, policyId = "p-main"): ChallengeRecord {
     expiresAt: new Date(T0 + TTL_MS),
     clientId: "client-1",
     consumedAt: null,
+    circuit: "query",
+    table: null,
+    link: null,
+    linked: [],
     receiptId: null,
   };
 }
@@ -168,6 +172,30 @@ export function storeContract(backend: StoreBackend): void {
       await store.insertChallenge(c);
       expect(await store.getChallenge("ch-roundtrip")).toEqual(c);
       expect(await store.getChallenge("ch-none")).toBeNull();
+    });
+
+    it("round-trips a linked query_v2 challenge: set masks, tables, links and each record's query", async () => {
+      const table = [BIG + 5n, 7n, ...new Array<bigint>(14).fill(0n)];
+      const c: ChallengeRecord = {
+        ...challenge("ch-linked"),
+        predicates: [{ op: 12, i: 3, j: 0, a: 0n, b: 3n }],
+        query: [{ op: "IN", field: "creditScore", values: [7, (BIG + 5n).toString()] }],
+        circuit: "query_v2",
+        table,
+        link: 0,
+        linked: [
+          {
+            schemaId: getSchema("residency-v1").schemaId,
+            queryHash: BIG + 6n,
+            predicates: [{ op: 13, i: 6, j: 0, a: 0n, b: 1n }],
+            query: [{ op: "NIN", field: "addressDistrict", values: ["Islands"] }],
+            table: [BIG + 7n, ...new Array<bigint>(15).fill(0n)],
+            link: 0,
+          },
+        ],
+      };
+      await store.insertChallenge(c);
+      expect(await store.getChallenge("ch-linked")).toEqual(c);
     });
 
     it("consumes a challenge once, storing the receipt with it", async () => {
