@@ -142,6 +142,9 @@ export function receiptJson(r: Receipt): z.input<typeof receiptResponse> {
     issuer: r.issuer,
     verified: r.verified,
     reasons: r.reasons as z.input<typeof receiptResponse>["reasons"],
+    ...(r.linked === undefined
+      ? {}
+      : { linked: r.linked.map((l) => ({ root: l.root.toString(), issuer: l.issuer })) }),
   };
 }
 

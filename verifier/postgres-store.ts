@@ -50,6 +50,8 @@ import type {
   VerifierStore,
 } from "./store.js";
 import {
+  linkedRootsOf,
+  linkedRootsToJson,
   logReceipt,
   NO_ISSUER,
   predicatesFromStored,
@@ -113,6 +115,7 @@ interface ReceiptRow {
   seq: string | null;
   prev: string | null;
   hash: string | null;
+  linked?: { root: string; issuer: string | null }[] | null;
 }
 
 interface ApiKeyRow {
@@ -158,6 +161,7 @@ function toReceipt(row: ReceiptRow): Receipt {
     verified: row.verified,
     reasons: row.reasons,
     clientId: row.client_id,
+    ...linkedRootsOf(row.linked ?? null),
   };
 }
 
@@ -589,14 +593,18 @@ export class PostgresVerifierStore implements VerifierStore {
   async flows(q: FlowQuery): Promise<FlowRow[]> {
     const key = {
       policy: "policy_id",
-      issuer: `COALESCE(issuer, '${NO_ISSUER}')`,
+      issuer: `COALESCE(issuer_of, '${NO_ISSUER}')`,
       verdict: "CASE WHEN verified THEN 'verified' ELSE 'refused' END",
       reason: "reason",
     }[q.by];
-    const from =
-      q.by === "reason"
-        ? "receipts, json_array_elements_text(receipts.reasons) AS reason"
-        : "receipts";
+    const from = {
+      policy: "receipts",
+      // A linked verification counts once for each record's issuer.
+      issuer: `receipts CROSS JOIN LATERAL (SELECT receipts.issuer AS issuer_of UNION ALL
+         SELECT l->>'issuer' FROM json_array_elements(receipts.linked) AS l) AS issuers`,
+      verdict: "receipts",
+      reason: "receipts, json_array_elements_text(receipts.reasons) AS reason",
+    }[q.by];
     // The bucket's unit is one of two fixed words (never caller text); UTC buckets.
     const unit = q.bucket === "hour" ? "hour" : "day";
     const { rows } = await this.#query<{ bucket: Date; key: string; count: string }>(
@@ -784,7 +792,7 @@ function toExternalCircuit(row: ExternalCircuitRow): ExternalCircuit {
 
 /** A receipt is stored without its place in the log; `#chainUnsequenced` gives it one. */
 const insertReceiptSql = `INSERT INTO receipts (id, created_at, policy_id, challenge_id, root,
-  issuer, verified, reasons, client_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
+  issuer, verified, reasons, client_id, linked) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;
 
 /** Locks the log's head row until the transaction ends, and reads it. */
 async function lockHead(client: pg.PoolClient): Promise<LogHead> {
@@ -807,5 +815,6 @@ function receiptValues(r: Receipt): unknown[] {
     r.verified,
     JSON.stringify(r.reasons),
     r.clientId,
+    r.linked === undefined ? null : JSON.stringify(linkedRootsToJson(r.linked)),
   ];
 }

@@ -33,6 +33,8 @@ import type {
 } from "./store.js";
 import {
   FLOW_BUCKETS,
+  linkedRootsOf,
+  linkedRootsToJson,
   logReceipt,
   NO_ISSUER,
   predicatesFromStored,
@@ -88,8 +90,10 @@ const UPGRADES: Readonly<Record<number, (db: Database.Database) => void>> = {
   },
   // Version 4 keeps a `query_v2` challenge's statement (its set tables, link choices and linked
   // records) beside the `query` columns; the challenges already issued are `query` ones (NULL).
+  // A linked receipt also keeps its further records' roots and issuers.
   4: (db) => {
-    db.exec("ALTER TABLE challenges ADD COLUMN statement TEXT");
+    db.exec(`ALTER TABLE challenges ADD COLUMN statement TEXT;
+      ALTER TABLE receipts ADD COLUMN linked TEXT;`);
   },
 };
 
@@ -140,7 +144,8 @@ CREATE TABLE IF NOT EXISTS receipts (
   client_id TEXT NOT NULL,
   seq INTEGER,
   prev TEXT,
-  hash TEXT
+  hash TEXT,
+  linked TEXT
 ) STRICT;
 CREATE INDEX IF NOT EXISTS receipts_by_time ON receipts (created_at);
 CREATE INDEX IF NOT EXISTS receipts_by_client ON receipts (client_id, created_at);
@@ -184,6 +189,7 @@ interface ReceiptRow {
   seq: number | null;
   prev: string | null;
   hash: string | null;
+  linked?: string | null;
 }
 
 interface ApiKeyRow {
@@ -226,6 +232,8 @@ function toReceipt(row: ReceiptRow): Receipt {
     verified: row.verified === 1,
     reasons: JSON.parse(row.reasons) as string[],
     clientId: row.client_id,
+    // A row read during an upgrade from before version 4 has no such column.
+    ...linkedRootsOf(row.linked ? JSON.parse(row.linked) : null),
   };
 }
 
@@ -449,6 +457,7 @@ export class SqliteVerifierStore implements VerifierStore {
       entry.seq,
       entry.prev,
       entry.hash,
+      r.linked === undefined ? null : JSON.stringify(linkedRootsToJson(r.linked)),
     );
   }
 
@@ -653,7 +662,8 @@ function prepare(db: Database.Database) {
     purge: db.prepare("DELETE FROM challenges WHERE consumed_at IS NULL AND expires_at < ?"),
     insertReceipt: db.prepare(
       `INSERT INTO receipts (id, created_at, policy_id, challenge_id, root, issuer, verified,
-         reasons, client_id, seq, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         reasons, client_id, seq, prev, hash, linked)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     logHead: db.prepare(
       "SELECT seq, hash FROM receipts WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1",
@@ -661,7 +671,14 @@ function prepare(db: Database.Database) {
     logEntries: db.prepare("SELECT * FROM receipts WHERE seq > ? ORDER BY seq LIMIT ?"),
     flows: {
       policy: flowStatement(db, "policy_id", "receipts"),
-      issuer: flowStatement(db, `COALESCE(issuer, '${NO_ISSUER}')`, "receipts"),
+      // A linked verification counts once for each record's issuer.
+      issuer: flowStatement(
+        db,
+        `COALESCE(issuer_of.value, '${NO_ISSUER}')`,
+        `receipts, json_each(CASE WHEN receipts.linked IS NULL THEN json_array(receipts.issuer)
+           ELSE json_insert((SELECT json_group_array(json_extract(l.value, '$.issuer'))
+             FROM json_each(receipts.linked) AS l), '$[#]', receipts.issuer) END) AS issuer_of`,
+      ),
       verdict: flowStatement(
         db,
         "CASE verified WHEN 1 THEN 'verified' ELSE 'refused' END",

@@ -73,6 +73,33 @@ export interface Receipt {
   readonly reasons: readonly string[];
   /** The API key that asked. */
   readonly clientId: string;
+  /**
+   * A linked policy's further records, in policy order: each proof's root and its issuer (null
+   * when unknown). Left out for one record (`root` and `issuer` above are record 0's).
+   */
+  readonly linked?: readonly LinkedRoot[];
+}
+
+/** A linked record's root and issuer, as a receipt keeps them. */
+export interface LinkedRoot {
+  readonly root: bigint;
+  readonly issuer: string | null;
+}
+
+/** A receipt's linked roots in their stored and logged form (decimal roots); null for none. */
+export function linkedRootsToJson(
+  linked: readonly LinkedRoot[] | undefined,
+): { root: string; issuer: string | null }[] | null {
+  if (linked === undefined || linked.length === 0) return null;
+  return linked.map((l) => ({ root: l.root.toString(), issuer: l.issuer }));
+}
+
+/** A receipt's linked roots, read back (`linked` left out when there are none). */
+export function linkedRootsOf(
+  json: readonly { root: string; issuer: string | null }[] | null,
+): Pick<Receipt, "linked"> {
+  if (json === null || json.length === 0) return {};
+  return { linked: json.map((l) => ({ root: BigInt(l.root), issuer: l.issuer })) };
 }
 
 /**
@@ -164,6 +191,10 @@ export function logReceipt(r: Receipt): LogReceipt {
     verified: r.verified,
     reasons: [...r.reasons],
     clientId: r.clientId,
+    // Only for linked receipts: every other entry hashes exactly as before.
+    ...(r.linked === undefined || r.linked.length === 0
+      ? {}
+      : { linked: linkedRootsToJson(r.linked) ?? [] }),
   };
 }
 

@@ -56,6 +56,7 @@ import type {
   ChallengeRecord,
   ConsumeOutcome,
   ExternalCircuit,
+  LinkedRoot,
   Receipt,
   VerifierStore,
 } from "./store.js";
@@ -147,6 +148,8 @@ interface Screened {
   /** The disclosed outputs, per record. */
   readonly disclosedSignals: readonly (readonly bigint[])[];
   readonly issuer: string | null;
+  /** A linked policy's further records: each proof's root and its issuer, for the receipt. */
+  readonly linkedRoots: readonly LinkedRoot[];
   /** Problems found by checks 3 and 4 (a refusal still consumes the challenge). */
   readonly reasons: readonly FailedCheck[];
   readonly clientId: string;
@@ -608,6 +611,10 @@ export class Verifier {
       root: (signals[0] as { root: bigint }).root,
       disclosedSignals: signals.map((sig) => sig.disclosed),
       issuer: statuses[0]?.issuer ?? null,
+      linkedRoots: signals.slice(1).map((sig, i) => ({
+        root: sig.root,
+        issuer: statuses[i + 1]?.issuer ?? null,
+      })),
       reasons,
       clientId,
     };
@@ -718,6 +725,7 @@ export class Verifier {
       screened.issuer,
       reasons,
       clientId,
+      screened.linkedRoots,
     );
     const consumed = await this.#store.consumeChallenge(challenge.id, receipt);
     if (consumed !== "consumed") {
@@ -919,6 +927,7 @@ export class Verifier {
     issuer: string | null,
     reasons: readonly FailedCheck[],
     clientId: string,
+    linked: readonly LinkedRoot[] = [],
   ): Receipt {
     return {
       id: newId("rc"),
@@ -928,8 +937,10 @@ export class Verifier {
       root,
       issuer,
       verified: reasons.length === 0,
-      reasons: reasons.map((r) => r.code),
+      // A code once, though several records failed it (the verdict names each record).
+      reasons: [...new Set(reasons.map((r) => r.code))],
       clientId,
+      ...(linked.length === 0 ? {} : { linked }),
     };
   }
 }

@@ -256,6 +256,10 @@ export const receiptResponse = z.strictObject({
   issuer: address.nullable(),
   verified: z.boolean(),
   reasons: z.array(z.enum(REASONS)),
+  linked: z
+    .array(z.strictObject({ root: decimal, issuer: address.nullable() }))
+    .optional()
+    .describe("Linked policies: each further record's root and its issuer"),
 });
 
 /** One of the verifier's checks behind a receipt. */

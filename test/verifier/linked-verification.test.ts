@@ -272,7 +272,17 @@ describe("linked and set-predicate verification (query_v2)", () => {
         disclosed: { employmentStatus: RESIDENCY_SAMPLE.employmentStatus },
       },
     ]);
+    // The receipt names every record's root and issuer; the flows count both bureaus.
     expect(verdict.receipt.issuer).toBe(MAINLAND);
+    expect(verdict.receipt.linked).toEqual([{ root: residency.tree.root, issuer: HONG_KONG }]);
+    expect(await store.getReceipt(verdict.receipt.id)).toEqual(verdict.receipt);
+    const flows = await store.flows({
+      by: "issuer",
+      bucket: "day",
+      from: new Date(Date.now() - 60_000),
+      to: new Date(Date.now() + 60_000),
+    });
+    expect(flows.map((f) => f.key)).toEqual(expect.arrayContaining([MAINLAND, HONG_KONG]));
   });
 
   it("refuses a record about another subject (LINK_MISMATCH)", async () => {
