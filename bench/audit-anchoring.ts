@@ -81,6 +81,10 @@ function challenge(id: string, at: number): ChallengeRecord {
     expiresAt: new Date(at + 3_600_000),
     clientId: "bench-client",
     consumedAt: null,
+    circuit: "query",
+    table: null,
+    link: null,
+    linked: [],
     receiptId: null,
   };
 }

@@ -63,6 +63,10 @@ function challenge(id: string): ChallengeRecord {
     expiresAt: new Date(now + 3_600_000),
     clientId: "client",
     consumedAt: null,
+    circuit: "query",
+    table: null,
+    link: null,
+    linked: [],
     receiptId: null,
   };
 }

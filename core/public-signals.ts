@@ -50,3 +50,25 @@ export function parseQueryPublicSignals(signals: readonly string[], k: number): 
     queryHash: at("queryHash"),
   };
 }
+
+/** The public signals of a `query_v2` proof, typed: those of `query`, and the link output. */
+export interface QueryV2PublicSignals extends QueryPublicSignals {
+  /** Poseidon(linked field, link nonce), or 0 when the query links nothing. */
+  readonly link: bigint;
+}
+
+/**
+ * Parse the decimal public signals of a `query_v2` proof with `k` predicate slots:
+ * `[disclosed[0..k-1], link, root, schemaId, challenge, queryHash]` (the link is the last output).
+ */
+export function parseQueryV2PublicSignals(
+  signals: readonly string[],
+  k: number,
+): QueryV2PublicSignals {
+  const parsed = parseQueryPublicSignals(signals, k + 1);
+  return {
+    ...parsed,
+    disclosed: parsed.disclosed.slice(0, k),
+    link: parsed.disclosed[k] as bigint,
+  };
+}

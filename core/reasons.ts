@@ -44,6 +44,11 @@ export const Reason = {
   CIRCUIT_RETIRED: "CIRCUIT_RETIRED",
   /** The release is registered, but the policy does not name it among those it accepts. */
   CIRCUIT_NOT_ACCEPTED: "CIRCUIT_NOT_ACCEPTED",
+  /**
+   * A linked presentation's records are not shown to be about the same subject: their link
+   * outputs differ (or one is 0, linking off), or a record's proof is missing or extra.
+   */
+  LINK_MISMATCH: "LINK_MISMATCH",
   /** The Groth16 pairing check failed. */
   PROOF_INVALID: "PROOF_INVALID",
 } as const;
@@ -73,6 +78,7 @@ const MESSAGES: Record<Reason, string> = {
   CIRCUIT_UNREGISTERED: "the proof's circuit release is not registered on the verifier's chain",
   CIRCUIT_RETIRED: "the proof's circuit release was retired and its grace period is over",
   CIRCUIT_NOT_ACCEPTED: "the proof's circuit release is not one the policy accepts",
+  LINK_MISMATCH: "the linked records are not shown to be about the same subject",
   PROOF_INVALID: "the proof does not verify",
 };
 
@@ -80,9 +86,19 @@ const MESSAGES: Record<Reason, string> = {
 export interface FailedCheck {
   readonly code: Reason;
   readonly message: string;
+  /**
+   * Linked policies: the record the check is about (0 the policy's own, i its i-th linked
+   * record); left out for a check about the whole presentation, and for single-record policies.
+   */
+  readonly record?: number;
 }
 
 /** The failed check for `code`, with an optional specific message. */
 export function failed(code: Reason, message?: string): FailedCheck {
   return { code, message: message ?? MESSAGES[code] };
+}
+
+/** The failed check for `code` about record `record` of a linked presentation. */
+export function failedFor(record: number, code: Reason, message?: string): FailedCheck {
+  return { ...failed(code, message), record };
 }

@@ -37,6 +37,8 @@ export interface LogReceipt {
   readonly verified: boolean;
   readonly reasons: readonly string[];
   readonly clientId: string;
+  /** A linked verification's further records: each one's root and issuer (absent otherwise). */
+  readonly linked?: readonly { readonly root: string; readonly issuer: string | null }[];
 }
 
 /** One line of the log. */
@@ -80,6 +82,10 @@ export const logEntrySchema = z.strictObject({
     verified: z.boolean(),
     reasons: z.array(z.string()),
     clientId: z.string(),
+    linked: z
+      .array(z.strictObject({ root: z.string(), issuer: z.string().nullable() }))
+      .min(1)
+      .optional(),
   }),
 });
 

@@ -23,7 +23,13 @@ import type { CircuitRelease } from "../infra/artifacts.js";
 import type { PolicyDefinition, StoredPolicy } from "../verifier/policy.js";
 import { joinWords, policyInWords } from "../verifier/policy-words.js";
 import { receiptChecks } from "../verifier/receipt-checks.js";
-import type { ApiKeyRecord, ChallengeRecord, ExternalCircuit, Receipt } from "../verifier/store.js";
+import {
+  type ApiKeyRecord,
+  type ChallengeRecord,
+  type ExternalCircuit,
+  predicatesToStored,
+  type Receipt,
+} from "../verifier/store.js";
 import type { PolicyPreview, ProofCheck, Verdict } from "../verifier/verifier.js";
 
 // ---- serialisers ----------------------------------------------------------------------------
@@ -42,7 +48,7 @@ export function policyWordsJson(definition: PolicyDefinition): {
   conditions: string[];
   words: string;
 } {
-  const conditions = policyInWords(definition, knownSchema(definition.schema));
+  const conditions = policyInWords(definition, knownSchema(definition.schema), knownSchema);
   return { conditions, words: joinWords(conditions) };
 }
 
@@ -80,14 +86,27 @@ export function challengeJson(
     nonce: c.nonce.toString(),
     schemaId: c.schemaId.toString(),
     queryHash: c.queryHash.toString(),
-    predicates: c.predicates.map((p) => ({
-      op: p.op,
-      i: p.i,
-      j: p.j,
-      a: p.a.toString(),
-      b: p.b.toString(),
-    })),
+    predicates: predicatesToStored(c.predicates),
     query: c.query.map((q) => ({ ...q })),
+    circuit: c.circuit,
+    ...(c.circuit === "query"
+      ? {}
+      : {
+          table: (c.table ?? []).map(String),
+          link: c.link,
+          ...(c.linked.length === 0
+            ? {}
+            : {
+                linked: c.linked.map((part) => ({
+                  schemaId: part.schemaId.toString(),
+                  queryHash: part.queryHash.toString(),
+                  predicates: predicatesToStored(part.predicates),
+                  query: part.query.map((q) => ({ ...q })),
+                  table: part.table.map(String),
+                  link: part.link,
+                })),
+              }),
+        }),
     issuedAt: c.issuedAt.toISOString(),
     expiresAt: c.expiresAt.toISOString(),
     ...(withState
@@ -102,6 +121,7 @@ export function verificationJson(v: Verdict): z.input<typeof verificationRespons
     verified: v.verified,
     reasons: v.reasons.map((r) => ({ ...r })),
     disclosed: { ...v.disclosed },
+    ...(v.linked === undefined ? {} : { linked: v.linked.map((l) => ({ ...l })) }),
     receiptId: v.receipt.id,
     policyId: v.receipt.policyId,
     challengeId: v.receipt.challengeId,
@@ -122,6 +142,9 @@ export function receiptJson(r: Receipt): z.input<typeof receiptResponse> {
     issuer: r.issuer,
     verified: r.verified,
     reasons: r.reasons as z.input<typeof receiptResponse>["reasons"],
+    ...(r.linked === undefined
+      ? {}
+      : { linked: r.linked.map((l) => ({ root: l.root.toString(), issuer: l.issuer })) }),
   };
 }
 

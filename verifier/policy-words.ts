@@ -128,6 +128,12 @@ export function predicateInWords(schema: Schema | undefined, p: AnyPredicate): s
         ? `${p.field} ${bound} ${ratio} ${p.per}`
         : `${p.field} ${bound} ${ratio} of ${p.per}`;
     }
+    case "IN":
+    case "NIN": {
+      const values = p.values.map((v) => valueWords(field, v));
+      const what = values.length === 1 ? values[0] : `one of ${values.join(", ")}`;
+      return `${p.field} ${p.op === "IN" ? "is" : "is not"} ${what}`;
+    }
     case "DISCLOSE":
       return `discloses ${p.field}`;
     default:
@@ -139,7 +145,11 @@ export function predicateInWords(schema: Schema | undefined, p: AnyPredicate): s
  * A policy in words, one phrase per requirement, in the order a challenge's query has them: the
  * subject binding, the predicates, then each disclosed field.
  */
-export function policyInWords(definition: PolicyDefinition, schema: Schema | undefined): string[] {
+export function policyInWords(
+  definition: PolicyDefinition,
+  schema: Schema | undefined,
+  schemaOf: (id: string) => Schema | undefined = () => undefined,
+): string[] {
   const phrases: string[] = [];
   if (definition.subject) {
     phrases.push(`${definition.subject.field} is the subject named by each challenge`);
@@ -147,6 +157,19 @@ export function policyInWords(definition: PolicyDefinition, schema: Schema | und
   for (const p of definition.predicates) phrases.push(predicateInWords(schema, p));
   for (const field of definition.disclose) {
     phrases.push(predicateInWords(schema, { op: "DISCLOSE", field }));
+  }
+  // A linked record's requirements are said as about "its" record, after the link itself.
+  for (const record of definition.linked ?? []) {
+    const theirs = schemaOf(record.schema);
+    phrases.push(
+      `a ${record.schema} record whose ${record.link.field} equals this record's ${definition.link?.field ?? record.link.field}`,
+    );
+    for (const p of record.predicates) {
+      phrases.push(`its ${predicateInWords(theirs, p)}`);
+    }
+    for (const field of record.disclose) {
+      phrases.push(`it ${predicateInWords(theirs, { op: "DISCLOSE", field })}`);
+    }
   }
   return phrases;
 }

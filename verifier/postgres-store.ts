@@ -31,8 +31,6 @@ import { runner } from "node-pg-migrate";
 import pg from "pg";
 import type { KeyHash } from "../core/circuit-release.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
-import { predicatesToJson } from "../core/proof-request.js";
-import type { OpCode } from "../core/query.js";
 import { type LogEntry, type LogHash, type LogHead, nextEntry } from "../core/receipt-log.js";
 import type { VerificationKey } from "../infra/artifacts.js";
 import { PROJECT_ROOT } from "../infra/paths.js";
@@ -51,7 +49,16 @@ import type {
   ReceiptStats,
   VerifierStore,
 } from "./store.js";
-import { logReceipt, NO_ISSUER } from "./store.js";
+import {
+  linkedRootsOf,
+  linkedRootsToJson,
+  logReceipt,
+  NO_ISSUER,
+  predicatesFromStored,
+  predicatesToStored,
+  statementFromJson,
+  statementToJson,
+} from "./store.js";
 
 /** The folder of the store's migrations (SQL files applied in name order). */
 export const MIGRATIONS_DIR = join(PROJECT_ROOT, "verifier", "migrations");
@@ -92,6 +99,7 @@ interface ChallengeRow {
   client_id: string;
   consumed_at: Date | null;
   receipt_id: string | null;
+  statement: ReturnType<typeof statementToJson>;
 }
 
 interface ReceiptRow {
@@ -107,6 +115,7 @@ interface ReceiptRow {
   seq: string | null;
   prev: string | null;
   hash: string | null;
+  linked?: { root: string; issuer: string | null }[] | null;
 }
 
 interface ApiKeyRow {
@@ -130,14 +139,9 @@ function toChallenge(row: ChallengeRow): ChallengeRecord {
     nonce: BigInt(row.nonce),
     schemaId: BigInt(row.schema_id),
     queryHash: BigInt(row.query_hash),
-    predicates: row.predicates.map((p) => ({
-      op: p.op as OpCode,
-      i: p.i,
-      j: p.j,
-      a: BigInt(p.a),
-      b: BigInt(p.b),
-    })),
+    predicates: predicatesFromStored(row.predicates),
     query: row.query,
+    ...statementFromJson(row.statement),
     issuedAt: row.issued_at,
     expiresAt: row.expires_at,
     clientId: row.client_id,
@@ -157,6 +161,7 @@ function toReceipt(row: ReceiptRow): Receipt {
     verified: row.verified,
     reasons: row.reasons,
     clientId: row.client_id,
+    ...linkedRootsOf(row.linked ?? null),
   };
 }
 
@@ -465,18 +470,20 @@ export class PostgresVerifierStore implements VerifierStore {
     await this.#query(
       "store the challenge",
       `INSERT INTO challenges (id, policy_id, nonce, schema_id, query_hash, predicates, query,
-         issued_at, expires_at, client_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+         issued_at, expires_at, client_id, statement)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
       [
         c.id,
         c.policyId,
         c.nonce.toString(),
         c.schemaId.toString(),
         c.queryHash.toString(),
-        JSON.stringify(predicatesToJson(c.predicates)),
+        JSON.stringify(predicatesToStored(c.predicates)),
         JSON.stringify(c.query),
         c.issuedAt,
         c.expiresAt,
         c.clientId,
+        c.circuit === "query" ? null : JSON.stringify(statementToJson(c)),
       ],
     );
   }
@@ -586,14 +593,18 @@ export class PostgresVerifierStore implements VerifierStore {
   async flows(q: FlowQuery): Promise<FlowRow[]> {
     const key = {
       policy: "policy_id",
-      issuer: `COALESCE(issuer, '${NO_ISSUER}')`,
+      issuer: `COALESCE(issuer_of, '${NO_ISSUER}')`,
       verdict: "CASE WHEN verified THEN 'verified' ELSE 'refused' END",
       reason: "reason",
     }[q.by];
-    const from =
-      q.by === "reason"
-        ? "receipts, json_array_elements_text(receipts.reasons) AS reason"
-        : "receipts";
+    const from = {
+      policy: "receipts",
+      // A linked verification counts once for each record's issuer.
+      issuer: `receipts CROSS JOIN LATERAL (SELECT receipts.issuer AS issuer_of UNION ALL
+         SELECT l->>'issuer' FROM json_array_elements(receipts.linked) AS l) AS issuers`,
+      verdict: "receipts",
+      reason: "receipts, json_array_elements_text(receipts.reasons) AS reason",
+    }[q.by];
     // The bucket's unit is one of two fixed words (never caller text); UTC buckets.
     const unit = q.bucket === "hour" ? "hour" : "day";
     const { rows } = await this.#query<{ bucket: Date; key: string; count: string }>(
@@ -781,7 +792,7 @@ function toExternalCircuit(row: ExternalCircuitRow): ExternalCircuit {
 
 /** A receipt is stored without its place in the log; `#chainUnsequenced` gives it one. */
 const insertReceiptSql = `INSERT INTO receipts (id, created_at, policy_id, challenge_id, root,
-  issuer, verified, reasons, client_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
+  issuer, verified, reasons, client_id, linked) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;
 
 /** Locks the log's head row until the transaction ends, and reads it. */
 async function lockHead(client: pg.PoolClient): Promise<LogHead> {
@@ -804,5 +815,6 @@ function receiptValues(r: Receipt): unknown[] {
     r.verified,
     JSON.stringify(r.reasons),
     r.clientId,
+    r.linked === undefined ? null : JSON.stringify(linkedRootsToJson(r.linked)),
   ];
 }

@@ -94,6 +94,13 @@ export const PRESENTATION_CHECKS: readonly CheckDefinition[] = [
     description: "The proof answers the challenge's query (its queryHash)",
   },
   {
+    check: "records-linked",
+    stage: "statement",
+    reason: Reason.LINK_MISMATCH,
+    description:
+      "Linked policies: one proof per record, all with the same non-zero link output (the records share the linked field)",
+  },
+  {
     check: "root-anchored",
     stage: "root",
     reason: Reason.ROOT_UNKNOWN,

@@ -8,8 +8,6 @@
 import type Database from "better-sqlite3";
 import type { KeyHash } from "../core/circuit-release.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
-import { predicatesToJson } from "../core/proof-request.js";
-import type { OpCode } from "../core/query.js";
 import {
   EMPTY_LOG_HEAD,
   type LogEntry,
@@ -33,7 +31,17 @@ import type {
   ReceiptStats,
   VerifierStore,
 } from "./store.js";
-import { FLOW_BUCKETS, logReceipt, NO_ISSUER } from "./store.js";
+import {
+  FLOW_BUCKETS,
+  linkedRootsOf,
+  linkedRootsToJson,
+  logReceipt,
+  NO_ISSUER,
+  predicatesFromStored,
+  predicatesToStored,
+  statementFromJson,
+  statementToJson,
+} from "./store.js";
 
 /**
  * The store's schema version; an older database is upgraded when it opens (`UPGRADES`), a newer
@@ -41,7 +49,7 @@ import { FLOW_BUCKETS, logReceipt, NO_ISSUER } from "./store.js";
  * `CREATE TABLE IF NOT EXISTS`, and an older crossproof ignores them, so adding one is not a new
  * version; a changed table is.
  */
-const VERSION = 3;
+const VERSION = 4;
 
 /** The API key roles the `api_keys` table accepts. */
 const API_KEY_TABLE = (name: string) => `CREATE TABLE ${name} (
@@ -80,6 +88,13 @@ const UPGRADES: Readonly<Record<number, (db: Database.Database) => void>> = {
       head = { count: entry.seq, head: entry.hash };
     }
   },
+  // Version 4 keeps a `query_v2` challenge's statement (its set tables, link choices and linked
+  // records) beside the `query` columns; the challenges already issued are `query` ones (NULL).
+  // A linked receipt also keeps its further records' roots and issuers.
+  4: (db) => {
+    db.exec(`ALTER TABLE challenges ADD COLUMN statement TEXT;
+      ALTER TABLE receipts ADD COLUMN linked TEXT;`);
+  },
 };
 
 /** Made after the upgrades (an older database has no `seq` column before them). */
@@ -113,7 +128,8 @@ CREATE TABLE IF NOT EXISTS challenges (
   expires_at INTEGER NOT NULL,
   client_id TEXT NOT NULL,
   consumed_at INTEGER,
-  receipt_id TEXT
+  receipt_id TEXT,
+  statement TEXT
 ) STRICT;
 CREATE INDEX IF NOT EXISTS challenges_by_expiry ON challenges (expires_at);
 CREATE TABLE IF NOT EXISTS receipts (
@@ -128,7 +144,8 @@ CREATE TABLE IF NOT EXISTS receipts (
   client_id TEXT NOT NULL,
   seq INTEGER,
   prev TEXT,
-  hash TEXT
+  hash TEXT,
+  linked TEXT
 ) STRICT;
 CREATE INDEX IF NOT EXISTS receipts_by_time ON receipts (created_at);
 CREATE INDEX IF NOT EXISTS receipts_by_client ON receipts (client_id, created_at);
@@ -156,6 +173,7 @@ interface ChallengeRow {
   client_id: string;
   consumed_at: number | null;
   receipt_id: string | null;
+  statement: string | null;
 }
 
 interface ReceiptRow {
@@ -171,6 +189,7 @@ interface ReceiptRow {
   seq: number | null;
   prev: string | null;
   hash: string | null;
+  linked?: string | null;
 }
 
 interface ApiKeyRow {
@@ -191,14 +210,9 @@ function toChallenge(row: ChallengeRow): ChallengeRecord {
     nonce: BigInt(row.nonce),
     schemaId: BigInt(row.schema_id),
     queryHash: BigInt(row.query_hash),
-    predicates: (JSON.parse(row.predicates) as WirePredicate[]).map((p) => ({
-      op: p.op as OpCode,
-      i: p.i,
-      j: p.j,
-      a: BigInt(p.a),
-      b: BigInt(p.b),
-    })),
+    predicates: predicatesFromStored(JSON.parse(row.predicates) as WirePredicate[]),
     query: JSON.parse(row.query) as ResolvedPredicate[],
+    ...statementFromJson(row.statement === null ? null : JSON.parse(row.statement)),
     issuedAt: new Date(row.issued_at),
     expiresAt: new Date(row.expires_at),
     clientId: row.client_id,
@@ -218,6 +232,8 @@ function toReceipt(row: ReceiptRow): Receipt {
     verified: row.verified === 1,
     reasons: JSON.parse(row.reasons) as string[],
     clientId: row.client_id,
+    // A row read during an upgrade from before version 4 has no such column.
+    ...linkedRootsOf(row.linked ? JSON.parse(row.linked) : null),
   };
 }
 
@@ -375,11 +391,12 @@ export class SqliteVerifierStore implements VerifierStore {
         c.nonce.toString(),
         c.schemaId.toString(),
         c.queryHash.toString(),
-        JSON.stringify(predicatesToJson(c.predicates)),
+        JSON.stringify(predicatesToStored(c.predicates)),
         JSON.stringify(c.query),
         c.issuedAt.getTime(),
         c.expiresAt.getTime(),
         c.clientId,
+        c.circuit === "query" ? null : JSON.stringify(statementToJson(c)),
       );
     });
   }
@@ -440,6 +457,7 @@ export class SqliteVerifierStore implements VerifierStore {
       entry.seq,
       entry.prev,
       entry.hash,
+      r.linked === undefined ? null : JSON.stringify(linkedRootsToJson(r.linked)),
     );
   }
 
@@ -634,7 +652,7 @@ function prepare(db: Database.Database) {
     listPolicies: db.prepare("SELECT definition, created_at FROM policies ORDER BY id"),
     insertChallenge: db.prepare(
       `INSERT INTO challenges (id, policy_id, nonce, schema_id, query_hash, predicates, query,
-         issued_at, expires_at, client_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         issued_at, expires_at, client_id, statement) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     getChallenge: db.prepare("SELECT * FROM challenges WHERE id = ?"),
     consume: db.prepare(
@@ -644,7 +662,8 @@ function prepare(db: Database.Database) {
     purge: db.prepare("DELETE FROM challenges WHERE consumed_at IS NULL AND expires_at < ?"),
     insertReceipt: db.prepare(
       `INSERT INTO receipts (id, created_at, policy_id, challenge_id, root, issuer, verified,
-         reasons, client_id, seq, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         reasons, client_id, seq, prev, hash, linked)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     logHead: db.prepare(
       "SELECT seq, hash FROM receipts WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1",
@@ -652,7 +671,14 @@ function prepare(db: Database.Database) {
     logEntries: db.prepare("SELECT * FROM receipts WHERE seq > ? ORDER BY seq LIMIT ?"),
     flows: {
       policy: flowStatement(db, "policy_id", "receipts"),
-      issuer: flowStatement(db, `COALESCE(issuer, '${NO_ISSUER}')`, "receipts"),
+      // A linked verification counts once for each record's issuer.
+      issuer: flowStatement(
+        db,
+        `COALESCE(issuer_of.value, '${NO_ISSUER}')`,
+        `receipts, json_each(CASE WHEN receipts.linked IS NULL THEN json_array(receipts.issuer)
+           ELSE json_insert((SELECT json_group_array(json_extract(l.value, '$.issuer'))
+             FROM json_each(receipts.linked) AS l), '$[#]', receipts.issuer) END) AS issuer_of`,
+      ),
       verdict: flowStatement(
         db,
         "CASE verified WHEN 1 THEN 'verified' ELSE 'refused' END",

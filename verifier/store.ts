@@ -9,9 +9,24 @@
  */
 import type { KeyHash } from "../core/circuit-release.js";
 import type { Predicate } from "../core/query.js";
+import type { OpCodeV2, PredicateV2 } from "../core/query-v2.js";
 import type { LogEntry, LogHead, LogReceipt } from "../core/receipt-log.js";
 import type { VerificationKey } from "../infra/artifacts.js";
-import type { PolicyDefinition, ResolvedPredicate, StoredPolicy } from "./policy.js";
+import type { PolicyCircuit, PolicyDefinition, ResolvedPredicate, StoredPolicy } from "./policy.js";
+
+/** A further record of a linked challenge: what the holder proves about it (`query_v2`). */
+export interface ChallengePart {
+  readonly schemaId: bigint;
+  readonly queryHash: bigint;
+  /** The compiled predicates (unpadded), set predicates as masks over `table`. */
+  readonly predicates: readonly PredicateV2[];
+  /** The same predicates by field name, relative values resolved. */
+  readonly query: readonly ResolvedPredicate[];
+  /** The record's set table (16 entries, 0-padded). */
+  readonly table: readonly bigint[];
+  /** The slot its link output commits to. */
+  readonly link: number | null;
+}
 
 /** A challenge as issued. */
 export interface ChallengeRecord {
@@ -22,9 +37,20 @@ export interface ChallengeRecord {
   readonly schemaId: bigint;
   readonly queryHash: bigint;
   /** The compiled predicates (unpadded), as the holder must prove them. */
-  readonly predicates: readonly Predicate[];
+  readonly predicates: readonly PredicateV2[];
   /** The same predicates by field name, relative values resolved. */
   readonly query: readonly ResolvedPredicate[];
+  /**
+   * The circuit the holder proves with: `query_v2` for a policy with set predicates or linked
+   * records (the fields above are then its record 0's), `query` otherwise.
+   */
+  readonly circuit: PolicyCircuit;
+  /** `query_v2`: record 0's set table (16 entries, 0-padded); null for `query`. */
+  readonly table: readonly bigint[] | null;
+  /** `query_v2`: the slot record 0's link output commits to; null when it links nothing. */
+  readonly link: number | null;
+  /** A linked policy's further records, in policy order (empty otherwise). */
+  readonly linked: readonly ChallengePart[];
   readonly issuedAt: Date;
   readonly expiresAt: Date;
   /** The API key that asked for it. */
@@ -47,6 +73,33 @@ export interface Receipt {
   readonly reasons: readonly string[];
   /** The API key that asked. */
   readonly clientId: string;
+  /**
+   * A linked policy's further records, in policy order: each proof's root and its issuer (null
+   * when unknown). Left out for one record (`root` and `issuer` above are record 0's).
+   */
+  readonly linked?: readonly LinkedRoot[];
+}
+
+/** A linked record's root and issuer, as a receipt keeps them. */
+export interface LinkedRoot {
+  readonly root: bigint;
+  readonly issuer: string | null;
+}
+
+/** A receipt's linked roots in their stored and logged form (decimal roots); null for none. */
+export function linkedRootsToJson(
+  linked: readonly LinkedRoot[] | undefined,
+): { root: string; issuer: string | null }[] | null {
+  if (linked === undefined || linked.length === 0) return null;
+  return linked.map((l) => ({ root: l.root.toString(), issuer: l.issuer }));
+}
+
+/** A receipt's linked roots, read back (`linked` left out when there are none). */
+export function linkedRootsOf(
+  json: readonly { root: string; issuer: string | null }[] | null,
+): Pick<Receipt, "linked"> {
+  if (json === null || json.length === 0) return {};
+  return { linked: json.map((l) => ({ root: BigInt(l.root), issuer: l.issuer })) };
 }
 
 /**
@@ -138,6 +191,10 @@ export function logReceipt(r: Receipt): LogReceipt {
     verified: r.verified,
     reasons: [...r.reasons],
     clientId: r.clientId,
+    // Only for linked receipts: every other entry hashes exactly as before.
+    ...(r.linked === undefined || r.linked.length === 0
+      ? {}
+      : { linked: linkedRootsToJson(r.linked) ?? [] }),
   };
 }
 
@@ -235,4 +292,87 @@ export interface VerifierStore {
   /** Throws `STORE_UNAVAILABLE` unless the database answers (for readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Slot-level predicates in their stored form (decimal strings). */
+type StoredPredicate = { op: number; i: number; j: number; a: string; b: string };
+
+const predicateToJson = (p: PredicateV2 | Predicate): StoredPredicate => ({
+  op: p.op,
+  i: p.i,
+  j: p.j,
+  a: p.a.toString(),
+  b: p.b.toString(),
+});
+
+const predicateOf = (p: StoredPredicate): PredicateV2 => ({
+  op: p.op as OpCodeV2,
+  i: p.i,
+  j: p.j,
+  a: BigInt(p.a),
+  b: BigInt(p.b),
+});
+
+/** The stored form of a `query_v2` challenge's statement (record 0's table and link, the rest). */
+interface StoredStatement {
+  readonly table: string[];
+  readonly link: number | null;
+  readonly linked: {
+    schemaId: string;
+    queryHash: string;
+    predicates: StoredPredicate[];
+    query: ResolvedPredicate[];
+    table: string[];
+    link: number | null;
+  }[];
+}
+
+/**
+ * What a challenge adds to the `query` columns, as both stores keep it (one JSON column,
+ * `statement`): null for a `query` challenge, so that those rows stay as they were.
+ */
+export function statementToJson(c: ChallengeRecord): StoredStatement | null {
+  if (c.circuit === "query") return null;
+  return {
+    table: (c.table ?? []).map(String),
+    link: c.link,
+    linked: c.linked.map((part) => ({
+      schemaId: part.schemaId.toString(),
+      queryHash: part.queryHash.toString(),
+      predicates: part.predicates.map(predicateToJson),
+      query: [...part.query],
+      table: part.table.map(String),
+      link: part.link,
+    })),
+  };
+}
+
+/** A challenge's compiled predicates, stored. */
+export function predicatesToStored(predicates: readonly PredicateV2[]): StoredPredicate[] {
+  return predicates.map(predicateToJson);
+}
+
+/** A challenge's compiled predicates, read back. */
+export function predicatesFromStored(stored: readonly StoredPredicate[]): PredicateV2[] {
+  return stored.map(predicateOf);
+}
+
+/** The statement fields of a challenge, from its stored `statement` (null: a `query` challenge). */
+export function statementFromJson(
+  json: StoredStatement | null,
+): Pick<ChallengeRecord, "circuit" | "table" | "link" | "linked"> {
+  if (json === null) return { circuit: "query", table: null, link: null, linked: [] };
+  return {
+    circuit: "query_v2",
+    table: json.table.map(BigInt),
+    link: json.link,
+    linked: json.linked.map((part) => ({
+      schemaId: BigInt(part.schemaId),
+      queryHash: BigInt(part.queryHash),
+      predicates: part.predicates.map(predicateOf),
+      query: part.query,
+      table: part.table.map(BigInt),
+      link: part.link,
+    })),
+  };
 }

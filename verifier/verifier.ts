@@ -33,8 +33,8 @@ import {
 import { CrossproofError, ErrorCode } from "../core/errors.js";
 import { DECIMAL_PATTERN, isFieldElement, randomFieldElement } from "../core/field.js";
 import { type ProofBundle, parseProofBundle } from "../core/proof.js";
-import { parseQueryPublicSignals } from "../core/public-signals.js";
-import { type FailedCheck, failed, Reason } from "../core/reasons.js";
+import { parseQueryPublicSignals, parseQueryV2PublicSignals } from "../core/public-signals.js";
+import { type FailedCheck, failed, failedFor, Reason } from "../core/reasons.js";
 import { getSchema } from "../core/schema.js";
 import { firstIssue } from "../core/validation.js";
 import { ID_PATTERN } from "../core/wire/common.js";
@@ -43,15 +43,20 @@ import { checkVerificationKey } from "./key-checks.js";
 import {
   type DisclosedValue,
   decodeDisclosed,
+  type PolicyCircuit,
   parsePolicyDefinition,
-  resolveQuery,
+  policyCircuit,
+  policyRecords,
+  resolveStatement,
   type StoredPolicy,
 } from "./policy.js";
 import type { ProofChecker, VerifyOutcome } from "./pool.js";
 import type {
+  ChallengePart,
   ChallengeRecord,
   ConsumeOutcome,
   ExternalCircuit,
+  LinkedRoot,
   Receipt,
   VerifierStore,
 } from "./store.js";
@@ -76,6 +81,11 @@ export type ReleaseRegistrar = Pick<RootRegistry, "lookupRelease" | "registerRel
 
 /** The outcome of one verification. */
 export interface Verdict {
+  /** Linked policies: each further record's schema and disclosed values (when verified). */
+  readonly linked?: readonly {
+    readonly schema: string;
+    readonly disclosed: Record<string, DisclosedValue>;
+  }[];
   readonly verified: boolean;
   readonly reasons: readonly FailedCheck[];
   /** The disclosed values by field name; empty unless verified. */
@@ -129,12 +139,17 @@ export interface VerifierOptions {
 interface Screened {
   readonly definition: StoredPolicy["definition"];
   readonly challenge: ChallengeRecord;
-  readonly bundle: ProofBundle;
-  /** The verification key of the release the proof is under. */
+  /** One proof per record of the statement (one, unless the policy links records). */
+  readonly bundles: readonly ProofBundle[];
+  /** The verification key of the release the proofs are under. */
   readonly key: VerificationKey;
+  /** The root of record 0 (the policy's own record), as the receipt keeps it. */
   readonly root: bigint;
-  readonly disclosedSignals: readonly bigint[];
+  /** The disclosed outputs, per record. */
+  readonly disclosedSignals: readonly (readonly bigint[])[];
   readonly issuer: string | null;
+  /** A linked policy's further records: each proof's root and its issuer, for the receipt. */
+  readonly linkedRoots: readonly LinkedRoot[];
   /** Problems found by checks 3 and 4 (a refusal still consumes the challenge). */
   readonly reasons: readonly FailedCheck[];
   readonly clientId: string;
@@ -148,7 +163,19 @@ const presentationShape = z.strictObject({
   proof: z.unknown(),
   publicSignals: z.unknown(),
   release: z.string().regex(RELEASE_VERSION_PATTERN).optional(),
+  linked: z
+    .array(z.strictObject({ proof: z.unknown(), publicSignals: z.unknown() }))
+    .max(8)
+    .optional(),
 });
+
+/** A verification outcome for a presentation of several proofs: the first failure, or valid. */
+function combineOutcomes(outcomes: readonly VerifyOutcome[]): VerifyOutcome {
+  return (
+    outcomes.find((o) => "malformed" in o) ??
+    outcomes.find((o) => !("malformed" in o) && !o.valid) ?? { valid: true }
+  );
+}
 
 /** A circuit a generic proof check can use: one of ours, or an external one. */
 interface CheckableCircuit {
@@ -188,6 +215,8 @@ export class Verifier {
   readonly #checker: ProofChecker;
   readonly #circuits: ReadonlyMap<string, CircuitRelease>;
   readonly #query: CircuitRelease;
+  /** The `query_v2` release, when this verifier holds it (set predicates, linked records). */
+  readonly #queryV2: CircuitRelease | undefined;
   readonly #releases: ReleaseLookup;
   /** Every `query` key held, by key hash (the loaded release's and any rotation's). */
   readonly #queryKeys: Map<KeyHash, CircuitRelease>;
@@ -206,6 +235,7 @@ export class Verifier {
     const query = options.circuits.get("query");
     if (!query) throw new Error("the verifier needs the query circuit's release");
     this.#query = query;
+    this.#queryV2 = options.circuits.get("query_v2");
     this.#releases = options.releases;
     this.#registrar = options.registrar;
     for (const [name, release] of options.circuits) {
@@ -247,8 +277,21 @@ export class Verifier {
 
   /** Validates and stores a new policy (`INVALID_POLICY`, `POLICY_EXISTS`). */
   async createPolicy(json: unknown): Promise<StoredPolicy> {
-    const definition = parsePolicyDefinition(json, this.#k);
+    const definition = this.#parsePolicy(json);
     return this.#store.createPolicy(definition, this.#now());
+  }
+
+  /** A policy definition checked, and its circuit one this verifier holds (`INVALID_POLICY`). */
+  #parsePolicy(json: unknown): StoredPolicy["definition"] {
+    const definition = parsePolicyDefinition(json, this.#k);
+    if (policyCircuit(definition) === "query_v2" && !this.#queryV2) {
+      throw new CrossproofError(
+        ErrorCode.INVALID_POLICY,
+        "invalid policy: set predicates (IN, NIN) and linked records need the query_v2 circuit release, which this verifier does not hold",
+        { details: { circuit: "query_v2" } },
+      );
+    }
+    return definition;
   }
 
   /**
@@ -258,7 +301,7 @@ export class Verifier {
    * binds a subject has a `queryHash` per subject: null unless `subjectHash` is given.
    */
   async previewPolicy(json: unknown, subjectHash?: bigint): Promise<PolicyPreview> {
-    const definition = parsePolicyDefinition(json, this.#k);
+    const definition = this.#parsePolicy(json);
     if (subjectHash !== undefined && !definition.subject) {
       throw new CrossproofError(
         ErrorCode.INVALID_SUBJECT,
@@ -269,14 +312,14 @@ export class Verifier {
       throw new CrossproofError(ErrorCode.INVALID_SUBJECT, "subjectHash must be below r");
     }
     const asOf = this.#now();
-    const query =
+    const statement =
       definition.subject && subjectHash === undefined
         ? null
-        : resolveQuery(definition, this.#k, asOf, subjectHash, ErrorCode.INVALID_POLICY);
+        : resolveStatement(definition, this.#k, asOf, subjectHash, ErrorCode.INVALID_POLICY);
     return {
       definition,
       schemaId: getSchema(definition.schema).schemaId,
-      queryHash: query?.compiled.queryHash ?? null,
+      queryHash: statement?.parts[0]?.queryHash ?? null,
       asOf,
       exists: (await this.#store.getPolicy(definition.id)) !== null,
     };
@@ -322,15 +365,30 @@ export class Verifier {
       );
     }
     const issuedAt = this.#now();
-    const query = resolveQuery(definition, this.#k, issuedAt, subject);
+    const { circuit, parts } = resolveStatement(definition, this.#k, issuedAt, subject);
+    const [own, ...linked] = parts;
+    if (!own) throw new Error("a statement has at least one record");
     const challenge: ChallengeRecord = {
       id: newId("ch"),
       policyId,
       nonce: randomFieldElement(),
-      schemaId: query.schema.schemaId,
-      queryHash: query.compiled.queryHash,
-      predicates: query.compiled.predicates.slice(0, query.predicates.length),
-      query: query.predicates,
+      schemaId: own.schema.schemaId,
+      queryHash: own.queryHash,
+      predicates: own.predicates,
+      query: own.query,
+      circuit,
+      table: own.table,
+      link: own.link,
+      linked: linked.map(
+        (part): ChallengePart => ({
+          schemaId: part.schema.schemaId,
+          queryHash: part.queryHash,
+          predicates: part.predicates,
+          query: part.query,
+          table: part.table ?? [],
+          link: part.link,
+        }),
+      ),
       issuedAt,
       expiresAt: new Date(issuedAt.getTime() + definition.challengeTtlSeconds * 1000),
       clientId,
@@ -366,7 +424,7 @@ export class Verifier {
     const verdict =
       "verdict" in screened
         ? screened.verdict
-        : await this.#decide(screened, await this.#checker.check(screened.key, screened.bundle));
+        : await this.#decide(screened, await this.#checkAll(screened));
     this.#onVerdict?.(verdict, (performance.now() - started) / 1000);
     return verdict;
   }
@@ -393,8 +451,9 @@ export class Verifier {
         ),
       )
     ).map(settle);
-    const pending = screened.filter((s): s is Screened => !(s instanceof Error) && "bundle" in s);
-    // One pairing product per key: during a rotation, proofs under each release go together.
+    const pending = screened.filter((s): s is Screened => !(s instanceof Error) && "bundles" in s);
+    // One pairing product per key: during a rotation, proofs under each release go together; a
+    // linked presentation's proofs go with the rest, and it is valid when all of them are.
     const outcomeOf = new Map<Screened, VerifyOutcome>();
     let outcomes: Map<Screened, VerifyOutcome> | CrossproofError = outcomeOf;
     try {
@@ -402,9 +461,13 @@ export class Verifier {
         const group = pending.filter((p) => p.key === key);
         const checked = await this.#checker.checkMany(
           key,
-          group.map((p) => p.bundle),
+          group.flatMap((p) => p.bundles),
         );
-        for (const [i, p] of group.entries()) outcomeOf.set(p, checked[i] as VerifyOutcome);
+        let at = 0;
+        for (const p of group) {
+          outcomeOf.set(p, combineOutcomes(checked.slice(at, at + p.bundles.length)));
+          at += p.bundles.length;
+        }
       }
     } catch (err) {
       if (!(err instanceof CrossproofError)) throw err;
@@ -443,7 +506,7 @@ export class Verifier {
       return { verdict: { verified: false, reasons, disclosed: {}, receipt } };
     };
 
-    // 1. Shape and ranges.
+    // 1. Shape and ranges: one proof per record of the policy, each with its circuit's signals.
     const shape = presentationShape.safeParse(presentation);
     if (!shape.success) {
       return refuse(
@@ -452,15 +515,31 @@ export class Verifier {
       );
     }
     const { challengeId } = shape.data;
-    let bundle: ProofBundle;
-    try {
-      bundle = parseProofBundle(
-        { proof: shape.data.proof, publicSignals: shape.data.publicSignals },
-        this.#query.verificationKey.nPublic,
-      );
-    } catch (err) {
-      if (!(err instanceof CrossproofError)) throw err;
-      return refuse([failed(Reason.MALFORMED, err.message)], challengeId);
+    const circuit = policyCircuit(definition);
+    const records = policyRecords(definition);
+    const linkedProofs = shape.data.linked ?? [];
+    if (linkedProofs.length !== records.length - 1) {
+      const message =
+        records.length === 1
+          ? "malformed presentation: the policy is about one record: give no linked proofs"
+          : `malformed presentation: the policy links ${records.length} records: give ${records.length - 1} linked proof(s) after the first`;
+      return refuse([failed(Reason.MALFORMED, message)], challengeId);
+    }
+    const release = this.#releaseOf(circuit);
+    const bundles: ProofBundle[] = [];
+    for (const [index, part] of [shape.data, ...linkedProofs].entries()) {
+      try {
+        bundles.push(
+          parseProofBundle(
+            { proof: part.proof, publicSignals: part.publicSignals },
+            release.verificationKey.nPublic,
+          ),
+        );
+      } catch (err) {
+        if (!(err instanceof CrossproofError)) throw err;
+        const check = failed(Reason.MALFORMED, err.message);
+        return refuse([records.length > 1 ? { ...check, record: index } : check], challengeId);
+      }
     }
 
     // 2. The challenge (read only: consumed at the end, with the receipt). A challenge belongs
@@ -480,35 +559,87 @@ export class Verifier {
       return refuse([failed(Reason.CHALLENGE_EXPIRED)], challengeId);
     }
 
-    // 3. The statement: this challenge, this schema, this query.
-    const signals = parseQueryPublicSignals(bundle.publicSignals, this.#k);
+    // 3. The statement, record by record: this challenge, this schema, this query; and, for a
+    // linked policy, one subject (equal, non-zero link outputs). 4. Each record's root, and the
+    // circuit release, as the registry has them now. An outage throws: nothing is consumed.
+    const expected = [
+      { schemaId: challenge.schemaId, queryHash: challenge.queryHash },
+      ...challenge.linked,
+    ];
+    const signals = bundles.map((b) =>
+      circuit === "query"
+        ? { ...parseQueryPublicSignals(b.publicSignals, this.#k), link: 0n }
+        : parseQueryV2PublicSignals(b.publicSignals, this.#k),
+    );
+    const linked = records.length > 1;
+    const about = (record: number, code: Reason, message?: string): FailedCheck =>
+      linked ? failedFor(record, code, message) : failed(code, message);
     const reasons: FailedCheck[] = [];
-    if (signals.challenge !== challenge.nonce) reasons.push(failed(Reason.CHALLENGE_MISMATCH));
-    if (signals.schemaId !== challenge.schemaId) reasons.push(failed(Reason.SCHEMA_MISMATCH));
-    if (signals.queryHash !== challenge.queryHash) reasons.push(failed(Reason.QUERY_MISMATCH));
-
-    // 4. The root and the circuit release, as the registry has them now. An outage throws:
-    // nothing is consumed.
-    const [status, release] = await Promise.all([
-      this.#roots.lookupRoot(signals.root),
-      this.#queryRelease(shape.data.release, definition.releases, now),
+    const [statuses, releaseCheck] = await Promise.all([
+      Promise.all(signals.map((sig) => this.#roots.lookupRoot(sig.root))),
+      this.#releaseFor(circuit, shape.data.release, definition.releases, now),
     ]);
-    reasons.push(...rootProblems(status, definition, challenge.schemaId, now));
-    reasons.push(...release.problems);
+    for (const [index, sig] of signals.entries()) {
+      const part = expected[index];
+      const record = records[index];
+      if (!part || !record) throw new Error("the challenge has a part per record of its policy");
+      if (sig.challenge !== challenge.nonce) reasons.push(about(index, Reason.CHALLENGE_MISMATCH));
+      if (sig.schemaId !== part.schemaId) reasons.push(about(index, Reason.SCHEMA_MISMATCH));
+      if (sig.queryHash !== part.queryHash) reasons.push(about(index, Reason.QUERY_MISMATCH));
+    }
+    if (linked) {
+      const [first, ...others] = signals.map((sig) => sig.link);
+      if (first === 0n || others.some((l) => l !== first)) {
+        reasons.push(failed(Reason.LINK_MISMATCH));
+      }
+    }
+    for (const [index, status] of statuses.entries()) {
+      const record = records[index] as (typeof records)[number];
+      const grace = { issuers: record.issuers, rootGraceSeconds: definition.rootGraceSeconds };
+      const schemaId = (expected[index] as { schemaId: bigint }).schemaId;
+      for (const problem of rootProblems(status, grace, schemaId, now)) {
+        reasons.push(linked ? { ...problem, record: index } : problem);
+      }
+    }
+    reasons.push(...releaseCheck.problems);
 
     const screened: Screened = {
       definition,
       challenge,
-      bundle,
-      key: release.key,
-      root: signals.root,
-      disclosedSignals: signals.disclosed,
-      issuer: status?.issuer ?? null,
+      bundles,
+      key: releaseCheck.key,
+      root: (signals[0] as { root: bigint }).root,
+      disclosedSignals: signals.map((sig) => sig.disclosed),
+      issuer: statuses[0]?.issuer ?? null,
+      linkedRoots: signals.slice(1).map((sig, i) => ({
+        root: sig.root,
+        issuer: statuses[i + 1]?.issuer ?? null,
+      })),
       reasons,
       clientId,
     };
     // 5 (points and pairings) only for what passed everything else.
     return reasons.length === 0 ? screened : { verdict: await this.#decide(screened, null) };
+  }
+
+  /** The pairing checks of a screened presentation's proofs: valid when all of them are. */
+  async #checkAll(screened: Screened): Promise<VerifyOutcome> {
+    const [only] = screened.bundles;
+    if (screened.bundles.length === 1 && only) return this.#checker.check(screened.key, only);
+    return combineOutcomes(await this.#checker.checkMany(screened.key, screened.bundles));
+  }
+
+  /** The loaded release of a policy circuit (a `query_v2` policy exists only if it is held). */
+  #releaseOf(circuit: PolicyCircuit): CircuitRelease {
+    if (circuit === "query") return this.#query;
+    if (!this.#queryV2) {
+      throw new CrossproofError(
+        ErrorCode.ARTIFACT_MISSING,
+        "this policy needs the query_v2 circuit release, which this verifier does not hold",
+        { details: { circuit } },
+      );
+    }
+    return this.#queryV2;
   }
 
   /**
@@ -543,6 +674,39 @@ export class Verifier {
   }
 
   /**
+   * The release a proof of `circuit` is under, and what is wrong with it for a policy. `query`:
+   * the release its presentation names or else the loaded key's, as {@link #queryRelease} says.
+   * `query_v2`: the loaded key's (a named version must be that key's), registered on chain, not
+   * retired past its grace period, among the policy's releases.
+   */
+  async #releaseFor(
+    circuit: PolicyCircuit,
+    version: string | undefined,
+    selector: ReleaseSelector | undefined,
+    now: Date,
+  ): Promise<{ key: VerificationKey; problems: FailedCheck[] }> {
+    if (circuit === "query") return this.#queryRelease(version, selector, now);
+    const release = this.#releaseOf(circuit);
+    const keyHash = this.#keyHashes.get(circuit) as KeyHash;
+    if (version !== undefined && (await this.#releases.releaseKey(circuit, version)) !== keyHash) {
+      return {
+        key: release.verificationKey,
+        problems: [
+          failed(
+            Reason.CIRCUIT_UNREGISTERED,
+            `this verifier does not hold the key of release ${circuit} ${version}`,
+          ),
+        ],
+      };
+    }
+    const status = await this.#releases.lookupRelease(keyHash);
+    return {
+      key: release.verificationKey,
+      problems: releaseProblems(status, circuit, selector, now),
+    };
+  }
+
+  /**
    * The verdict of a screened presentation, given the outcome of its pairing check (null when an
    * earlier check failed): consume the challenge and store the receipt, atomically.
    */
@@ -561,6 +725,7 @@ export class Verifier {
       screened.issuer,
       reasons,
       clientId,
+      screened.linkedRoots,
     );
     const consumed = await this.#store.consumeChallenge(challenge.id, receipt);
     if (consumed !== "consumed") {
@@ -576,13 +741,22 @@ export class Verifier {
       await this.#store.insertReceipt(refusal);
       return { verified: false, reasons: lost, disclosed: {}, receipt: refusal };
     }
-    const schema = getSchema(definition.schema);
+    const disclosed = (schemaId: string, predicates: ChallengePart["predicates"], index: number) =>
+      receipt.verified
+        ? decodeDisclosed(getSchema(schemaId), predicates, screened.disclosedSignals[index] ?? [])
+        : {};
     return {
       verified: receipt.verified,
       reasons,
-      disclosed: receipt.verified
-        ? decodeDisclosed(schema, challenge.predicates, screened.disclosedSignals)
-        : {},
+      disclosed: disclosed(definition.schema, challenge.predicates, 0),
+      ...(challenge.linked.length === 0
+        ? {}
+        : {
+            linked: challenge.linked.map((part, i) => {
+              const schema = definition.linked?.[i]?.schema ?? "";
+              return { schema, disclosed: disclosed(schema, part.predicates, i + 1) };
+            }),
+          }),
       receipt,
     };
   }
@@ -753,6 +927,7 @@ export class Verifier {
     issuer: string | null,
     reasons: readonly FailedCheck[],
     clientId: string,
+    linked: readonly LinkedRoot[] = [],
   ): Receipt {
     return {
       id: newId("rc"),
@@ -762,8 +937,10 @@ export class Verifier {
       root,
       issuer,
       verified: reasons.length === 0,
-      reasons: reasons.map((r) => r.code),
+      // A code once, though several records failed it (the verdict names each record).
+      reasons: [...new Set(reasons.map((r) => r.code))],
       clientId,
+      ...(linked.length === 0 ? {} : { linked }),
     };
   }
 }

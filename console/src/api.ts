@@ -133,6 +133,8 @@ export interface Receipt {
   verified: boolean;
   reasons: Reason[];
   checks?: Check[];
+  /** A linked policy's further records: each one's root and issuer. */
+  linked?: { root: string; issuer: string | null }[];
 }
 
 export interface Policy {

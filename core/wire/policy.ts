@@ -44,8 +44,24 @@ const ratio = z
   })
   .describe("field / per compared with numerator / denominator (e.g. debt/income ≤ 40/100)");
 
+/** Most values in one set predicate (the `query_v2` table holds 16 distinct values per record). */
+export const MAX_SET_VALUES = 16;
+
+const setPredicate = z
+  .strictObject({
+    op: z.enum(["IN", "NIN"]),
+    field: fieldName,
+    values: z
+      .array(z.union([z.string().max(256), z.number(), z.boolean()]))
+      .min(1)
+      .max(MAX_SET_VALUES),
+  })
+  .describe(
+    "field is one of (IN) or none of (NIN) these values, in the field's encoding; a record's set predicates share 16 distinct values",
+  );
+
 /** One predicate of a policy, by field name. */
-export const policyPredicate = z.union([comparison, range, ratio]);
+export const policyPredicate = z.union([comparison, range, ratio, setPredicate]);
 
 /**
  * An EVM address, lower-cased so that two spellings of one address are one (the verifier
@@ -83,32 +99,67 @@ export const releaseSelector = z
     "give versions, a range or both",
   )
   .describe(
-    "The circuit releases (of query) this policy accepts: versions by name, a numeric range from ≤ v < below, or both; left out, every registered, unretired release the verifier holds",
+    "The circuit releases this policy accepts (of its circuit: query, or query_v2 for set predicates and linked records): versions by name, a numeric range from ≤ v < below, or both; left out, every registered, unretired release the verifier holds",
+  );
+
+const predicates = z.array(policyPredicate).max(16).default([]);
+const disclose = z
+  .array(fieldName)
+  .max(16)
+  .default([])
+  .describe("Fields whose values the proof discloses");
+const schemaId = z.string().min(1).max(64).describe("A record schema id, such as credit-report-v1");
+const issuers = z
+  .array(issuerAddress)
+  .min(1)
+  .max(32)
+  .refine((a) => new Set(a).size === a.length, "issuers must be distinct")
+  .describe("Issuer addresses whose anchored roots this policy accepts");
+const linkField = z
+  .strictObject({ field: fieldName })
+  .describe(
+    "The field that links this record to the policy's other records: every record must hold the same value, which is never revealed",
+  );
+
+/** Most further records of a linked policy. */
+export const MAX_LINKED_RECORDS = 3;
+
+/** A further record of a linked policy: its own schema, issuers, link field and predicates. */
+export const linkedRecord = z
+  .strictObject({
+    schema: schemaId,
+    issuers,
+    link: linkField,
+    predicates,
+    disclose,
+  })
+  .describe(
+    "A further record the holder must present, about the same subject: from its own schema and issuers, linked by its link field to the policy's record",
   );
 
 /** A policy as an administrator writes it (the body of `POST /v1/policies`). */
 export const policyDefinition = z.strictObject({
   id: z.string().regex(new RegExp(POLICY_ID_PATTERN), "lower-case letters, digits and dashes"),
   description: z.string().max(500).optional(),
-  schema: z.string().min(1).max(64).describe("A record schema id, such as credit-report-v1"),
-  issuers: z
-    .array(issuerAddress)
-    .min(1)
-    .max(32)
-    .refine((a) => new Set(a).size === a.length, "issuers must be distinct")
-    .describe("Issuer addresses whose anchored roots this policy accepts"),
+  schema: schemaId,
+  issuers,
   subject: z
     .strictObject({ field: fieldName })
     .optional()
     .describe(
       "Binds each challenge to one subject: an EQ on this field with the subjectHash given when the challenge is issued",
     ),
-  predicates: z.array(policyPredicate).max(16).default([]),
-  disclose: z
-    .array(fieldName)
-    .max(16)
-    .default([])
-    .describe("Fields whose values the proof discloses"),
+  predicates,
+  disclose,
+  link: linkField.optional(),
+  linked: z
+    .array(linkedRecord)
+    .min(1)
+    .max(MAX_LINKED_RECORDS)
+    .optional()
+    .describe(
+      "Further records about the same subject, each from its own schema and issuers (a linked policy: give link too)",
+    ),
   challengeTtlSeconds: z.number().int().min(1).max(86_400).default(300),
   rootGraceSeconds: z
     .number()
@@ -140,3 +191,6 @@ export type PolicyValue = z.output<typeof value>;
 
 /** A predicate of a policy, by field name. */
 export type PolicyPredicate = z.output<typeof policyPredicate>;
+
+/** A further record of a linked policy, as validated. */
+export type LinkedRecord = z.output<typeof linkedRecord>;

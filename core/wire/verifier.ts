@@ -153,8 +153,23 @@ const resolvedPredicate = z.union([
     numerator: z.number(),
     denominator: z.number(),
   }),
+  z.strictObject({
+    op: z.enum(["IN", "NIN"]),
+    field: z.string(),
+    values: z.array(scalar),
+  }),
   z.strictObject({ op: z.literal("DISCLOSE"), field: z.string() }),
 ]);
+
+/** A further record of a linked challenge (`query_v2`): what the holder proves about it. */
+const challengePart = z.strictObject({
+  schemaId: decimal,
+  queryHash: decimal,
+  predicates: z.array(wirePredicate).describe("The compiled predicates the holder proves"),
+  query: z.array(resolvedPredicate).describe("The same predicates by field name"),
+  table: z.array(decimal).describe("The record's set table (16 entries, 0-padded)"),
+  link: z.number().int().nullable().describe("The slot of the field its link output commits to"),
+});
 
 export const challengeResponse = z
   .strictObject({
@@ -165,6 +180,27 @@ export const challengeResponse = z
     queryHash: decimal,
     predicates: z.array(wirePredicate).describe("The compiled predicates the holder proves"),
     query: z.array(resolvedPredicate).describe("The same predicates by field name"),
+    circuit: z
+      .enum(["query", "query_v2"])
+      .describe(
+        "The circuit the holder proves with: query_v2 for a policy with set predicates (IN, NIN) or linked records",
+      ),
+    table: z
+      .array(decimal)
+      .optional()
+      .describe("query_v2: the record's set table (16 entries, 0-padded)"),
+    link: z
+      .number()
+      .int()
+      .nullable()
+      .optional()
+      .describe("query_v2: the slot of the field the link output commits to (null: no link)"),
+    linked: z
+      .array(challengePart)
+      .optional()
+      .describe(
+        "A linked policy's further records, in policy order: the holder proves each with the same link nonce",
+      ),
     issuedAt: time,
     expiresAt: time,
     consumedAt: time.nullable().optional(),
@@ -172,7 +208,17 @@ export const challengeResponse = z
   })
   .describe("A one-time challenge; forward it whole to the holder's prover");
 
-const failedCheck = z.strictObject({ code: z.enum(REASONS), message: z.string() });
+const failedCheck = z.strictObject({
+  code: z.enum(REASONS),
+  message: z.string(),
+  record: z
+    .number()
+    .int()
+    .optional()
+    .describe(
+      "Linked policies: the record the check is about (0: the policy's own, i: its i-th linked record)",
+    ),
+});
 
 export const verificationResponse = z.strictObject({
   verified: z.boolean(),
@@ -180,6 +226,15 @@ export const verificationResponse = z.strictObject({
   disclosed: z
     .record(z.string(), z.union([z.string(), z.boolean()]))
     .describe("Disclosed values by field name (only when verified)"),
+  linked: z
+    .array(
+      z.strictObject({
+        schema: z.string(),
+        disclosed: z.record(z.string(), z.union([z.string(), z.boolean()])),
+      }),
+    )
+    .optional()
+    .describe("Linked policies: each further record's disclosed values (only when verified)"),
   receiptId: z.string(),
   policyId: z.string(),
   challengeId: z.string().nullable(),
@@ -201,6 +256,10 @@ export const receiptResponse = z.strictObject({
   issuer: address.nullable(),
   verified: z.boolean(),
   reasons: z.array(z.enum(REASONS)),
+  linked: z
+    .array(z.strictObject({ root: decimal, issuer: address.nullable() }))
+    .optional()
+    .describe("Linked policies: each further record's root and its issuer"),
 });
 
 /** One of the verifier's checks behind a receipt. */

@@ -21,9 +21,15 @@ export function loadWitnessRuntime(): Promise<CircomRuntime> {
   return runtime;
 }
 
-/** A reusable witness calculator for one circuit. */
+/**
+ * A reusable witness calculator for one circuit. Calculations run one at a time: circom's
+ * calculator keeps its signals in one wasm memory, so two interleaved calculations (two proofs
+ * awaited together on one prover) would read each other's signals.
+ */
 export class CircuitWitness {
   readonly #calculator: WitnessCalculator;
+  /** The calculation under way (settled when none is). */
+  #busy: Promise<unknown> = Promise.resolve();
 
   private constructor(calculator: WitnessCalculator) {
     this.#calculator = calculator;
@@ -39,8 +45,12 @@ export class CircuitWitness {
    * The witness values for `input` (32 bytes little-endian each, the `.wtns` file's section 2).
    * Throws what circom's runtime throws when the input does not satisfy the circuit.
    */
-  async calculate(input: Record<string, unknown>): Promise<Uint8Array> {
-    return wtnsValues(await this.#calculator.calculateWTNSBin(input, false));
+  calculate(input: Record<string, unknown>): Promise<Uint8Array> {
+    const run = this.#busy.then(async () =>
+      wtnsValues(await this.#calculator.calculateWTNSBin(input, false)),
+    );
+    this.#busy = run.catch(() => undefined);
+    return run;
   }
 }
 

@@ -12,8 +12,11 @@ import {
   decodeDisclosed,
   type PolicyDefinition,
   parsePolicyDefinition,
+  policyCircuit,
   resolveQuery,
+  resolveStatement,
 } from "../../verifier/policy.js";
+import { policyInWords } from "../../verifier/policy-words.js";
 import { caught } from "../helpers/errors.js";
 
 /** The query circuit's predicate slots. */
@@ -408,5 +411,134 @@ describe("decodeDisclosed", () => {
       sanctioned: false,
       verified: true,
     });
+  });
+});
+
+describe("set predicates and linked records (query_v2)", () => {
+  const HK = "0x2222222222222222222222222222222222222222";
+  const residency = getSchema("residency-v1");
+  const linked = () => ({
+    ...sample(),
+    id: "linked",
+    link: { field: "subjectId" },
+    linked: [
+      {
+        schema: "residency-v1",
+        issuers: [HK],
+        link: { field: "subjectId" },
+        predicates: [{ op: "IN", field: "residencyStatus", values: ["permanent", "work-permit"] }],
+        disclose: ["employmentStatus"],
+      },
+    ],
+  });
+
+  it("keeps a policy without sets or links on query, with the same queryHash as resolveQuery", () => {
+    const policy = parsePolicyDefinition(sample(), K);
+    expect(policyCircuit(policy)).toBe("query");
+    const now = new Date("2026-12-03T12:00:00Z");
+    const statement = resolveStatement(policy, K, now, 42n);
+    expect(statement.circuit).toBe("query");
+    expect(statement.parts).toHaveLength(1);
+    expect(statement.parts[0]?.queryHash).toBe(
+      resolveQuery(policy, K, now, 42n).compiled.queryHash,
+    );
+    expect(statement.parts[0]?.table).toBeNull();
+  });
+
+  it("proves a policy with IN or NIN with query_v2: one canonical table, the set as a mask", () => {
+    const policy = parsePolicyDefinition(
+      {
+        ...sample(),
+        id: "sets",
+        predicates: [
+          { op: "IN", field: "jurisdiction", values: ["HK", "MO", "HK"] },
+          { op: "NIN", field: "jurisdiction", values: ["CN"] },
+        ],
+      },
+      K,
+    );
+    expect(policyCircuit(policy)).toBe("query_v2");
+    const [part] = resolveStatement(policy, K, new Date(), 42n).parts;
+    // Subject EQ, IN, NIN, DISCLOSE; the table holds the 3 distinct values, then zeros.
+    expect(part?.predicates.map((p) => p.op)).toEqual([Op.EQ, 12, 13, Op.DISCLOSE]);
+    expect(part?.table?.filter((v) => v !== 0n)).toHaveLength(3);
+    expect(part?.table).toHaveLength(16);
+    expect(part?.link).toBeNull();
+    expect(part?.query[1]).toEqual({ op: "IN", field: "jurisdiction", values: ["HK", "MO", "HK"] });
+  });
+
+  it("resolves a linked policy into a part per record, each with its schema, issuers and link slot", () => {
+    const policy = parsePolicyDefinition(linked(), K);
+    expect(policy.linked?.[0]?.issuers).toEqual([HK]);
+    const { circuit, parts } = resolveStatement(policy, K, new Date(), 42n);
+    expect(circuit).toBe("query_v2");
+    expect(parts.map((p) => p.schema.id)).toEqual(["credit-report-v1", "residency-v1"]);
+    expect(parts.map((p) => p.link)).toEqual([
+      slot("subjectId"),
+      residency.slotOf.get("subjectId"),
+    ]);
+    expect(parts[1]?.issuers).toEqual([HK]);
+    // Only the policy's own record binds the subject; the link carries it to the other.
+    expect(parts[1]?.query.map((q) => q.op)).toEqual(["IN", "DISCLOSE"]);
+  });
+
+  const refusals: [string, (p: Record<string, unknown>) => unknown, RegExp][] = [
+    ["linked records without a link field", ({ link: _, ...p }) => p, /names its own link field/],
+    ["a link field without linked records", ({ linked: _, ...p }) => p, /give linked too/],
+    [
+      "link fields encoded differently",
+      (p) => ({
+        ...p,
+        linked: [{ ...(p.linked as object[])[0], link: { field: "monthlyIncome" } }],
+      }),
+      /is not encoded as subjectId/,
+    ],
+    [
+      "a linked record of an unknown schema",
+      (p) => ({ ...p, linked: [{ ...(p.linked as object[])[0], schema: "no-such-v1" }] }),
+      /no schema "no-such-v1"/,
+    ],
+    [
+      "a set value not in the field's encoding, naming the record",
+      (p) => ({
+        ...p,
+        linked: [
+          {
+            ...(p.linked as object[])[0],
+            predicates: [{ op: "IN", field: "residencyStatus", values: ["astronaut"] }],
+          },
+        ],
+      }),
+      /record 1: /,
+    ],
+    [
+      "more than 16 distinct set values in one record",
+      (p) => ({
+        ...p,
+        predicates: [
+          {
+            op: "IN",
+            field: "creditScore",
+            values: Array.from({ length: 16 }, (_, i) => 600 + i),
+          },
+          { op: "NIN", field: "totalDebt", values: [1] },
+        ],
+      }),
+      /at most 16 distinct set values/,
+    ],
+  ];
+  it.each(refusals)("refuses %s with INVALID_POLICY", async (_, edit, message) => {
+    const err = await caught(() => parsePolicyDefinition(edit(linked()), K));
+    expect(err.code).toBe(ErrorCode.INVALID_POLICY);
+    expect(err.message).toMatch(message);
+  });
+
+  it("writes a linked policy and its sets in words", () => {
+    const phrases = policyInWords(parsePolicyDefinition(linked(), K), schema, getSchema);
+    expect(phrases.slice(-3)).toEqual([
+      "a residency-v1 record whose subjectId equals this record's subjectId",
+      'its residencyStatus is one of "permanent", "work-permit"',
+      "it discloses employmentStatus",
+    ]);
   });
 });

@@ -68,6 +68,7 @@ describe("the SQLite verifier store", () => {
         client_id TEXT NOT NULL) STRICT;
       INSERT INTO receipts VALUES ('r-a', ${T0 + 2}, 'p', NULL, NULL, NULL, 0, '["ROOT_UNKNOWN"]', 'c');
       INSERT INTO receipts VALUES ('r-b', ${T0 + 1}, 'p', 'ch', '12', '0xabc', 1, '[]', 'c');
+      ALTER TABLE challenges DROP COLUMN statement;
       UPDATE meta SET value = '1' WHERE key = 'version';`);
     expect(() =>
       db.exec(`INSERT INTO api_keys VALUES ('b', 'r', 'auditor', 'x', ${T0}, NULL)`),

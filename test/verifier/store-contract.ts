@@ -12,7 +12,13 @@ import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../core/errors.js";
 import { Op } from "../../core/query.js";
-import { checkLog, EMPTY_LOG_HEAD, entryLine, parseLog } from "../../core/receipt-log.js";
+import {
+  checkLog,
+  EMPTY_LOG_HEAD,
+  entryLine,
+  type LogEntry,
+  parseLog,
+} from "../../core/receipt-log.js";
 import { getSchema } from "../../core/schema.js";
 import { PROJECT_ROOT } from "../../infra/paths.js";
 import { type PolicyDefinition, parsePolicyDefinition } from "../../verifier/policy.js";
@@ -83,6 +89,10 @@ export function challenge(id: string, policyId = "p-main"): ChallengeRecord {
     expiresAt: new Date(T0 + TTL_MS),
     clientId: "client-1",
     consumedAt: null,
+    circuit: "query",
+    table: null,
+    link: null,
+    linked: [],
     receiptId: null,
   };
 }
@@ -168,6 +178,30 @@ export function storeContract(backend: StoreBackend): void {
       await store.insertChallenge(c);
       expect(await store.getChallenge("ch-roundtrip")).toEqual(c);
       expect(await store.getChallenge("ch-none")).toBeNull();
+    });
+
+    it("round-trips a linked query_v2 challenge: set masks, tables, links and each record's query", async () => {
+      const table = [BIG + 5n, 7n, ...new Array<bigint>(14).fill(0n)];
+      const c: ChallengeRecord = {
+        ...challenge("ch-linked"),
+        predicates: [{ op: 12, i: 3, j: 0, a: 0n, b: 3n }],
+        query: [{ op: "IN", field: "creditScore", values: [7, (BIG + 5n).toString()] }],
+        circuit: "query_v2",
+        table,
+        link: 0,
+        linked: [
+          {
+            schemaId: getSchema("residency-v1").schemaId,
+            queryHash: BIG + 6n,
+            predicates: [{ op: 13, i: 6, j: 0, a: 0n, b: 1n }],
+            query: [{ op: "NIN", field: "addressDistrict", values: ["Islands"] }],
+            table: [BIG + 7n, ...new Array<bigint>(15).fill(0n)],
+            link: 0,
+          },
+        ],
+      };
+      await store.insertChallenge(c);
+      expect(await store.getChallenge("ch-linked")).toEqual(c);
     });
 
     it("consumes a challenge once, storing the receipt with it", async () => {
@@ -439,6 +473,39 @@ export function storeContract(backend: StoreBackend): void {
       expect(await rows("reason", "hour")).toEqual([
         [h1, "NONCE_MISMATCH", 1],
         [h1, "ROOT_UNKNOWN", 1],
+      ]);
+    });
+
+    it("keeps a linked receipt's further roots and issuers, logs them, and counts each issuer once", async () => {
+      const day = Date.parse("2026-07-01T00:00:00.000Z");
+      const other = "0x2222222222222222222222222222222222222222";
+      const linked = {
+        ...receipt("rc-linked", null, day + 10),
+        linked: [
+          { root: BIG + 9n, issuer: other },
+          { root: BIG + 10n, issuer: null },
+        ],
+      };
+      await log.insertReceipt(linked);
+      await log.insertReceipt(receipt("rc-single", null, day + 20));
+      expect(await log.getReceipt("rc-linked")).toEqual(linked);
+      expect(await log.getReceipt("rc-single")).toEqual(receipt("rc-single", null, day + 20));
+      const head = await log.logHead();
+      const [entry] = (await log.logEntries(head.count - 2, 1)) as LogEntry[];
+      expect(entry?.receipt.linked).toEqual([
+        { root: (BIG + 9n).toString(), issuer: other },
+        { root: (BIG + 10n).toString(), issuer: null },
+      ]);
+      const flows = await log.flows({
+        by: "issuer",
+        bucket: "day",
+        from: new Date(day),
+        to: new Date(day + 86_400_000),
+      });
+      expect(flows.map((r) => [r.key, r.count])).toEqual([
+        ["(none)", 1],
+        [other, 1],
+        [ISSUER, 2],
       ]);
     });
   });

@@ -2,6 +2,7 @@
  * Verifications and their receipts: a filtered list (newest first, a page at a time) and a
  * receipt's detail with every check the verifier made. A client key sees its own receipts only.
  */
+import { Fragment } from "preact";
 import { useState } from "preact/hooks";
 import { getJson, query, type Receipt, type Session } from "../api";
 import { go, href } from "../router";
@@ -63,6 +64,14 @@ export function ReceiptView({ receipt: r }: { receipt: Receipt }) {
           <dd>
             <Hash value={r.issuer} />
           </dd>
+          {(r.linked ?? []).map((l, i) => (
+            <Fragment key={l.root}>
+              <dt>Linked record {i + 1}</dt>
+              <dd>
+                root <Hash value={l.root} />, issuer <Hash value={l.issuer} />
+              </dd>
+            </Fragment>
+          ))}
           <dt>Reasons</dt>
           <dd>
             {r.reasons.length === 0 ? (
