@@ -1,14 +1,15 @@
 /**
  * Applicants for the local deployment's linked policy (`cross-border-linked-v1`): people chosen
  * from the two bureaus' synthetic files by what the policy's parts ask of each record, evaluated
- * exactly as the `query_v2` circuit evaluates them (core/query-v2.ts), so that the demo and the
+ * exactly as the `query_v2` circuit evaluates them (core/query-v2.ts) on the statement the
+ * verifier issues (verifier/policy.ts resolveStatement), so that the demo and the
  * walk-through know beforehand who can be proved eligible and who cannot.
  */
 import { readFile } from "node:fs/promises";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
-import { compileQueryV2, evaluatePredicateV2, type PredicateSpecV2 } from "../core/query-v2.js";
-import { dayNumber, decodeDate, encodeRecord, type RecordInput } from "../core/record.js";
-import { getSchema } from "../core/schema.js";
+import { evaluatePredicateV2 } from "../core/query-v2.js";
+import { encodeRecord, type RecordInput } from "../core/record.js";
+import { type PolicyDefinition, resolveStatement } from "../verifier/policy.js";
 import {
   HK_BUREAU,
   hkSyntheticSourcePath,
@@ -16,79 +17,26 @@ import {
   syntheticSourcePath,
 } from "./bureaus.js";
 
-/** A literal value of a policy predicate, or a date relative to the day of the challenge. */
-type PartValue = string | number | boolean | { readonly daysAgo: number };
-
-/** A predicate of one record of a policy, as the policy is written (core/wire/policy.ts). */
-export type PartPredicate =
-  | {
-      readonly op: "EQ" | "NE" | "LT" | "LTE" | "GT" | "GTE";
-      readonly field: string;
-      readonly value: PartValue;
-    }
-  | {
-      readonly op: "BETWEEN" | "OUTSIDE";
-      readonly field: string;
-      readonly min: PartValue;
-      readonly max: PartValue;
-    }
-  | {
-      readonly op: "RATIO_LTE" | "RATIO_GTE";
-      readonly field: string;
-      readonly per: string;
-      readonly numerator: number;
-      readonly denominator: number;
-    }
-  | {
-      readonly op: "IN" | "NIN";
-      readonly field: string;
-      readonly values: readonly (string | number | boolean)[];
-    };
-
-/** What a policy asks of one record: the primary (top level) or one of `linked`. */
-export interface PolicyPart {
-  readonly schema: string;
-  readonly link?: { readonly field: string };
-  readonly predicates: readonly PartPredicate[];
-}
-
-/** A policy with its linked records, as far as choosing applicants needs it. */
-export interface LinkedPolicyParts extends PolicyPart {
-  readonly linked?: readonly PolicyPart[];
-}
-
-function resolved(value: PartValue, today: bigint): string | number | boolean {
-  return typeof value === "object" ? decodeDate(today - BigInt(value.daysAgo)) : value;
-}
-
 /**
- * Whether a record meets what `part` asks of it on the day of `now` (relative dates resolved
- * then), by the `query_v2` circuit's own evaluation. The subject binding is left out: each
+ * For each record of `policy` (its own, then each linked one), whether a record meets what the
+ * policy asks of it on the day of `now`: the statement the verifier would issue then (relative
+ * dates resolved, sets in their table), evaluated as the `query_v2` circuit evaluates it (a
+ * `query` policy's predicates are the same operators). The subject binding is left out: each
  * applicant's challenge binds their own subject, which their own record always matches.
- * `INVALID_QUERY` for a part that does not compile for the circuit.
  */
-export function partMatcher(part: PolicyPart, now: Date): (record: RecordInput) => boolean {
-  const schema = getSchema(part.schema);
-  const today = dayNumber(now);
-  const specs = part.predicates.map((p): PredicateSpecV2 => {
-    switch (p.op) {
-      case "IN":
-      case "NIN":
-      case "RATIO_LTE":
-      case "RATIO_GTE":
-        return p;
-      case "BETWEEN":
-      case "OUTSIDE":
-        return { ...p, min: resolved(p.min, today), max: resolved(p.max, today) };
-      default:
-        return { ...p, value: resolved(p.value, today) };
-    }
+export function recordMatchers(
+  policy: PolicyDefinition,
+  k: number,
+  now: Date,
+): ((record: RecordInput) => boolean)[] {
+  const { subject: _, ...unbound } = policy;
+  return resolveStatement(unbound, k, now, undefined).parts.map((part) => {
+    const table = part.table ?? [];
+    return (record) => {
+      const slots = encodeRecord(part.schema, record);
+      return part.predicates.every((p) => evaluatePredicateV2(p, slots, table));
+    };
   });
-  const query = compileQueryV2(schema, specs, part.link ? { link: part.link.field } : {});
-  return (record) => {
-    const slots = encodeRecord(schema, record);
-    return query.predicates.every((p) => evaluatePredicateV2(p, slots, query.table));
-  };
 }
 
 /** One record of a bureau, named as the holder's prover takes it. */
@@ -148,23 +96,23 @@ async function rowsOf(path: string): Promise<Row[]> {
 
 /**
  * Picks the linked policy's applicants from the two bureaus' synthetic files, as of `now`:
- * `policy` is the mainland part with one linked Hong Kong part. `USAGE` when the files no longer
+ * `policy` asks for a mainland record with one linked Hong Kong record, for a circuit of `k`
+ * predicate slots. `USAGE` when the files no longer
  * give all three (the records age: start on a fresh data folder).
  */
 export async function pickLinkedApplicants(
   dataDir: string,
-  policy: LinkedPolicyParts,
+  policy: PolicyDefinition,
+  k: number,
   now = new Date(),
 ): Promise<LinkedApplicants> {
-  const hkPart = policy.linked?.[0];
-  if (!hkPart || policy.linked?.length !== 1) {
+  const [mainlandMeets, hkMeets, ...more] = recordMatchers(policy, k, now);
+  if (!mainlandMeets || !hkMeets || more.length > 0) {
     throw new CrossproofError(
       ErrorCode.USAGE,
       "the linked applicants are chosen for a policy with exactly one linked record",
     );
   }
-  const mainlandMeets = partMatcher(policy, now);
-  const hkMeets = partMatcher(hkPart, now);
   const mainland = await rowsOf(syntheticSourcePath(dataDir));
   const hk = await rowsOf(hkSyntheticSourcePath(dataDir));
   const hkBySubject = new Map(hk.map((r) => [r.subjectId, r]));

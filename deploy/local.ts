@@ -23,11 +23,7 @@ import type { ReadinessCheck } from "../server/verifier-service.js";
 import { type PolicyDefinition, resolveQuery } from "../verifier/policy.js";
 import type { VerifierStore } from "../verifier/store.js";
 import { type Bureau, HK_BUREAU, openBureaus, syntheticSourcePath } from "./bureaus.js";
-import {
-  type LinkedApplicants,
-  type LinkedPolicyParts,
-  pickLinkedApplicants,
-} from "./linked-applicants.js";
+import { type LinkedApplicants, pickLinkedApplicants } from "./linked-applicants.js";
 import {
   CROSS_BORDER_LINKED_POLICY,
   PILOT_CREDIT_POLICY,
@@ -247,7 +243,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     );
     const applicants = await pickApplicants(config.dataDir, policy, k);
     const linkedApplicants = linkedPolicy
-      ? await pickLinkedApplicants(config.dataDir, linkedPolicy as unknown as LinkedPolicyParts)
+      ? await pickLinkedApplicants(config.dataDir, linkedPolicy, k)
       : undefined;
     return {
       chain,

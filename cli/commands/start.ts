@@ -19,7 +19,7 @@ import { ApiError, subjectHash, VerifierClient } from "../../client/index.js";
 import { CrossproofError, ErrorCode } from "../../core/errors.js";
 import { policyDefinitionOf } from "../../core/wire/policy.js";
 import { describeBureau, HK_BUREAU, MAINLAND_BUREAU } from "../../deploy/bureaus.js";
-import { type LinkedPolicyParts, pickLinkedApplicants } from "../../deploy/linked-applicants.js";
+import { pickLinkedApplicants } from "../../deploy/linked-applicants.js";
 import {
   LINKED_POLICY_ID,
   pickApplicants,
@@ -356,7 +356,8 @@ async function demoAgainst(
         policyId: LINKED_POLICY_ID,
         applicants: await pickLinkedApplicants(
           config.dataDir,
-          linkedPolicy as unknown as LinkedPolicyParts,
+          parsePolicyDefinition(policyDefinitionOf(linkedPolicy), k),
+          k,
         ),
       }
     : undefined;

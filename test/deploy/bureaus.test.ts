@@ -6,6 +6,7 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RecordInput } from "../../core/record.js";
 import { getSchema } from "../../core/schema.js";
 import {
   type Bureau,
@@ -16,13 +17,10 @@ import {
   MAINLAND_BUREAU,
   openBureaus,
 } from "../../deploy/bureaus.js";
-import {
-  type LinkedPolicyParts,
-  partMatcher,
-  pickLinkedApplicants,
-} from "../../deploy/linked-applicants.js";
+import { pickLinkedApplicants, recordMatchers } from "../../deploy/linked-applicants.js";
 import { CROSS_BORDER_LINKED_POLICY } from "../../deploy/sample-policies.js";
 import { bureauVaultPath, localChainPaths, vaultPath } from "../../infra/paths.js";
+import { parsePolicyDefinition } from "../../verifier/policy.js";
 import { startTestChain, type TestChain } from "../helpers/chain.js";
 import { caught } from "../helpers/errors.js";
 
@@ -125,11 +123,14 @@ describe("two bureaus in the local deployment", () => {
   });
 
   it("picks linked applicants the vaults bear out: both records meeting their parts and linking; another's Hong Kong record; one who cannot be proved", async () => {
-    const policy = CROSS_BORDER_LINKED_POLICY.definition(
-      [bureaus[0]?.issuer as string],
-      [[bureaus[1]?.issuer as string]],
-    ) as unknown as LinkedPolicyParts;
-    const applicants = await pickLinkedApplicants(test.dataDir, policy);
+    const policy = parsePolicyDefinition(
+      CROSS_BORDER_LINKED_POLICY.definition(
+        [bureaus[0]?.issuer as string],
+        [[bureaus[1]?.issuer as string]],
+      ),
+      8,
+    );
+    const applicants = await pickLinkedApplicants(test.dataDir, policy, 8);
     const vaults = new Map(bureaus.map((b) => [b.name, b.vault]));
     const subjectSlot = (bureau: string, recordId: string) =>
       vaults.get(bureau)?.record(recordId).slots[0];
@@ -159,9 +160,11 @@ describe("two bureaus in the local deployment", () => {
         rows.set(recordId as string, record);
       }
     }
-    const creditMeets = partMatcher(policy, new Date());
-    const hkMeets = partMatcher(policy.linked?.[0] as LinkedPolicyParts, new Date());
-    const row = (id: string) => rows.get(id) as never;
+    const [creditMeets, hkMeets] = recordMatchers(policy, 8, new Date()) as [
+      (r: RecordInput) => boolean,
+      (r: RecordInput) => boolean,
+    ];
+    const row = (id: string) => rows.get(id) as RecordInput;
     expect(creditMeets(row(credit.recordId))).toBe(true);
     expect(hkMeets(row(residency.recordId))).toBe(true);
     expect(hkMeets(row(other.recordId))).toBe(true);
