@@ -76,7 +76,7 @@ export function hkSyntheticSourcePath(dataDir: string): string {
 
 /**
  * How many attestations the Hong Kong bureau holds about people the mainland bureau does not
- * know, beside those about about two thirds of the mainland's subjects.
+ * know, beside those about two thirds of the mainland's subjects.
  */
 export function hkOnlySubjects(records: number): number {
   return Math.max(2, Math.ceil(records / 8));

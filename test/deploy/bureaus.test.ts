@@ -4,7 +4,7 @@
  * the mainland's subjects (the same encoded ids) and some nobody else knows; a restart that
  * imports nothing again; and the linked policy's applicants, checked against the vaults.
  */
-import { readFile, stat } from "node:fs/promises";
+import { readFile, rm, stat } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RecordInput } from "../../core/record.js";
 import { getSchema } from "../../core/schema.js";
@@ -193,6 +193,25 @@ describe("two bureaus in the local deployment", () => {
       })),
     ).toEqual(before);
     expect(lines).toEqual([]);
+  });
+
+  it("gives a data folder made before the Hong Kong bureau its bureau on the next start, the mainland's untouched", async () => {
+    const mainlandRoot = bureaus[0]?.vault.status()[0]?.latest?.root;
+    closeVaults();
+    const paths = localChainPaths(test.dataDir);
+    for (const path of [
+      bureauVaultPath(test.dataDir, HK_BUREAU),
+      hkSyntheticSourcePath(test.dataDir),
+      paths.hkIssuerKey,
+    ]) {
+      await rm(path);
+    }
+    lines.length = 0;
+    bureaus = await open();
+    const [mainland, hk] = bureaus as [Bureau, Bureau];
+    expect(mainland.vault.status()[0]?.latest?.root).toBe(mainlandRoot);
+    expect(hk.vault.status()[0]).toMatchObject({ unanchored: 0, latest: { state: "anchored" } });
+    expect(lines.map((l) => l.split(":")[0])).toEqual(["chain", "hk bureau", "hk bureau"]);
   });
 
   it("refuses a Hong Kong key that is the mainland issuer's, with CHAIN_CONFIG", async () => {

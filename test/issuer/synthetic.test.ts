@@ -83,7 +83,7 @@ describe("synthetic records of every shipped schema", () => {
     }
   });
 
-  it("gives the Hong Kong bureau attestations in Hong Kong about about two thirds of the given subjects and some others, deterministic by seed", () => {
+  it("gives the Hong Kong bureau attestations in Hong Kong about two thirds of the given subjects and some others, deterministic by seed", () => {
     const subjects = syntheticCreditReports({ count: 300, seed: 7, asOf }).map(
       (r) => r.subjectId as string,
     );
