@@ -6,6 +6,7 @@
  */
 import { readFile, rm, stat } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ChainConnection } from "../../chain/connect.js";
 import type { RecordInput } from "../../core/record.js";
 import { getSchema } from "../../core/schema.js";
 import {
@@ -212,6 +213,24 @@ describe("two bureaus in the local deployment", () => {
     expect(mainland.vault.status()[0]?.latest?.root).toBe(mainlandRoot);
     expect(hk.vault.status()[0]).toMatchObject({ unanchored: 0, latest: { state: "anchored" } });
     expect(lines.map((l) => l.split(":")[0])).toEqual(["chain", "hk bureau", "hk bureau"]);
+  });
+
+  it("runs the mainland bureau alone on a remote chain without a Hong Kong key, saying so", async () => {
+    closeVaults();
+    lines.length = 0;
+    // The same chain as a remote one: no local key file is made for a chain it does not run.
+    const remote = { ...test.chain, config: { ...test.chain.config, mode: "remote" } };
+    bureaus = await openBureaus(remote as ChainConnection, {
+      dataDir: test.dataDir,
+      env: test.env,
+      records: RECORDS,
+      seed: SEED,
+      print: (line) => lines.push(line),
+    });
+    expect(bureaus.map((b) => b.name)).toEqual([MAINLAND_BUREAU]);
+    expect(lines).toEqual([
+      "hk bureau: not started (a remote chain: set CROSSPROOF_HK_ISSUER_KEY or CROSSPROOF_HK_ISSUER_KEY_FILE to an issuer the chain's admin registered)",
+    ]);
   });
 
   it("refuses a Hong Kong key that is the mainland issuer's, with CHAIN_CONFIG", async () => {
