@@ -39,7 +39,13 @@ export interface DemoTarget {
 /** What the linked part of the demo showed. */
 export interface LinkedDemoResult {
   readonly verified: boolean;
-  readonly disclosed: unknown;
+  /** What the policy's own record (the credit report) disclosed. */
+  readonly disclosed: Readonly<Record<string, string | boolean>>;
+  /** What each linked record disclosed, by its schema. */
+  readonly linkedDisclosed: readonly {
+    readonly schema: string;
+    readonly disclosed: Readonly<Record<string, string | boolean>>;
+  }[];
   readonly receiptId: string;
   /** Reason code (or error code) of each thing that must fail. */
   readonly refusals: {
@@ -315,7 +321,12 @@ async function acrossBureaus(
   const verdict = await demo.step("linkedVerify", "POST /v1/verifications", () =>
     demo.verify(presentation, policyId),
   );
-  print(`  verified: ${verdict.verified}; disclosed: ${JSON.stringify(verdict.disclosed)}`);
+  const further = (verdict.linked ?? []).map(
+    (r) => `; ${r.schema}: ${JSON.stringify(r.disclosed)}`,
+  );
+  print(
+    `  verified: ${verdict.verified}; disclosed: ${JSON.stringify(verdict.disclosed)}${further.join("")}`,
+  );
 
   print("\nWhat must fail across the bureaus");
   const swapped = await demo.step(
@@ -336,13 +347,13 @@ async function acrossBureaus(
     },
   );
   print(`  refused: ${swapped || "NOT REFUSED"}`);
+  // With no Hong Kong record, the holder has only the report to send for a two-record challenge.
   const unmet = await demo.step(
     "linkedIneligible",
     ineligible.records.length < 2
       ? "an applicant the Hong Kong bureau holds no record about"
       : "an applicant whose Hong Kong record does not meet the policy",
     async () => {
-      if (ineligible.records.length < 2) return "NO_RECORD";
       const next = await challengeFor(ineligible.subjectId);
       return refusalOf(() => demo.presentLinked(next, ineligible.records));
     },
@@ -351,6 +362,7 @@ async function acrossBureaus(
   return {
     verified: verdict.verified,
     disclosed: verdict.disclosed,
+    linkedDisclosed: verdict.linked ?? [],
     receiptId: verdict.receiptId,
     refusals: { otherHongKong: swapped.split(", ")[0] ?? "", ineligible: unmet },
   };

@@ -173,6 +173,10 @@ describe("npm start: the whole flow as services", () => {
     expect(second).toMatchObject({ verified: false, reasons: [{ code: "CHALLENGE_CONSUMED" }] });
     // Across the two bureaus: both records proved and linked; another's Hong Kong record is not.
     expect(linked).toMatchObject({ verified: true, reasons: [] });
+    expect(Object.keys(linked.disclosed)).toEqual(["jurisdiction"]);
+    expect(linked.linked).toEqual([
+      { schema: "residency-v1", disclosed: { residencyStatus: expect.any(String) } },
+    ]);
     expect(mismatch).toMatchObject({ verified: false, reasons: [{ code: "LINK_MISMATCH" }] });
     expect(await git()).toBe(before);
   });
