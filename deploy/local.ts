@@ -227,7 +227,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       return stored.definition;
     };
     const policy = await created(SAMPLE_POLICY_ID, () => samplePolicy(mainland.issuer));
-    // The Hong Kong bureau's attestations are the records of the other two.
+    // The residency records of the set and the linked policies are the Hong Kong bureau's.
     if (hk) await created(SET_POLICY_ID, () => RESIDENCY_DISTRICT_POLICY.definition([hk.issuer]));
     const linkedPolicy = hk
       ? await created(LINKED_POLICY_ID, () => linkedSamplePolicy(mainland.issuer, hk.issuer))
