@@ -48,13 +48,28 @@ export const presentationSchema = z
       .describe(
         "The version of the query circuit release the proof was made with, when it is not the verifier's loaded one (during a key rotation)",
       ),
+    linked: z
+      .array(
+        z.strictObject({
+          proof: z.object({}).passthrough(),
+          publicSignals: z.array(decimal),
+        }),
+      )
+      .optional()
+      .describe(
+        "A linked policy's further records, in policy order: each one's proof, made with the same link nonce as the first (query_v2)",
+      ),
   })
   .describe("What the holder's prover returns; checked strictly by the verifier");
 
 /** `POST /v1/verifications` */
 export const verificationRequest = z.strictObject({
   policyId: z.string().regex(new RegExp(POLICY_ID_PATTERN)),
-  presentation: z.unknown().describe("A presentation: {challengeId, proof, publicSignals}"),
+  presentation: z
+    .unknown()
+    .describe(
+      "A presentation: {challengeId, proof, publicSignals}, and for a linked policy linked: [{proof, publicSignals}] per further record",
+    ),
 });
 
 /** `POST /v1/verifications/batch` */

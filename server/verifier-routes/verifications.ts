@@ -28,7 +28,7 @@ export const VERIFICATION_ROUTES: VerifierRoute[] = [
     "/v1/verifications",
     {
       summary: "Verify a presentation against a policy",
-      description: `Checks, cheapest first: shape and ranges; the challenge (this verifier's, this policy's, unexpired, unused, consumed atomically); schemaId and queryHash; the root in the registry (accepted issuer, not revoked, current or within the grace period); the pairing check. A bad presentation is verified: false with reasons (${REASONS.join(", ")}), never a 5xx.`,
+      description: `Checks, cheapest first: shape and ranges; the challenge (this verifier's, this policy's, unexpired, unused, consumed atomically); schemaId and queryHash (for a linked policy: every record's, and equal non-zero link outputs); the root in the registry (accepted issuer, not revoked, current or within the grace period; every record's); the circuit release; the pairing check (every proof's). A bad presentation is verified: false with reasons (${REASONS.join(", ")}), never a 5xx.`,
       tag: "verifications",
       body: "VerificationRequest",
       ok: ["200", "Verification", "The verdict and its receipt id"],
