@@ -8,7 +8,7 @@ import { PROVER_ENGINES, type ProverEngine } from "../prover/native/index.js";
 import type { JobOutcome, ProverPool, ProverPoolStats } from "../prover/pool.js";
 import type { ProveFunction } from "../prover/present-record.js";
 import { queryShape } from "../prover/prove-query.js";
-import type { QueryWitness } from "../prover/query-input.js";
+import type { ProverWitness } from "../prover/query-v2-input.js";
 
 /** What the service needs from the prover pool. */
 export interface ProverBackend {
@@ -18,7 +18,7 @@ export interface ProverBackend {
    * whole with `QUEUE_FULL`, thrown.
    */
   readonly proveAll: (
-    witnesses: readonly QueryWitness[],
+    witnesses: readonly ProverWitness[],
   ) => Promise<PromiseSettledResult<ProofBundle>[]>;
   readonly stats: ProverPoolStats;
   /** Predicate slots of the `query` circuit the pool proves. */
