@@ -20,6 +20,8 @@ export interface ProverBackend {
   readonly proveAll: (
     witnesses: readonly ProverWitness[],
   ) => Promise<PromiseSettledResult<ProofBundle>[]>;
+  /** Checks a witness as `prove` would, without proving it; throws what the check finds. */
+  readonly check: (witness: ProverWitness) => void;
   readonly stats: ProverPoolStats;
   /** Predicate slots of the `query` circuit the pool proves. */
   readonly k: number;
@@ -33,6 +35,7 @@ export function poolBackend(pool: ProverPool): ProverBackend {
   return {
     prove: (witness) => pool.prove(witness),
     proveAll: (witnesses) => pool.proveAll(witnesses),
+    check: (witness) => pool.check(witness),
     get stats() {
       return pool.stats;
     },

@@ -136,6 +136,11 @@ for (const { engine, skip } of ENGINES) {
       const inErr = await caught(pool.prove(v2Witness(credit, inOther, 0, NONCE_A)));
       expect(inErr.code).toBe("PREDICATE_UNSATISFIED");
       expect(inErr.message).toBe("the record does not satisfy predicate 0 (IN)");
+      // `check` finds the same without proving (the linked route checks every part first)
+      expect(() => pool.check(v2Witness(credit, inOther, 0, NONCE_A))).toThrow(
+        "the record does not satisfy predicate 0 (IN)",
+      );
+      expect(() => pool.check(v2Witness(credit, challenge, 0, NONCE_A))).not.toThrow();
       const ninOwn = linkedChallenge({
         residency: [{ op: "NIN", field: "residencyStatus", values: ["visitor", "work-permit"] }],
       });
