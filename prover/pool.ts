@@ -305,6 +305,15 @@ export class ProverPool {
   }
 
   /**
+   * Checks a witness exactly as `prove` does (`PREDICATE_UNSATISFIED`, `RECORD_NOT_IN_TREE`,
+   * `ARTIFACT_MISSING`, …), without proving it: so that a request whose proofs only make sense
+   * together (the parts of a linked presentation) can be refused whole before any is made.
+   */
+  check(witness: ProverWitness): void {
+    this.#task(witness);
+  }
+
+  /**
    * Tests only: like `prove`, but the worker exits (a crash) or throws once the job is under
    * way. Refused unless the pool was started with `[FAULT_INJECTION]: true`.
    */
