@@ -284,8 +284,9 @@ export class ProverPool {
    * Prove that the witness's record meets its query: a `query` witness, or a `query_v2` one
    * (`circuit: "query_v2"`; `ARTIFACT_MISSING` if the pool has no such release). The witness is
    * checked here first, so a record that does not meet the query fails at once
-   * (`PREDICATE_UNSATISFIED`, `RECORD_NOT_IN_TREE`) without using a worker. Then `QUEUE_FULL` at once if no worker is free
-   * and the queue is full; `PROVE_TIMEOUT`, `PROVER_FAILED` or `POOL_CLOSED` later.
+   * (`PREDICATE_UNSATISFIED`, `RECORD_NOT_IN_TREE`) without using a worker. Then `QUEUE_FULL`
+   * at once if no worker is free and the queue is full; `PROVE_TIMEOUT`, `PROVER_FAILED` or
+   * `POOL_CLOSED` later.
    */
   async prove(witness: ProverWitness, options: ProveOptions = {}): Promise<ProofBundle> {
     const [job] = this.#submit([witness], options, undefined);
