@@ -72,7 +72,8 @@ export const proofRequestSchema = z.strictObject({
     .enum(["query", "query_v2"])
     .optional()
     .describe("The circuit the challenge is for (absent: query)"),
-  table: table.optional(),
+  // For `query`: absent or null (a challenge may carry every field, empty where unused).
+  table: table.nullable().optional(),
   link: link.optional(),
   linked: z
     .array(
@@ -88,6 +89,7 @@ export const proofRequestSchema = z.strictObject({
     )
     .min(1)
     .max(MAX_LINKED_RECORDS)
+    .nullable()
     .optional()
     .describe("query_v2: the further records of a linked challenge, in order (part 1, 2, …)"),
   // What the verifier's challenge carries besides the request, for people and its own records:
@@ -209,7 +211,7 @@ export function parseProofRequestParts(json: unknown, k: number): ProofRequest[]
   const request = parsed.data;
   if (request.circuit !== "query_v2") {
     for (const name of ["table", "link", "linked"] as const) {
-      if (request[name] !== undefined) {
+      if (request[name] !== undefined && request[name] !== null) {
         invalid(`${name} is a field of query_v2 challenges: this one is for the query circuit`, {
           field: name,
         });
@@ -217,7 +219,7 @@ export function parseProofRequestParts(json: unknown, k: number): ProofRequest[]
     }
     return [queryRequest(request, k)];
   }
-  if (request.table === undefined || request.link === undefined) {
+  if (request.table == null || request.link === undefined) {
     invalid("a query_v2 challenge needs its table and link");
   }
   const top = { ...request, table: request.table, link: request.link };

@@ -12,6 +12,7 @@ import {
   parseProofRequest,
   parseProofRequestParts,
 } from "../core/proof-request.js";
+import { ID_PATTERN } from "../core/wire/common.js";
 import type { LinkedPresentation } from "../core/wire/prover.js";
 import type { CrossproofLogger } from "../infra/log.js";
 import type { Vault } from "../issuer/vault.js";
@@ -89,7 +90,7 @@ export function vaultsByBureau(
   const map = new Map(vaults instanceof Map ? vaults : Object.entries(vaults));
   if (map.size === 0) throw new RangeError("a prover needs at least one vault");
   for (const name of map.keys()) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(name)) {
+    if (!ID_PATTERN.test(name)) {
       throw new RangeError(
         `a bureau name must be 1-128 letters, digits and . _ : -, not "${name}"`,
       );

@@ -168,6 +168,10 @@ describe("parseProofRequest on query challenges (unchanged)", () => {
     expect(request).toMatchObject({ circuit: "query", challengeId: "ch-v1", nonce: 7n });
     expect(proofRequestToJson(request)).toEqual(v1);
     expect(parseProofRequest({ ...v1, circuit: "query" }, K)).toEqual(request);
+    // a challenge that carries the v2 fields empty is a query challenge all the same
+    expect(
+      parseProofRequest({ ...v1, circuit: "query", table: null, link: null, linked: null }, K),
+    ).toEqual(request);
   });
 
   it("has one part only, and refuses the v2 fields", async () => {

@@ -356,6 +356,7 @@ function holderSuite(engine: "native" | "snarkjs"): void {
         "/openapi.json",
         "/v1/presentations",
         "/v1/presentations/batch",
+        "/v1/presentations/linked",
       ]);
       const docs = await fetch(`${service.url}/docs`);
       expect(docs.headers.get("content-type")).toMatch(/text\/html/);
