@@ -87,7 +87,6 @@ export const proofRequestSchema = z.strictObject({
         query: z.array(z.unknown()).max(64).optional(),
       }),
     )
-    .min(1)
     .max(MAX_LINKED_RECORDS)
     .nullable()
     .optional()

@@ -99,6 +99,8 @@ describe("parseProofRequest on query_v2 challenges", () => {
   it("reads a one-record query_v2 challenge without a link", () => {
     const challenge = linkedChallenge({ single: true, links: [null, null] });
     expect(parseProofRequest(challenge, K)).toMatchObject({ link: null, part: 0, parts: 1 });
+    // an empty list of linked records is no linked record
+    expect(parseProofRequestParts({ ...challenge, linked: [] }, K)).toHaveLength(1);
   });
 
   it("refuses a part out of range, naming how many parts there are", () => {
