@@ -11,10 +11,12 @@
  * ```
  */
 import type { z } from "zod";
+import { newLinkNonce } from "../core/link-nonce.js";
 import { encodeFieldValue } from "../core/record.js";
 import { getSchema } from "../core/schema.js";
 import type { errorResponse, Presentation } from "../core/wire/common.js";
 import type { PolicyInput } from "../core/wire/policy.js";
+import type { LinkedPresentation } from "../core/wire/prover.js";
 import type {
   apiKeyCreatedResponse,
   apiKeyListResponse,
@@ -53,7 +55,7 @@ export type ApiKeyCreated = z.output<typeof apiKeyCreatedResponse>;
 export type ApiKeyList = z.output<typeof apiKeyListResponse>;
 export type ErrorBody = z.output<typeof errorResponse>;
 
-export type { PolicyInput, Presentation };
+export type { LinkedPresentation, PolicyInput, Presentation };
 
 /** An error answer of a crossproof service. */
 export class ApiError extends Error {
@@ -260,6 +262,95 @@ export class ProverClient {
   ): Promise<Presentation> {
     return this.#http.request<Presentation>("POST", "/v1/presentations", { recordId, challenge });
   }
+
+  /**
+   * Proves one part of a (linked) challenge with a record of this prover (of its vault
+   * `bureau`, default its first): `part` 0 is the top-level record, i its `linked[i-1]`;
+   * `linkNonce` is the presentation's, required exactly when the part has a link.
+   * {@link presentLinked} draws the nonce and assembles the parts.
+   */
+  async presentPart(
+    recordId: string,
+    challenge: Challenge | Record<string, unknown>,
+    options: { part?: number; linkNonce?: bigint | string; bureau?: string } = {},
+  ): Promise<Presentation> {
+    return this.#http.request<Presentation>("POST", "/v1/presentations", {
+      recordId,
+      challenge,
+      ...(options.bureau === undefined ? {} : { bureau: options.bureau }),
+      ...(options.part === undefined ? {} : { part: options.part }),
+      ...(options.linkNonce === undefined ? {} : { linkNonce: options.linkNonce.toString() }),
+    });
+  }
+
+  /**
+   * Proves every part of a linked challenge with records of this prover's vaults (one per part,
+   * in order); the service draws the link nonce itself and answers the whole presentation.
+   */
+  async presentLinked(
+    challenge: Challenge | Record<string, unknown>,
+    records: readonly { recordId: string; bureau?: string }[],
+  ): Promise<LinkedPresentation> {
+    return this.#http.request<LinkedPresentation>("POST", "/v1/presentations/linked", {
+      challenge,
+      records,
+    });
+  }
+}
+
+/** One part of a linked presentation: the prover that holds the record, and the record. */
+export interface LinkedPart {
+  readonly prover: ProverClient;
+  readonly recordId: string;
+  /** The prover's vault that holds the record (default: its first). */
+  readonly bureau?: string;
+}
+
+/** Whether part `part` of a challenge has a link (so takes the link nonce). */
+function partHasLink(challenge: Record<string, unknown>, part: number): boolean {
+  const linked = Array.isArray(challenge.linked) ? (challenge.linked as unknown[]) : [];
+  const fields = part === 0 ? challenge : linked[part - 1];
+  const link = (fields as { link?: unknown } | undefined)?.link;
+  return typeof link === "number";
+}
+
+/**
+ * The cross-border case of a linked challenge: each record is proved by the prover that holds
+ * it (one bureau's prover service per part, in the challenge's order), so no record data
+ * crosses. The link nonce is drawn here, on the holder's side, fresh for this presentation, and
+ * sent only to the holder's own provers; the parts are asked for concurrently and assembled
+ * into the presentation to forward to the verifier.
+ */
+export async function presentLinked(
+  parts: readonly LinkedPart[],
+  challenge: Challenge | Record<string, unknown>,
+): Promise<LinkedPresentation> {
+  const fields = challenge as Record<string, unknown>;
+  const count = 1 + (Array.isArray(fields.linked) ? fields.linked.length : 0);
+  if (parts.length !== count) {
+    throw new RangeError(
+      `the challenge has ${count} parts: give one record per part, not ${parts.length}`,
+    );
+  }
+  const linkNonce = newLinkNonce();
+  const proofs = await Promise.all(
+    parts.map((p, part) =>
+      p.prover.presentPart(p.recordId, challenge, {
+        part,
+        ...(p.bureau === undefined ? {} : { bureau: p.bureau }),
+        ...(partHasLink(fields, part) ? { linkNonce } : {}),
+      }),
+    ),
+  );
+  const [first, ...rest] = proofs as [Presentation, ...Presentation[]];
+  return {
+    challengeId: first.challengeId,
+    proof: first.proof,
+    publicSignals: first.publicSignals,
+    ...(rest.length === 0
+      ? {}
+      : { linked: rest.map((p) => ({ proof: p.proof, publicSignals: p.publicSignals })) }),
+  };
 }
 
 /**

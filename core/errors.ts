@@ -100,6 +100,11 @@ export const ErrorCode = {
   IMPORT_INVALID: "IMPORT_INVALID",
   /** No record with this id is in the vault. */
   UNKNOWN_RECORD: "UNKNOWN_RECORD",
+  /**
+   * The prover service holds no vault by this bureau name (`details.bureau`; `details.known`
+   * lists those it holds).
+   */
+  UNKNOWN_BUREAU: "UNKNOWN_BUREAU",
   /** The record was revoked: no proof can be made about it. */
   RECORD_REVOKED: "RECORD_REVOKED",
   /** The vault's database cannot be used (missing, locked, corrupt or from another version). */

@@ -10,7 +10,7 @@
  * are sets: duplicates are merged and order does not matter, so one policy has one hash.
  */
 import { ErrorCode, QueryError } from "./errors.js";
-import { isFieldElement, randomFieldElement } from "./field.js";
+import { isFieldElement } from "./field.js";
 import { poseidon, poseidonChain } from "./poseidon.js";
 import {
   checkPredicate,
@@ -237,14 +237,8 @@ export function computeLink(slots: readonly bigint[], link: LinkChoice, nonce: b
   return poseidon([slots[link.index] ?? 0n, nonce]);
 }
 
-/**
- * A fresh link nonce: uniform, 248 bits, from the OS CSPRNG. The holder draws one per
- * presentation and uses it in each linked record's proof; never reuse it across presentations
- * (the link outputs would then be a stable pseudonym).
- */
-export function newLinkNonce(): bigint {
-  return randomFieldElement();
-}
+/** A fresh link nonce (core/link-nonce.ts: the browser client draws one too). */
+export { newLinkNonce } from "./link-nonce.js";
 
 /** A `query_v2` predicate by field name: a `query` predicate, or IN / NIN over values. */
 export type PredicateSpecV2 =

@@ -21,6 +21,7 @@ import { ProverPool } from "../prover/pool.js";
 import { ApiKeyAuth } from "../server/api-keys.js";
 import type { ServiceConfig } from "../server/config.js";
 import { listen, type RunningService } from "../server/http.js";
+import { DEFAULT_BUREAU, vaultsByBureau } from "../server/presenter.js";
 import { createProverApp, ProverMetrics, poolBackend } from "../server/prover-service.js";
 import { ReceiptAnchorer } from "../server/receipt-anchorer.js";
 import {
@@ -339,22 +340,38 @@ export async function startVerifierService(
 export interface ProverService {
   readonly url: string;
   readonly port: number;
+  /** Its default vault (the first of `vaults`). */
   readonly vault: Vault;
+  /** Its vaults by bureau name, in order (one, `default`, unless `vaults` was given). */
+  readonly vaults: ReadonlyMap<string, Vault>;
   readonly pool: ProverPool;
   close(): Promise<void>;
 }
 
-/** Starts the holder's prover service on `config` (port: `config.proverPort` unless given). */
+/**
+ * Starts the holder's prover service on `config` (port: `config.proverPort` unless given), with
+ * one vault (`vault`, default: the data folder's) or several by bureau name (`vaults`, the first
+ * the default). Vaults given are the caller's to close.
+ */
 export async function startProverService(options: {
   readonly config: ServiceConfig;
   readonly logger: CrossproofLogger;
   readonly port?: number;
   readonly vault?: Vault;
+  readonly vaults?: ReadonlyMap<string, Vault> | Readonly<Record<string, Vault>>;
 }): Promise<ProverService> {
   const { config, logger } = options;
+  if (options.vault && options.vaults) {
+    throw new RangeError("give startProverService one vault or several vaults, not both");
+  }
+  const given = options.vaults === undefined ? undefined : vaultsByBureau(options.vaults);
   // The vault may hold records of the operator's own schemas (`crossproof schemas add`).
   await loadStoredSchemas(config.dataDir);
-  const vault = options.vault ?? (await Vault.open(vaultPath(config.dataDir)));
+  const opened = options.vault === undefined && given === undefined;
+  const vaults =
+    given ??
+    new Map([[DEFAULT_BUREAU, options.vault ?? (await Vault.open(vaultPath(config.dataDir)))]]);
+  const vault = [...vaults.values()][0] as Vault;
   const metrics = new ProverMetrics();
   const pool = await ProverPool.start({
     workers: config.proverWorkers,
@@ -365,7 +382,7 @@ export async function startProverService(options: {
   let service: RunningService;
   try {
     const app = createProverApp({
-      vault,
+      vaults,
       backend: poolBackend(pool),
       metrics,
       logger,
@@ -380,7 +397,7 @@ export async function startProverService(options: {
     });
   } catch (err) {
     await pool.close();
-    if (!options.vault) vault.close();
+    if (opened) vault.close();
     throw err;
   }
   logger.info(
@@ -392,13 +409,14 @@ export async function startProverService(options: {
     url: service.url,
     port: service.port,
     vault,
+    vaults,
     pool,
     close: () => {
       // Graceful: stop taking requests, let accepted proofs finish, then release everything.
       closing ??= (async () => {
         await service.close();
         await pool.close({ drain: true });
-        if (!options.vault) vault.close();
+        if (opened) vault.close();
         logger.info({ event: "stopped" }, "prover service");
       })();
       return closing;

@@ -7,14 +7,18 @@
  * worker is free. So the queue's bound holds exactly (piscina's own `maxQueue` does not count
  * jobs that carry an AbortSignal), a job's time limit runs only once a worker is free for it, and
  * `stats` reads from one place.
+ *
+ * It proves with two releases: `query`, and `query_v2` (IN/NIN, linked records) when its release
+ * is installed; each job names its wasm and zkey, so the workers serve both.
  */
 import { availableParallelism } from "node:os";
 import { Piscina } from "piscina";
-import { CrossproofError, ErrorCode } from "../core/errors.js";
+import { ArtifactError, CrossproofError, ErrorCode } from "../core/errors.js";
 import type { ProofBundle } from "../core/proof.js";
 import { type CircuitRelease, loadCircuitRelease } from "../infra/artifacts.js";
 import { workerEntry } from "../infra/worker-entry.js";
 import { assertZkeyMatchesKey } from "../infra/zkey-file.js";
+import { checkQueryV2Witness, queryV2Shape } from "./check-query-v2.js";
 import {
   type NativeTableSettings,
   nativeTableOptionsFromEnv,
@@ -23,7 +27,8 @@ import {
 } from "./native/index.js";
 import { checkQueryWitness, queryShape } from "./prove-query.js";
 import type { ProveTask, ProveWorkerData, WorkerFault } from "./prove-worker.js";
-import { buildQueryInput, type QueryWitness } from "./query-input.js";
+import { buildQueryInput } from "./query-input.js";
+import { buildQueryV2Input, isQueryV2Witness, type ProverWitness } from "./query-v2-input.js";
 
 /**
  * Key of the pool's test-only fault injection (an option of `start`, and `proveWithFault`).
@@ -71,6 +76,12 @@ export type ProverPoolOptions = {
   readonly nativeTables?: NativeTableSettings;
   /** Tests only: let {@link ProverPool.proveWithFault} make a worker exit or throw. */
   readonly [FAULT_INJECTION]?: boolean;
+  /**
+   * The `query_v2` release (IN/NIN, linked records): a loaded one, or `null` for none (its
+   * witnesses are then refused with `ARTIFACT_MISSING`). Default: the committed `query_v2` when
+   * it is installed in `artifacts/`, none when it is not.
+   */
+  readonly releaseV2?: CircuitRelease | null;
 } & (
   | {
       /** A loaded `query` release. */
@@ -113,6 +124,14 @@ const WORKER_ENTRY = workerEntry(import.meta.url, "prove-worker");
 
 const TIMED_OUT = Symbol("timed out");
 
+/** The shape of the pool's `query_v2` release. */
+interface ReleaseV2 {
+  readonly release: CircuitRelease;
+  readonly depth: number;
+  readonly k: number;
+  readonly tableSize: number;
+}
+
 interface Job {
   readonly task: ProveTask;
   readonly timeoutMs: number;
@@ -121,10 +140,14 @@ interface Job {
   readonly reject: (err: CrossproofError) => void;
 }
 
-/** A pool of worker threads making `query` proofs, with a bounded queue and a time limit per job. */
+/**
+ * A pool of worker threads making `query` (and `query_v2`) proofs, with a bounded queue and a
+ * time limit per job.
+ */
 export class ProverPool {
   readonly #piscina: Piscina<ProveTask, ProofBundle>;
   readonly #release: CircuitRelease;
+  readonly #releaseV2: ReleaseV2 | undefined;
   readonly #depth: number;
   readonly #k: number;
   readonly #workers: number;
@@ -144,9 +167,15 @@ export class ProverPool {
   #closing: Promise<void> | undefined;
   #idle: (() => void) | undefined;
 
-  private constructor(release: CircuitRelease, options: ProverPoolOptions) {
+  private constructor(
+    release: CircuitRelease,
+    releaseV2: CircuitRelease | null,
+    options: ProverPoolOptions,
+  ) {
     const { depth, k } = queryShape(release);
     this.#release = release;
+    this.#releaseV2 =
+      releaseV2 === null ? undefined : { release: releaseV2, ...queryV2Shape(releaseV2) };
     this.#depth = depth;
     this.#k = k;
     this.#workers = positiveInteger("workers", options.workers ?? availableParallelism());
@@ -187,14 +216,20 @@ export class ProverPool {
   }
 
   /**
-   * Start the workers for a `query` release (loaded and sha256-checked here, in the calling
-   * thread, unless given; its verification key must be its zkey's: `KEY_INVALID`), and wait until each has loaded snarkjs and built its curve.
+   * Start the workers for a `query` release and the `query_v2` one (each loaded and
+   * sha256-checked here, in the calling thread, unless given; each verification key must be its
+   * zkey's: `KEY_INVALID`), and wait until each has loaded snarkjs and built its curve.
    */
   static async start(options: ProverPoolOptions = {}): Promise<ProverPool> {
     const release = options.release ?? (await loadCircuitRelease(options.circuit ?? "query"));
+    const releaseV2 =
+      options.releaseV2 === undefined ? await installedQueryV2() : options.releaseV2;
     // The key the verifiers hold must be the zkey's, or every proof made here would be refused.
     await assertZkeyMatchesKey(release.paths.zkey, release.verificationKey, release.name);
-    const pool = new ProverPool(release, options);
+    if (releaseV2 !== null) {
+      await assertZkeyMatchesKey(releaseV2.paths.zkey, releaseV2.verificationKey, releaseV2.name);
+    }
+    const pool = new ProverPool(release, releaseV2, options);
     try {
       await pool.#warm();
     } catch (err) {
@@ -218,9 +253,14 @@ export class ProverPool {
     );
   }
 
-  /** The release this pool proves with. */
+  /** The `query` release this pool proves with. */
   get release(): CircuitRelease {
     return this.#release;
+  }
+
+  /** The `query_v2` release this pool proves with, if it has one. */
+  get releaseV2(): CircuitRelease | undefined {
+    return this.#releaseV2?.release;
   }
 
   /** The engine this pool's workers prove with. */
@@ -241,12 +281,14 @@ export class ProverPool {
   }
 
   /**
-   * Prove that the witness's record meets its query. The witness is checked here first, so a
-   * record that does not meet the query fails at once (`PREDICATE_UNSATISFIED`,
-   * `RECORD_NOT_IN_TREE`) without using a worker. Then `QUEUE_FULL` at once if no worker is free
-   * and the queue is full; `PROVE_TIMEOUT`, `PROVER_FAILED` or `POOL_CLOSED` later.
+   * Prove that the witness's record meets its query: a `query` witness, or a `query_v2` one
+   * (`circuit: "query_v2"`; `ARTIFACT_MISSING` if the pool has no such release). The witness is
+   * checked here first, so a record that does not meet the query fails at once
+   * (`PREDICATE_UNSATISFIED`, `RECORD_NOT_IN_TREE`) without using a worker. Then `QUEUE_FULL`
+   * at once if no worker is free and the queue is full; `PROVE_TIMEOUT`, `PROVER_FAILED` or
+   * `POOL_CLOSED` later.
    */
-  async prove(witness: QueryWitness, options: ProveOptions = {}): Promise<ProofBundle> {
+  async prove(witness: ProverWitness, options: ProveOptions = {}): Promise<ProofBundle> {
     const [job] = this.#submit([witness], options, undefined);
     return (await job) as ProofBundle;
   }
@@ -257,17 +299,26 @@ export class ProverPool {
    * refused whole with `QUEUE_FULL` (thrown). Results come in order, one per witness.
    */
   async proveAll(
-    witnesses: readonly QueryWitness[],
+    witnesses: readonly ProverWitness[],
     options: ProveOptions = {},
   ): Promise<PromiseSettledResult<ProofBundle>[]> {
     return Promise.allSettled(this.#submit(witnesses, options, undefined));
   }
 
   /**
+   * Checks a witness exactly as `prove` does (`PREDICATE_UNSATISFIED`, `RECORD_NOT_IN_TREE`,
+   * `ARTIFACT_MISSING`, …), without proving it: so that a request whose proofs only make sense
+   * together (the parts of a linked presentation) can be refused whole before any is made.
+   */
+  check(witness: ProverWitness): void {
+    this.#task(witness);
+  }
+
+  /**
    * Tests only: like `prove`, but the worker exits (a crash) or throws once the job is under
    * way. Refused unless the pool was started with `[FAULT_INJECTION]: true`.
    */
-  async proveWithFault(witness: QueryWitness, fault: WorkerFault): Promise<ProofBundle> {
+  async proveWithFault(witness: ProverWitness, fault: WorkerFault): Promise<ProofBundle> {
     if (!this.#faultInjection) throw new Error("this pool was started without fault injection");
     const [job] = this.#submit([witness], {}, fault);
     return (await job) as ProofBundle;
@@ -305,7 +356,7 @@ export class ProverPool {
    * its check rejects its own promise and takes no worker.
    */
   #submit(
-    witnesses: readonly QueryWitness[],
+    witnesses: readonly ProverWitness[],
     options: ProveOptions,
     fault: WorkerFault | undefined,
   ): Promise<ProofBundle>[] {
@@ -313,18 +364,11 @@ export class ProverPool {
     const timeoutMs = positiveInteger("timeoutMs", options.timeoutMs ?? this.#jobTimeoutMs);
     const tasks = witnesses.map((witness): ProveTask | CrossproofError => {
       try {
-        checkQueryWitness(witness, this.#k);
+        return { ...this.#task(witness), ...(fault === undefined ? {} : { fault }) };
       } catch (err) {
         if (err instanceof CrossproofError) return err;
         throw err;
       }
-      const { wasm, zkey } = this.#release.manifest.files;
-      return {
-        input: buildQueryInput(witness, this.#depth),
-        wasm: { path: this.#release.paths.wasm, sha256: wasm.sha256 },
-        zkey: { path: this.#release.paths.zkey, sha256: zkey.sha256 },
-        ...(fault === undefined ? {} : { fault }),
-      };
     });
     const proofs = tasks.filter((t) => !(t instanceof CrossproofError)).length;
     const free = this.#workers - this.#running;
@@ -346,6 +390,35 @@ export class ProverPool {
     });
     if (waiting.length > 0) this.#queue.push(waiting);
     return promises;
+  }
+
+  /** The checked task of one witness, on the release of its circuit; throws what the check finds. */
+  #task(witness: ProverWitness): ProveTask {
+    let release: CircuitRelease;
+    let input: ProveTask["input"];
+    if (isQueryV2Witness(witness)) {
+      const v2 = this.#releaseV2;
+      if (v2 === undefined) {
+        throw new ArtifactError(
+          ErrorCode.ARTIFACT_MISSING,
+          "this prover has no query_v2 release: install artifacts/query_v2",
+          { details: { circuit: "query_v2" } },
+        );
+      }
+      checkQueryV2Witness(witness, v2.k, v2.tableSize);
+      release = v2.release;
+      input = buildQueryV2Input(witness, v2.depth);
+    } else {
+      checkQueryWitness(witness, this.#k);
+      release = this.#release;
+      input = buildQueryInput(witness, this.#depth);
+    }
+    const { wasm, zkey } = release.manifest.files;
+    return {
+      input,
+      wasm: { path: release.paths.wasm, sha256: wasm.sha256 },
+      zkey: { path: release.paths.zkey, sha256: zkey.sha256 },
+    };
   }
 
   #run(job: Job): void {
@@ -407,6 +480,16 @@ export class ProverPool {
     } catch {
       // A metrics hook must not break proving: what it throws is dropped.
     }
+  }
+}
+
+/** The committed `query_v2` release, or null when it is not installed (a broken one throws). */
+async function installedQueryV2(): Promise<CircuitRelease | null> {
+  try {
+    return await loadCircuitRelease("query_v2");
+  } catch (err) {
+    if (err instanceof CrossproofError && err.code === ErrorCode.ARTIFACT_MISSING) return null;
+    throw err;
   }
 }
 

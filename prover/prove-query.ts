@@ -21,11 +21,12 @@ export function queryShape(release: CircuitRelease): { depth: number; k: number 
 }
 
 /**
- * Check, before any proving work, that the witness can satisfy the circuit: the leaf is the
- * record's commitment, the path leads to the root, and every predicate holds. The errors name
- * the failing predicate by index and operator, never a value.
+ * Check that the witness's record is in its tree: the leaf is the record's commitment and the
+ * path leads to the (non-zero) root. `RECORD_NOT_IN_TREE` otherwise.
  */
-export function checkQueryWitness(w: QueryWitness, k: number): void {
+export function checkRecordInTree(
+  w: Pick<QueryWitness, "schemaId" | "slots" | "salt" | "path">,
+): void {
   if (computeLeaf(w.schemaId, w.slots, w.salt) !== w.path.leaf) {
     throw new ProofError(
       ErrorCode.RECORD_NOT_IN_TREE,
@@ -35,6 +36,15 @@ export function checkQueryWitness(w: QueryWitness, k: number): void {
   if (w.path.root === 0n || rootFromPath(w.path) !== w.path.root) {
     throw new ProofError(ErrorCode.RECORD_NOT_IN_TREE, "the Merkle path does not lead to the root");
   }
+}
+
+/**
+ * Check, before any proving work, that the witness can satisfy the circuit: the leaf is the
+ * record's commitment, the path leads to the root, and every predicate holds. The errors name
+ * the failing predicate by index and operator, never a value.
+ */
+export function checkQueryWitness(w: QueryWitness, k: number): void {
+  checkRecordInTree(w);
   if (w.predicates.length !== k) {
     throw new ProofError(ErrorCode.INVALID_QUERY, `the circuit takes exactly ${k} predicates`);
   }

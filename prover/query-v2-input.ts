@@ -20,6 +20,22 @@ export interface QueryV2Witness extends Omit<QueryWitness, "predicates"> {
   readonly linkNonce: bigint;
 }
 
+/**
+ * A `query_v2` witness tagged with its circuit, as the proving pool takes it beside a `query`
+ * witness (which has no `circuit` field).
+ */
+export interface TaggedQueryV2Witness extends QueryV2Witness {
+  readonly circuit: "query_v2";
+}
+
+/** What the proving pool proves: a `query` witness, or a tagged `query_v2` one. */
+export type ProverWitness = QueryWitness | TaggedQueryV2Witness;
+
+/** Whether a witness is for `query_v2`. */
+export function isQueryV2Witness(w: ProverWitness): w is TaggedQueryV2Witness {
+  return "circuit" in w && w.circuit === "query_v2";
+}
+
 /** The `query_v2` circuit input for a tree of maximum depth `depth`. */
 export function buildQueryV2Input(w: QueryV2Witness, depth: number): CircuitInput {
   checkLink(w.link);

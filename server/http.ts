@@ -20,6 +20,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.BODY_TOO_LARGE]: 413,
   [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: 415,
   [ErrorCode.UNKNOWN_RECORD]: 404,
+  [ErrorCode.UNKNOWN_BUREAU]: 404,
   [ErrorCode.RECORD_REVOKED]: 410,
   [ErrorCode.RECORD_NOT_IN_TREE]: 409,
   [ErrorCode.ROOT_PENDING]: 409,

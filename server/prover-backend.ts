@@ -8,7 +8,7 @@ import { PROVER_ENGINES, type ProverEngine } from "../prover/native/index.js";
 import type { JobOutcome, ProverPool, ProverPoolStats } from "../prover/pool.js";
 import type { ProveFunction } from "../prover/present-record.js";
 import { queryShape } from "../prover/prove-query.js";
-import type { QueryWitness } from "../prover/query-input.js";
+import type { ProverWitness } from "../prover/query-v2-input.js";
 
 /** What the service needs from the prover pool. */
 export interface ProverBackend {
@@ -18,8 +18,10 @@ export interface ProverBackend {
    * whole with `QUEUE_FULL`, thrown.
    */
   readonly proveAll: (
-    witnesses: readonly QueryWitness[],
+    witnesses: readonly ProverWitness[],
   ) => Promise<PromiseSettledResult<ProofBundle>[]>;
+  /** Checks a witness as `prove` would, without proving it; throws what the check finds. */
+  readonly check: (witness: ProverWitness) => void;
   readonly stats: ProverPoolStats;
   /** Predicate slots of the `query` circuit the pool proves. */
   readonly k: number;
@@ -33,6 +35,7 @@ export function poolBackend(pool: ProverPool): ProverBackend {
   return {
     prove: (witness) => pool.prove(witness),
     proveAll: (witnesses) => pool.proveAll(witnesses),
+    check: (witness) => pool.check(witness),
     get stats() {
       return pool.stats;
     },

@@ -5,7 +5,11 @@
  */
 import { CrossproofError } from "../core/errors.js";
 import { MAX_BATCH, parseBody } from "../core/wire/common.js";
-import { batchPresentationRequest, presentationRequest } from "../core/wire/prover.js";
+import {
+  batchPresentationRequest,
+  linkedPresentationRequest,
+  presentationRequest,
+} from "../core/wire/prover.js";
 import { errorBody } from "./http.js";
 import type { Presenter } from "./presenter.js";
 import type { ProverBackend, ProverMetrics } from "./prover-backend.js";
@@ -40,13 +44,13 @@ export const PROVER_ROUTES: readonly Route<ProverContext, ProverState>[] = [
     "post",
     "/v1/presentations",
     {
-      summary: "Prove that a record meets a challenge",
-      description: `The answer is the presentation itself, to forward to the verifier as it is. ${QUEUE_NOTE}`,
+      summary: "Prove that a record meets a challenge (or one part of a linked challenge)",
+      description: `The answer is the presentation itself, to forward to the verifier as it is. For a linked query_v2 challenge proved record by record (each bureau's prover its own record), give \`part\` and the presentation's \`linkNonce\` (the same for every part, required exactly when the part has a link), and assemble {challengeId, proof, publicSignals, linked: [{proof, publicSignals}, …]} from the parts in order. ${QUEUE_NOTE}`,
       tag: "presentations",
       body: "PresentationRequest",
       ok: ["200", "Presentation", "The presentation: {challengeId, proof, publicSignals}"],
       errors: {
-        "404": "No such record (UNKNOWN_RECORD)",
+        "404": "No such record (UNKNOWN_RECORD) or bureau (UNKNOWN_BUREAU)",
         "409": "The record is not in an anchored tree yet (RECORD_NOT_IN_TREE, ROOT_PENDING)",
         "410": "The record was revoked (RECORD_REVOKED)",
         "422": "The record does not meet the challenge (PREDICATE_UNSATISFIED)",
@@ -59,6 +63,34 @@ export const PROVER_ROUTES: readonly Route<ProverContext, ProverState>[] = [
         // One proof: the pool's `prove`, a request of one.
         const item = parseBody(presentationRequest, ctx.request.body);
         ctx.body = await presenter.one(item, ctx.state.requestId);
+      },
+  ),
+  proverRoute(
+    "post",
+    "/v1/presentations/linked",
+    {
+      summary: "Prove every part of a linked challenge with records of this service's vaults",
+      description: `One record per part of the challenge, in order, each from its bureau's vault. The service draws a fresh link nonce for the presentation (it never leaves the service), proves every part with it as one request of the pool, and answers the whole linked presentation, to forward to the verifier as it is. ${QUEUE_NOTE}`,
+      tag: "presentations",
+      body: "LinkedPresentationRequest",
+      ok: [
+        "200",
+        "LinkedPresentation",
+        "The presentation: part 0's {challengeId, proof, publicSignals}, the other parts' proofs in linked",
+      ],
+      errors: {
+        "404": "No such record (UNKNOWN_RECORD) or bureau (UNKNOWN_BUREAU)",
+        "409": "A record is not in an anchored tree yet (RECORD_NOT_IN_TREE, ROOT_PENDING)",
+        "410": "A record was revoked (RECORD_REVOKED)",
+        "422": "A record does not meet its part of the challenge (PREDICATE_UNSATISFIED)",
+        "500": "A proving worker failed (PROVER_FAILED); the request can be sent again",
+        "504": "A proof took too long and was abandoned (PROVE_TIMEOUT)",
+      },
+    },
+    ({ presenter }) =>
+      async (ctx) => {
+        const { challenge, records } = parseBody(linkedPresentationRequest, ctx.request.body);
+        ctx.body = await presenter.linked(challenge, records, ctx.state.requestId);
       },
   ),
   proverRoute(

@@ -21,9 +21,11 @@ import { mountRoutes } from "./routes.js";
 
 export { type ProverBackend, ProverMetrics, poolBackend } from "./prover-backend.js";
 
-/** Dependencies and limits of the prover app. */
-export interface ProverAppOptions {
-  readonly vault: Vault;
+/**
+ * Dependencies and limits of the prover app: one vault (`vault`), or several by bureau name
+ * (`vaults`, the first the default), which items choose with `bureau`.
+ */
+export type ProverAppOptions = {
   readonly backend: ProverBackend;
   readonly metrics: ProverMetrics;
   readonly logger: CrossproofLogger;
@@ -31,7 +33,13 @@ export interface ProverAppOptions {
   readonly bodyLimitKb?: number;
   /** Longest a request may take before `REQUEST_TIMEOUT` (default 180 s: a full batch). */
   readonly requestTimeoutMs?: number;
-}
+} & (
+  | { readonly vault: Vault; readonly vaults?: never }
+  | {
+      readonly vaults: ReadonlyMap<string, Vault> | Readonly<Record<string, Vault>>;
+      readonly vault?: never;
+    }
+);
 
 /** The Koa application of the prover service. */
 export function createProverApp(options: ProverAppOptions): Koa {

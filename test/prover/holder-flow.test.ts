@@ -3,7 +3,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomFieldElement } from "../../core/field.js";
-import { type ProofRequest, proofRequestToJson } from "../../core/proof-request.js";
+import { proofRequestToJson, type QueryProofRequest } from "../../core/proof-request.js";
 import { parseQueryPublicSignals } from "../../core/public-signals.js";
 import { compileQuery, evaluatePredicate, type PredicateSpec } from "../../core/query.js";
 import { getSchema } from "../../core/schema.js";
@@ -75,7 +75,7 @@ function holderSuite(engine: "native" | "snarkjs"): void {
   /** Indices, among the first 60 records, of those that meet their applicant's policy. */
   let eligible: number[];
 
-  const requestFor = (subjectId: string): ProofRequest => {
+  const requestFor = (subjectId: string): QueryProofRequest => {
     const { predicates, queryHash } = compileQuery(schema, policy(subjectId), k);
     return {
       challengeId: `ch-${randomFieldElement() % 1_000_000n}`,
@@ -91,7 +91,7 @@ function holderSuite(engine: "native" | "snarkjs"): void {
   /** The verifier's reasons for refusing `presentation` against the vault's anchored root. */
   const refusals = async (
     presentation: { proof: unknown; publicSignals: readonly string[] },
-    request: ProofRequest,
+    request: QueryProofRequest,
   ): Promise<string[]> => {
     const verdict = await checkQueryProof(
       pool.release,
@@ -356,6 +356,7 @@ function holderSuite(engine: "native" | "snarkjs"): void {
         "/openapi.json",
         "/v1/presentations",
         "/v1/presentations/batch",
+        "/v1/presentations/linked",
       ]);
       const docs = await fetch(`${service.url}/docs`);
       expect(docs.headers.get("content-type")).toMatch(/text\/html/);

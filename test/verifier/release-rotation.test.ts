@@ -15,6 +15,7 @@ import { subjectHash } from "crossproof/client";
 import * as snarkjs from "snarkjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type KeyHash, verificationKeyHash } from "../../core/circuit-release.js";
+import { parseProofRequest } from "../../core/proof-request.js";
 import type { Presentation } from "../../core/wire/common.js";
 import { SAMPLE_POLICY_ID, type Stack, samplePolicy, startStack } from "../../deploy/local.js";
 import { type CircuitRelease, loadCircuitRelease } from "../../infra/artifacts.js";
@@ -26,6 +27,7 @@ import { witnessFor } from "../../prover/present-record.js";
 import { proveQuery, queryShape } from "../../prover/prove-query.js";
 import { buildQueryInput } from "../../prover/query-input.js";
 import { serviceConfigFromEnv } from "../../server/config.js";
+import { challengeJson } from "../../server/verifier-api.js";
 
 /** The new release's version, as the admin registers it. */
 const NEXT = "2.0.0";
@@ -95,7 +97,9 @@ describe("circuit releases on the local chain", () => {
       subjectHash("credit-report-v1", "subjectId", eligible.subjectId).toString(),
       "client",
     );
-    const request = { ...challenge, challengeId: challenge.id };
+    // Read as the holder reads a challenge it is forwarded.
+    const request = parseProofRequest(challengeJson(challenge), release.manifest.nOutputs);
+    if (request.circuit !== "query") throw new Error("the rotation policy proves with query");
     const witness = witnessFor(stack.vault, eligible.recordId, request, release.manifest.nOutputs);
     // The native engine where it was built (several times faster), else snarkjs.
     const native = natives.get(release);
