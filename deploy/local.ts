@@ -209,10 +209,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       readiness: () => deploymentReadiness(verifier.store, prover),
     });
     parts.push(verifier);
+    // The holder's prover holds every bureau's vault, by name (the mainland's first: the default).
     prover = await startProverService({
       config,
       logger,
-      vault,
+      vaults: new Map(bureaus.map((b) => [b.name, b.vault])),
       ...(options.proverPort === undefined ? {} : { port: options.proverPort }),
     });
     parts.push(prover);

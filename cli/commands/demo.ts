@@ -21,7 +21,7 @@ import {
   VerifierClient,
 } from "../../client/index.js";
 import { computeQueryHash, Op, type OpCode } from "../../core/query.js";
-import type { BureauRecord, LinkedApplicants } from "../../deploy/linked-applicants.js";
+import type { LinkedApplicants } from "../../deploy/linked-applicants.js";
 import type { Applicants } from "../../deploy/local.js";
 import { formatMs } from "../output.js";
 
@@ -109,34 +109,6 @@ class DemoSession {
 
   verify(presentation: Presentation, policyId = this.target.policyId): Promise<Verification> {
     return this.verifier.verify(policyId, presentation);
-  }
-
-  /**
-   * The holder's prover proves one record per part of a linked challenge, each from its
-   * bureau's vault, under one link nonce it draws and keeps (`POST /v1/presentations/linked`).
-   */
-  async presentLinked(
-    challenge: Challenge,
-    records: readonly BureauRecord[],
-  ): Promise<Presentation> {
-    const response = await fetch(`${this.target.proverUrl}/v1/presentations/linked`, {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify({ challenge, records }),
-      signal: AbortSignal.timeout(120_000),
-    });
-    const body = (await response.json().catch(() => null)) as {
-      error?: { code?: string; message?: string; details?: Record<string, unknown> };
-    } | null;
-    if (!response.ok) {
-      throw new ApiError(
-        response.status,
-        body?.error?.code ?? "HTTP_ERROR",
-        body?.error?.message ?? response.statusText,
-        body?.error?.details ?? {},
-      );
-    }
-    return body as unknown as Presentation;
   }
 }
 
@@ -299,7 +271,7 @@ async function acrossBureaus(
     "POST /v1/challenges (the applicant's id hashed locally)",
     () => challengeFor(eligible.subjectId),
   );
-  const parts = 1 + ((challenge as { linked?: unknown[] }).linked?.length ?? 0);
+  const parts = 1 + (challenge.linked?.length ?? 0);
   print(`  challenge ${challenge.challengeId}: ${parts} records to prove, linked on the applicant`);
 
   print(
@@ -308,9 +280,9 @@ async function acrossBureaus(
   const presentation = await demo.step(
     "linkedProve",
     `POST /v1/presentations/linked (${eligible.records.map((r) => `${r.bureau} ${r.recordId}`).join(", ")})`,
-    () => demo.presentLinked(challenge, eligible.records),
+    () => demo.prover.presentLinked(challenge, eligible.records),
   );
-  const proofs = 1 + ((presentation as { linked?: unknown[] }).linked?.length ?? 0);
+  const proofs = 1 + (presentation.linked?.length ?? 0);
   print(
     `  sends: ${proofs} Groth16 proofs (${JSON.stringify(presentation).length} bytes) whose link outputs match under a nonce drawn for this presentation; not the id, a field, a salt or a path`,
   );
@@ -339,7 +311,7 @@ async function acrossBureaus(
         ...otherHongKong.records,
       ];
       try {
-        return codes(await demo.verify(await demo.presentLinked(next, records), policyId));
+        return codes(await demo.verify(await demo.prover.presentLinked(next, records), policyId));
       } catch (err) {
         // The holder's own service may refuse to make it at all.
         return err instanceof ApiError ? err.code : String(err);
@@ -355,7 +327,7 @@ async function acrossBureaus(
       : "an applicant whose Hong Kong record does not meet the policy",
     async () => {
       const next = await challengeFor(ineligible.subjectId);
-      return refusalOf(() => demo.presentLinked(next, ineligible.records));
+      return refusalOf(() => demo.prover.presentLinked(next, ineligible.records));
     },
   );
   print(`  the holder cannot prove it: ${unmet}`);
