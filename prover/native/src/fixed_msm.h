@@ -194,7 +194,8 @@ Jac<F> fixed_msm(const FixedTable<F>& table, const U256* scalars, int threads) {
       }
     }
     if (!any) return;
-    sums[static_cast<size_t>(id)] = reduce_buckets(w, nb);
+    WindowScratch<F> seg;
+    sums[static_cast<size_t>(id)] = reduce_buckets_batched(w, nb, seg);
   };
   FixedTable<F>::run_threads(t, work);
   Jac<F> acc = Jac<F>::infinity();
