@@ -7,7 +7,10 @@
  * proofs; every proof of this build verified by snarkjs. On a loaded machine the CPU time is the
  * steadier measure: it counts only what the process got.
  *
- * Options: `--proofs N` (default 8), `--threads 1,2` (the budgets to compare).
+ * Options: `--proofs N` (default 8), `--threads 1,2` (the budgets to compare), `--with-tables`
+ * (both builds load the key with its fixed-base MSM tables, built before the first proof on 2
+ * threads, as the pool does by default once they are ready; without it, both take the windowed
+ * path until their background build ends).
  *
  * `npx tsx bench/native-compare.ts --tables`: this build against itself, the same key loaded
  * without fixed-base MSM tables (the windowed path, the "baseline") and with them (built before
@@ -33,11 +36,13 @@ const { values } = parseArgs({
   options: {
     baseline: { type: "string" },
     tables: { type: "boolean", default: false },
+    "with-tables": { type: "boolean", default: false },
     proofs: { type: "string", default: "8" },
     threads: { type: "string", default: "1,2" },
   },
 });
 const tablesMode = values.tables === true;
+const withTables = values["with-tables"] === true;
 if (values.baseline === undefined && !tablesMode) {
   throw new Error("--baseline PATH: the other build's crossproof_prover.node (or --tables)");
 }
@@ -46,7 +51,7 @@ const budgets = values.threads.split(",").map(Number);
 if (!Number.isInteger(count) || count < 1 || budgets.some((t) => !Number.isInteger(t) || t < 1)) {
   throw new RangeError("--proofs takes a positive integer, --threads positive integers");
 }
-const command = `npx tsx bench/native-compare.ts ${tablesMode ? "--tables" : `--baseline ${values.baseline}`} --proofs ${count} --threads ${budgets.join(",")}`;
+const command = `npx tsx bench/native-compare.ts ${tablesMode ? "--tables" : `--baseline ${values.baseline}${withTables ? " --with-tables" : ""}`} --proofs ${count} --threads ${budgets.join(",")}`;
 
 interface Key {
   prove(
@@ -96,9 +101,10 @@ if (tablesMode) {
   ];
 } else {
   const baseline = createRequire(import.meta.url)(values.baseline as string) as Addon;
+  const options = withTables ? { tables: true, background: false, threads: 2 } : undefined;
   builds = [
-    ["baseline", new baseline.ProvingKey(zkey)],
-    ["this build", new current.addon.ProvingKey(zkey) as unknown as Key],
+    ["baseline", new baseline.ProvingKey(zkey, options)],
+    ["this build", new current.addon.ProvingKey(zkey, options) as unknown as Key],
   ];
 }
 

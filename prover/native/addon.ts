@@ -104,7 +104,7 @@ export type G1Json = [string, string, string];
 /** A G2 point as snarkjs's `toObject` gives it, stringified. */
 export type G2Json = [[string, string], [string, string], [string, string]];
 
-/** What the addon exports. The `msm*` and `ntt` entries exist for the engine's tests. */
+/** What the addon exports. The `msm*`, `ntt` and `fieldOps` entries exist for the engine's tests. */
 export interface NativeAddon {
   readonly ProvingKey: new (zkey: Uint8Array, options?: NativeTableOptions) => NativeProvingKey;
   /**
@@ -116,6 +116,11 @@ export interface NativeAddon {
   msmG2(bases: Uint8Array, scalars: Uint8Array, threads?: number, tableBits?: number): G2Json;
   /** The transform (or its inverse) of 2^k reduced 32-byte LE elements, on ffjavascript's roots. */
   ntt(values: Uint8Array, inverse: boolean): Uint8Array;
+  /**
+   * For n pairs of reduced 32-byte LE integers of the base (`q`) or scalar (`r`) field: per pair
+   * a + b, a − b, a·b and a⁻¹ (0 for 0), 4 × 32 bytes LE, computed in the prover's arithmetic.
+   */
+  fieldOps(field: "q" | "r", a: Uint8Array, b: Uint8Array): Uint8Array;
   readonly abiVersion: number;
   /** The field arithmetic compiled in: `mulx-adx` (the build machine had them) or `portable`. */
   readonly arithmetic: string;
@@ -142,7 +147,7 @@ export const NATIVE_ADDON_PATH = join(
 );
 
 /** The binding version this wrapper is written for (the addon's `abiVersion`). */
-const ABI_VERSION = 3;
+const ABI_VERSION = 4;
 
 let status: NativeAddonStatus | undefined;
 

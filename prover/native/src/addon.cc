@@ -286,8 +286,50 @@ Napi::Value Ntt(const Napi::CallbackInfo& info) {
   return out;
 }
 
+/**
+ * Test entry: fieldOps(field: "q" | "r", a, b) for n pairs of reduced 32-byte LE integers: per
+ * pair a + b, a − b, a·b and a⁻¹ (0 for 0), each 32 bytes LE, through the Montgomery form the
+ * prover computes in (so the assembly's carries and reductions are checked against BigInt).
+ */
+template <typename F>
+Napi::Value FieldOpsOf(Napi::Env env, const uint8_t* a, const uint8_t* b, size_t n) {
+  Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::New(env, n * 4 * 32);
+  for (size_t i = 0; i < n; i++) {
+    const U256 ra = read_u256(a + i * 32);
+    const U256 rb = read_u256(b + i * 32);
+    if (!F::is_reduced(ra) || !F::is_reduced(rb)) {
+      throw_coded(env, INPUT_INVALID, "fieldOps: pair " + std::to_string(i) + " is not reduced");
+      return env.Undefined();
+    }
+    const F x = F::from_raw(ra);
+    const F y = F::from_raw(rb);
+    uint8_t* o = out.Data() + i * 4 * 32;
+    write_u256(o, (x + y).to_raw());
+    write_u256(o + 32, (x - y).to_raw());
+    write_u256(o + 64, (x * y).to_raw());
+    write_u256(o + 96, x.inv().to_raw());
+  }
+  return out;
+}
+
+Napi::Value FieldOps(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const uint8_t* a = nullptr;
+  const uint8_t* b = nullptr;
+  size_t la = 0, lb = 0;
+  const std::string field = info.Length() > 0 && info[0].IsString()
+                                ? info[0].As<Napi::String>().Utf8Value()
+                                : std::string();
+  if ((field != "q" && field != "r") || !get_bytes(info, 1, a, la) ||
+      !get_bytes(info, 2, b, lb) || la != lb || la % 32 != 0) {
+    throw_coded(env, INPUT_INVALID, "fieldOps takes \"q\" or \"r\" and two arrays of n 32-byte values");
+    return env.Undefined();
+  }
+  return field == "q" ? FieldOpsOf<Fq>(env, a, b, la / 32) : FieldOpsOf<Fr>(env, a, b, la / 32);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("abiVersion", Napi::Number::New(env, 3));
+  exports.Set("abiVersion", Napi::Number::New(env, 4));
   exports.Set("arithmetic", Napi::String::New(env, build_arithmetic()));
   if (!cpu_runs_build()) {
     // Built for a CPU with MULX/ADX and loaded on one without: nothing that could run them is
@@ -301,6 +343,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("msmG1", Napi::Function::New(env, Msm<Fq, 64, read_g1, g1_json>));
   exports.Set("msmG2", Napi::Function::New(env, Msm<Fq2, 128, read_g2, g2_json>));
   exports.Set("ntt", Napi::Function::New(env, Ntt));
+  exports.Set("fieldOps", Napi::Function::New(env, FieldOps));
   return exports;
 }
 

@@ -1,6 +1,8 @@
-// BN254 prime fields in Montgomery form: 4 x 64-bit limbs, CIOS multiplication on unsigned
-// __int128. Fq is the base field of the curve, Fr its scalar field; both moduli are below 2^254,
-// so a sum of two reduced elements never overflows 256 bits.
+// BN254 prime fields in Montgomery form: 4 x 64-bit limbs, CIOS multiplication (one block of
+// MULX/ADCX/ADOX assembly where the build machine has them, unsigned __int128 elsewhere), and
+// additions, subtractions and reductions in a few lines of x86-64 assembly. Fq is the base field
+// of the curve, Fr its scalar field; both moduli are below 2^254, so a sum of two reduced
+// elements never overflows 256 bits.
 #pragma once
 
 #include <cstddef>
@@ -83,46 +85,92 @@ struct Field {
   /** Whether the raw integer a is a reduced element (< P). */
   static bool is_reduced(const U256& a) { return u256_lt(a, U256{{P0, P1, P2, P3}}); }
 
+  /** P's limbs in memory, for the assembly below. */
+  static constexpr u64 PM[4] = {P0, P1, P2, P3};
+
+  // The additions, subtractions and the final reduction are a few lines of assembly each: from
+  // the intrinsics (and from unsigned __int128 before them) gcc 12 built the result through the
+  // stack and the vector registers (a 32-byte struct copied by 16-byte loads of 8-byte stores,
+  // which the CPU cannot forward); here the limbs stay in registers and the choice is a cmov.
+
   /** r - P if r ≥ P, else r (branch-free: the outcome is data-dependent). */
   static inline void reduce_once(u64 r[4]) {
-    unsigned long long t[4];
-    unsigned char borrow = 0;
-    borrow = _subborrow_u64(borrow, r[0], P0, &t[0]);
-    borrow = _subborrow_u64(borrow, r[1], P1, &t[1]);
-    borrow = _subborrow_u64(borrow, r[2], P2, &t[2]);
-    borrow = _subborrow_u64(borrow, r[3], P3, &t[3]);
-    const u64 keep = 0 - static_cast<u64>(borrow);  // all ones: r < P, keep r
-    for (int i = 0; i < 4; i++) r[i] = (r[i] & keep) | (t[i] & ~keep);
+    u64 r0 = r[0], r1 = r[1], r2 = r[2], r3 = r[3], t0, t1, t2, t3;
+    __asm__(
+        "movq %[r0], %[t0]\n\t"
+        "movq %[r1], %[t1]\n\t"
+        "movq %[r2], %[t2]\n\t"
+        "movq %[r3], %[t3]\n\t"
+        "subq %[p0], %[t0]\n\t"
+        "sbbq %[p1], %[t1]\n\t"
+        "sbbq %[p2], %[t2]\n\t"
+        "sbbq %[p3], %[t3]\n\t"
+        "cmovaeq %[t0], %[r0]\n\t"  // no borrow: r ≥ P, take r − P
+        "cmovaeq %[t1], %[r1]\n\t"
+        "cmovaeq %[t2], %[r2]\n\t"
+        "cmovaeq %[t3], %[r3]\n\t"
+        : [r0] "+r"(r0), [r1] "+r"(r1), [r2] "+r"(r2), [r3] "+r"(r3), [t0] "=&r"(t0),
+          [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3)
+        : [p0] "m"(PM[0]), [p1] "m"(PM[1]), [p2] "m"(PM[2]), [p3] "m"(PM[3])
+        : "cc");
+    r[0] = r0, r[1] = r1, r[2] = r2, r[3] = r3;
   }
 
-  // Additions on the carry-flag intrinsics: gcc turns them into one adc/sbb chain, where the
-  // same arithmetic on unsigned __int128 went through the stack and vector registers (7× slower).
+  /** a + b (both < P < 2^254: the sum has no carry out of 256 bits), reduced once. */
   friend inline Field operator+(const Field& a, const Field& b) {
-    unsigned long long r[4];
-    unsigned char carry = 0;
-    carry = _addcarry_u64(carry, a.v[0], b.v[0], &r[0]);
-    carry = _addcarry_u64(carry, a.v[1], b.v[1], &r[1]);
-    carry = _addcarry_u64(carry, a.v[2], b.v[2], &r[2]);
-    carry = _addcarry_u64(carry, a.v[3], b.v[3], &r[3]);  // both < P < 2^254: no carry out
-    Field out{{r[0], r[1], r[2], r[3]}};
-    reduce_once(out.v);
-    return out;
+    u64 r0 = a.v[0], r1 = a.v[1], r2 = a.v[2], r3 = a.v[3], t0, t1, t2, t3;
+    __asm__(
+        "addq %[b0], %[r0]\n\t"
+        "adcq %[b1], %[r1]\n\t"
+        "adcq %[b2], %[r2]\n\t"
+        "adcq %[b3], %[r3]\n\t"
+        "movq %[r0], %[t0]\n\t"
+        "movq %[r1], %[t1]\n\t"
+        "movq %[r2], %[t2]\n\t"
+        "movq %[r3], %[t3]\n\t"
+        "subq %[p0], %[t0]\n\t"
+        "sbbq %[p1], %[t1]\n\t"
+        "sbbq %[p2], %[t2]\n\t"
+        "sbbq %[p3], %[t3]\n\t"
+        "cmovaeq %[t0], %[r0]\n\t"
+        "cmovaeq %[t1], %[r1]\n\t"
+        "cmovaeq %[t2], %[r2]\n\t"
+        "cmovaeq %[t3], %[r3]\n\t"
+        : [r0] "+&r"(r0), [r1] "+&r"(r1), [r2] "+&r"(r2), [r3] "+&r"(r3), [t0] "=&r"(t0),
+          [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3)
+        : [b0] "m"(b.v[0]), [b1] "m"(b.v[1]), [b2] "m"(b.v[2]), [b3] "m"(b.v[3]),
+          [p0] "m"(PM[0]), [p1] "m"(PM[1]), [p2] "m"(PM[2]), [p3] "m"(PM[3])
+        : "cc");
+    return Field{{r0, r1, r2, r3}};
   }
 
+  /** a − b, plus P when it wrapped (the mask of the borrow selects P or 0). */
   friend inline Field operator-(const Field& a, const Field& b) {
-    unsigned long long r[4];
-    unsigned char borrow = 0;
-    borrow = _subborrow_u64(borrow, a.v[0], b.v[0], &r[0]);
-    borrow = _subborrow_u64(borrow, a.v[1], b.v[1], &r[1]);
-    borrow = _subborrow_u64(borrow, a.v[2], b.v[2], &r[2]);
-    borrow = _subborrow_u64(borrow, a.v[3], b.v[3], &r[3]);
-    const u64 mask = 0 - static_cast<u64>(borrow);  // add P back when it wrapped, branch-free
-    unsigned char carry = 0;
-    carry = _addcarry_u64(carry, r[0], P0 & mask, &r[0]);
-    carry = _addcarry_u64(carry, r[1], P1 & mask, &r[1]);
-    carry = _addcarry_u64(carry, r[2], P2 & mask, &r[2]);
-    carry = _addcarry_u64(carry, r[3], P3 & mask, &r[3]);
-    return Field{{r[0], r[1], r[2], r[3]}};
+    u64 r0 = a.v[0], r1 = a.v[1], r2 = a.v[2], r3 = a.v[3], m, t0, t1, t2, t3;
+    __asm__(
+        "subq %[b0], %[r0]\n\t"
+        "sbbq %[b1], %[r1]\n\t"
+        "sbbq %[b2], %[r2]\n\t"
+        "sbbq %[b3], %[r3]\n\t"
+        "sbbq %[m], %[m]\n\t"  // all ones when it wrapped, else 0
+        "movq %[m], %[t0]\n\t"
+        "movq %[m], %[t1]\n\t"
+        "movq %[m], %[t2]\n\t"
+        "movq %[m], %[t3]\n\t"
+        "andq %[p0], %[t0]\n\t"
+        "andq %[p1], %[t1]\n\t"
+        "andq %[p2], %[t2]\n\t"
+        "andq %[p3], %[t3]\n\t"
+        "addq %[t0], %[r0]\n\t"
+        "adcq %[t1], %[r1]\n\t"
+        "adcq %[t2], %[r2]\n\t"
+        "adcq %[t3], %[r3]\n\t"
+        : [r0] "+&r"(r0), [r1] "+&r"(r1), [r2] "+&r"(r2), [r3] "+&r"(r3), [m] "=&r"(m),
+          [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3)
+        : [b0] "m"(b.v[0]), [b1] "m"(b.v[1]), [b2] "m"(b.v[2]), [b3] "m"(b.v[3]),
+          [p0] "m"(PM[0]), [p1] "m"(PM[1]), [p2] "m"(PM[2]), [p3] "m"(PM[3])
+        : "cc");
+    return Field{{r0, r1, r2, r3}};
   }
 
   Field neg() const { return zero() - *this; }
@@ -140,37 +188,89 @@ struct Field {
     lo = static_cast<u64>(x);
   }
 #if defined(CPN_ADX)
-  /** t[0..4] += x·b (a row of partial products); MULX leaves the carry flag to the adds. */
-  static inline void mul_row(u64& t0, u64& t1, u64& t2, u64& t3, u64& t4, const u64 a[4], u64 x) {
-    unsigned long long h0, h1, h2, h3, r0, r1, r2, r3, r4;
-    const unsigned long long l0 = _mulx_u64(a[0], x, &h0);
-    const unsigned long long l1 = _mulx_u64(a[1], x, &h1);
-    const unsigned long long l2 = _mulx_u64(a[2], x, &h2);
-    const unsigned long long l3 = _mulx_u64(a[3], x, &h3);
-    unsigned char k = _addcarry_u64(0, t0, l0, &r0);
-    k = _addcarry_u64(k, t1, l1, &r1);
-    k = _addcarry_u64(k, t2, l2, &r2);
-    k = _addcarry_u64(k, t3, l3, &r3);
-    _addcarry_u64(k, t4, 0, &r4);
-    k = _addcarry_u64(0, r1, h0, &r1);
-    k = _addcarry_u64(k, r2, h1, &r2);
-    k = _addcarry_u64(k, r3, h2, &r3);
-    _addcarry_u64(k, r4, h3, &r4);
-    t0 = r0, t1 = r1, t2 = r2, t3 = r3, t4 = r4;
-  }
-  /** Montgomery product on MULX (built so only on a CPU that has it; src/cpu.cc checks). */
+  /**
+   * Montgomery product on MULX/ADCX/ADOX (built so only on a CPU that has them; src/cpu.cc
+   * checks): the same no-carry CIOS as the portable product below, written as one block of
+   * assembly so that each row's low and high halves go on two independent carry chains (ADOX and
+   * ADCX), which gcc does not schedule from the intrinsics, and nothing spills to the stack.
+   */
   friend inline Field operator*(const Field& a, const Field& b) {
-    static constexpr u64 PM[4] = {P0, P1, P2, P3};
-    u64 t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0;
-    for (int i = 0; i < 4; i++) {
-      mul_row(t0, t1, t2, t3, t4, a.v, b.v[i]);
-      const u64 m = t0 * INV;
-      mul_row(t0, t1, t2, t3, t4, PM, m);  // t0 becomes 0: shift down one limb
-      t0 = t1, t1 = t2, t2 = t3, t3 = t4, t4 = 0;
-    }
-    Field r{{t0, t1, t2, t3}};
+    Field r;
+    mont_mul_adx(r.v, a.v, b.v);
     reduce_once(r.v);
     return r;
+  }
+
+  /**
+   * r = a·b·2^-256 mod P, below 2P (the caller reduces once). Row i: t += a·b[i] (low halves of
+   * the four 64×64 products on the OF chain, high halves on the CF chain, the fifth word in A);
+   * then t += m·P with m = t[0]·INV, which clears t[0], and t shifts down one word (the register
+   * names rotate instead). With P[3] < 2^63 − 1 the fifth word of t + m·P fits in 64 bits.
+   */
+  static inline void mont_mul_adx(u64 r[4], const u64 a[4], const u64 b[4]) {
+    static constexpr u64 inv = INV;
+    u64 t0, t1, t2, t3, A, lo, hi, z;
+#define CPN_REDUCE(T0, T1, T2, T3)  /* t = (T0 T1 T2 T3) + m·P, shifted: (T1 T2 T3 T0) */ \
+  "movq %[inv], %%rdx\n\t"                                                                 \
+  "imulq %" T0 ", %%rdx\n\t"                                                               \
+  "xorl %k[z], %k[z]\n\t"                                                                  \
+  "mulxq 0(%[p]), %[lo], %[hi]\n\t"                                                        \
+  "adcxq %" T0 ", %[lo]\n\t"                                                               \
+  "mulxq 8(%[p]), %[lo], %" T0 "\n\t"                                                      \
+  "adcxq %[hi], %" T1 "\n\t"                                                               \
+  "adoxq %[lo], %" T1 "\n\t"                                                               \
+  "mulxq 16(%[p]), %[lo], %[hi]\n\t"                                                       \
+  "adcxq %" T0 ", %" T2 "\n\t"                                                             \
+  "adoxq %[lo], %" T2 "\n\t"                                                               \
+  "mulxq 24(%[p]), %[lo], %" T0 "\n\t"                                                     \
+  "adcxq %[hi], %" T3 "\n\t"                                                               \
+  "adoxq %[lo], %" T3 "\n\t"                                                               \
+  "adcxq %[z], %" T0 "\n\t"                                                                \
+  "adoxq %[A], %" T0 "\n\t"
+#define CPN_ROW(OFF, T0, T1, T2, T3)  /* (T0 T1 T2 T3 A) = (T0 T1 T2 T3) + a·b[OFF/8] */      \
+  "movq " OFF "(%[b]), %%rdx\n\t"                                                          \
+  "xorl %k[z], %k[z]\n\t"                                                                  \
+  "mulxq 0(%[a]), %[lo], %[hi]\n\t"                                                        \
+  "adoxq %[lo], %" T0 "\n\t"                                                               \
+  "adcxq %[hi], %" T1 "\n\t"                                                               \
+  "mulxq 8(%[a]), %[lo], %[hi]\n\t"                                                        \
+  "adoxq %[lo], %" T1 "\n\t"                                                               \
+  "adcxq %[hi], %" T2 "\n\t"                                                               \
+  "mulxq 16(%[a]), %[lo], %[hi]\n\t"                                                       \
+  "adoxq %[lo], %" T2 "\n\t"                                                               \
+  "adcxq %[hi], %" T3 "\n\t"                                                               \
+  "mulxq 24(%[a]), %[lo], %[A]\n\t"                                                        \
+  "adoxq %[lo], %" T3 "\n\t"                                                               \
+  "adcxq %[z], %[A]\n\t"                                                                   \
+  "adoxq %[z], %[A]\n\t"
+    __asm__(
+        // Row 0: t = a·b[0], one carry chain.
+        "movq 0(%[b]), %%rdx\n\t"
+        "xorl %k[z], %k[z]\n\t"
+        "mulxq 0(%[a]), %[t0], %[t1]\n\t"
+        "mulxq 8(%[a]), %[lo], %[t2]\n\t"
+        "adcxq %[lo], %[t1]\n\t"
+        "mulxq 16(%[a]), %[lo], %[t3]\n\t"
+        "adcxq %[lo], %[t2]\n\t"
+        "mulxq 24(%[a]), %[lo], %[A]\n\t"
+        "adcxq %[lo], %[t3]\n\t"
+        "adcxq %[z], %[A]\n\t"
+        CPN_REDUCE("[t0]", "[t1]", "[t2]", "[t3]")
+        CPN_ROW("8", "[t1]", "[t2]", "[t3]", "[t0]")
+        CPN_REDUCE("[t1]", "[t2]", "[t3]", "[t0]")
+        CPN_ROW("16", "[t2]", "[t3]", "[t0]", "[t1]")
+        CPN_REDUCE("[t2]", "[t3]", "[t0]", "[t1]")
+        CPN_ROW("24", "[t3]", "[t0]", "[t1]", "[t2]")
+        CPN_REDUCE("[t3]", "[t0]", "[t1]", "[t2]")
+        : [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3), [A] "=&r"(A),
+          [lo] "=&r"(lo), [hi] "=&r"(hi), [z] "=&r"(z)
+        : [a] "r"(a), [b] "r"(b), [p] "r"(PM), [inv] "m"(inv),
+          "m"(*reinterpret_cast<const u64(*)[4]>(a)), "m"(*reinterpret_cast<const u64(*)[4]>(b)),
+          "m"(*reinterpret_cast<const u64(*)[4]>(PM))
+        : "rdx", "cc");
+#undef CPN_REDUCE
+#undef CPN_ROW
+    r[0] = t0, r[1] = t1, r[2] = t2, r[3] = t3;
   }
 #else
   friend inline Field operator*(const Field& a, const Field& b) {

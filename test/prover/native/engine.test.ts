@@ -23,6 +23,7 @@ import { PreparedKey, verifyBatch } from "../../../verifier/batch-verify.js";
 import { commitmentInput, nativeStatus, nativeSuite, queryInputs, release } from "./helpers.js";
 
 const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+const Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 
 /** The parts of ffjavascript's wasm curve these tests use (buffers in its Montgomery form). */
 interface FfGroup {
@@ -287,6 +288,62 @@ describe.skipIf(!nativeStatus.available)(nativeSuite("native MSM against ffjavas
     });
   }
 
+  // The fixed-base path's batched affine additions at their edges: a bucket receiving P and −P
+  // (the point at infinity), P again and again (the doubling case), and thousands of points at
+  // once (the deferred queue, and the Jacobian overflow for a bucket met twice in one batch);
+  // c = 8 makes batches of 32 (a quarter of 128 buckets), c = 13 batches of 1,024 in G1.
+  for (const g of groups) {
+    it(`${g.name} with fixed-base tables: one bucket receiving P and −P, P and P, and ${g.name === "G1" ? "2,100" : "700"} points`, async () => {
+      const n = g.name === "G1" ? 2100 : 700;
+      const k = randomScalar();
+      const j = randomScalar();
+      const cases: [string, (bigint | null)[], bigint[]][] = [
+        // P, −P, P, −P, …: every term lands in the bucket of digit 1 and the sum cancels, but
+        // for the odd one out at the end.
+        [
+          "P and −P into one bucket",
+          Array.from({ length: 301 }, (_, i) => (i % 2 === 0 ? k : R - k)),
+          Array.from({ length: 301 }, () => 1n),
+        ],
+        // The same point over and over: the bucket holds m·P when P arrives (doubling at m = 1).
+        [
+          "P and P into one bucket",
+          Array.from({ length: 300 }, () => k),
+          Array.from({ length: 300 }, () => 1n),
+        ],
+        // P, P, −P, −P, −P with digits ±1 (scalars 1 and r − 1): doubling and cancelling mixed.
+        [
+          "P and −P with digits of both signs",
+          Array.from({ length: 250 }, (_, i) => (i % 5 < 2 ? k : i % 5 === 4 ? j : R - k)),
+          Array.from({ length: 250 }, (_, i) => (i % 3 === 0 ? R - 1n : 1n)),
+        ],
+        // Many distinct points into one bucket, with a few at infinity.
+        [
+          `${n} points into one bucket`,
+          Array.from({ length: n }, (_, i) => (i % 97 === 5 ? null : randomScalar())),
+          Array.from({ length: n }, () => 3n),
+        ],
+        // Many points into few buckets, with full scalars mixed in (every window busy).
+        [
+          `${n} points into few buckets and full scalars`,
+          Array.from({ length: n }, (_, i) => (i % 4 === 0 ? k : randomScalar())),
+          Array.from({ length: n }, (_, i) => (i % 3 === 0 ? randomScalar() : BigInt(1 + (i % 4)))),
+        ],
+      ];
+      for (const [label, points, scalars] of cases) {
+        const bases = encodePoints(g.group(), g.size, points);
+        const sc = concat(scalars.map(le32));
+        const expected = await reference(g.group(), bases, sc);
+        for (const c of [8, 13]) {
+          expect(addonMsm(g.name, bases, sc, 1, c), `${label}, c = ${c}`).toEqual(expected);
+          expect(addonMsm(g.name, bases, sc, 2, c), `${label}, c = ${c}, 2 threads`).toEqual(
+            expected,
+          );
+        }
+      }
+    });
+  }
+
   it("refuses points off the curve and mismatched lengths with a stable code", () => {
     const bases = encodePoints(curve.G1, 64, [randomScalar(), randomScalar()]);
     flip(bases, 40, 1);
@@ -298,6 +355,92 @@ describe.skipIf(!nativeStatus.available)(nativeSuite("native MSM against ffjavas
     );
   });
 });
+
+describe.skipIf(!nativeStatus.available)(
+  nativeSuite("native field arithmetic against BigInt"),
+  () => {
+    const mod = (x: bigint, p: bigint) => ((x % p) + p) % p;
+    const pow = (b: bigint, e: bigint, p: bigint) => {
+      let r = 1n;
+      let x = mod(b, p);
+      for (let k = e; k > 0n; k >>= 1n) {
+        if (k & 1n) r = (r * x) % p;
+        x = (x * x) % p;
+      }
+      return r;
+    };
+
+    for (const [name, p] of [
+      ["q", Q],
+      ["r", R],
+    ] as const) {
+      it(`F${name}: a + b, a − b, a·b, a⁻¹ at the edges of the integers and of their Montgomery form, and at random`, () => {
+        // The prover holds x as x·2^256 mod p: an edge of that form m is the integer m·2^−256.
+        const rInv = pow(2n ** 256n, p - 2n, p);
+        const edges = [
+          0n,
+          1n,
+          2n,
+          3n,
+          p - 1n,
+          p - 2n,
+          (p - 1n) / 2n,
+          (p + 1n) / 2n,
+          2n ** 64n - 1n,
+        ];
+        edges.push(
+          2n ** 64n,
+          2n ** 128n - 1n,
+          2n ** 192n,
+          2n ** 253n,
+          p - 2n ** 64n,
+          p - 2n ** 192n,
+        );
+        const values = [...edges, ...edges.map((m) => mod(m * rInv, p))];
+        for (let i = 0; i < 40; i++)
+          values.push(mod(BigInt(`0x${randomBytes(40).toString("hex")}`), p));
+        const a: bigint[] = [];
+        const b: bigint[] = [];
+        for (const x of values) {
+          for (const y of values) {
+            a.push(x);
+            b.push(y);
+          }
+        }
+        const out = addon().fieldOps(name, concat(a.map(le32)), concat(b.map(le32)));
+        const at = (i: number, k: number) =>
+          fromLe32(out.subarray((i * 4 + k) * 32, (i * 4 + k + 1) * 32));
+        const wrong: string[] = [];
+        a.forEach((x, i) => {
+          const y = b[i] as bigint;
+          const want = [
+            mod(x + y, p),
+            mod(x - y, p),
+            (x * y) % p,
+            x === 0n ? 0n : pow(x, p - 2n, p),
+          ];
+          want.forEach((v, k) => {
+            if (at(i, k) !== v) wrong.push(`${["+", "−", "·", "⁻¹"][k]} of ${x}, ${y}`);
+          });
+        });
+        expect(wrong.slice(0, 5)).toEqual([]);
+        expect(a.length).toBeGreaterThan(3000);
+      });
+    }
+
+    it("refuses an unknown field, mismatched lengths and values not below the modulus", () => {
+      expect(() => addon().fieldOps("x" as "q", le32(1n), le32(1n))).toThrow(
+        expect.objectContaining({ code: "PROVER_NATIVE_INPUT_INVALID" }),
+      );
+      expect(() => addon().fieldOps("q", le32(1n), new Uint8Array(64))).toThrow(
+        expect.objectContaining({ code: "PROVER_NATIVE_INPUT_INVALID" }),
+      );
+      expect(() => addon().fieldOps("r", le32(R), le32(0n))).toThrow(
+        expect.objectContaining({ code: "PROVER_NATIVE_INPUT_INVALID" }),
+      );
+    });
+  },
+);
 
 describe.skipIf(!nativeStatus.available)(nativeSuite("native NTT against ffjavascript"), () => {
   it("forward and inverse transforms agree on random inputs, sizes 2 to 2^12, and at the edges", async () => {
