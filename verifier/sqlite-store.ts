@@ -722,8 +722,11 @@ function prepare(db: Database.Database) {
 
 /** Receipts counted by bucket (ms since the epoch, UTC) and `key`, over `[from, to)`. */
 function flowStatement(db: Database.Database, key: string, from: string) {
+  // Grouped by position: in GROUP BY, SQLite reads a bare name as a column of the FROM tables
+  // before a result alias, and json_each has a column named `key` (the array index), so
+  // `GROUP BY key` grouped the reasons, and the issuers of linked receipts, by their index.
   return db.prepare(
     `SELECT (created_at / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS bucket, ${key} AS key, COUNT(*) AS count FROM ${from}
-     WHERE created_at >= ? AND created_at < ? GROUP BY bucket, key ORDER BY bucket, key`,
+     WHERE created_at >= ? AND created_at < ? GROUP BY 1, 2 ORDER BY 1, 2`,
   );
 }

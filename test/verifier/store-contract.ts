@@ -447,6 +447,12 @@ export function storeContract(backend: StoreBackend): void {
         reasons: ["ROOT_UNKNOWN", "NONCE_MISMATCH"],
       });
       await put("rc-flow-4", day + 2 * H, { verified: false, reasons: ["ROOT_UNKNOWN"] });
+      // Another receipt's first reason in the same hour: counted under its own code.
+      await put("rc-flow-5", day + H + 6, {
+        verified: false,
+        issuer: null,
+        reasons: ["ISSUER_REMOVED"],
+      });
       const range = { from: new Date(day), to: new Date(day + 2 * H) };
       const rows = async (by: "policy" | "issuer" | "verdict" | "reason", bucket: "hour" | "day") =>
         (await log.flows({ by, bucket, ...range })).map((r) => [
@@ -459,18 +465,19 @@ export function storeContract(backend: StoreBackend): void {
       expect(await rows("policy", "hour")).toEqual([
         [h0, "p-main", 1],
         [h0, "p-other", 1],
-        [h1, "p-main", 1],
+        [h1, "p-main", 2],
       ]);
       expect(await rows("verdict", "day")).toEqual([
-        [h0, "refused", 1],
+        [h0, "refused", 2],
         [h0, "verified", 2],
       ]);
       expect(await rows("issuer", "day")).toEqual([
-        [h0, "(none)", 1],
+        [h0, "(none)", 2],
         [h0, ISSUER, 2],
       ]);
       // The receipt at day + 2h is outside [from, to).
       expect(await rows("reason", "hour")).toEqual([
+        [h1, "ISSUER_REMOVED", 1],
         [h1, "NONCE_MISMATCH", 1],
         [h1, "ROOT_UNKNOWN", 1],
       ]);
