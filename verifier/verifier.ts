@@ -5,12 +5,15 @@
  *
  * 1. well-formed: exact shapes, every signal < r, as many signals as the key's `nPublic`;
  * 2. the challenge: issued by this verifier, for this policy, unexpired, unused;
- * 3. the proof's challenge, `schemaId` and `queryHash` signals equal the challenge's;
- * 4. the root: anchored (registry) by an issuer the policy accepts, still registered, for the
- *    policy's schema, not revoked, current or replaced less than the grace period ago; and the
- *    circuit release: the proof's key registered on chain, not retired past its grace, one the
- *    policy accepts (both through the same event-invalidated cache);
- * 5. the points (on the curve, B in G2's subgroup) and the pairing check, in the worker pool.
+ * 3. the proof's challenge, `schemaId` and `queryHash` signals equal the challenge's; for a
+ *    linked policy (`query_v2`, one proof per record) each record's, and the records' link
+ *    outputs all equal and non-zero (`LINK_MISMATCH`);
+ * 4. the root: anchored (registry) by an issuer the policy accepts (for that record), still
+ *    registered, for the record's schema, not revoked, current or replaced less than the grace
+ *    period ago; and the circuit release: the proof's key registered on chain, not retired past
+ *    its grace, one the policy accepts (both through the same event-invalidated cache);
+ * 5. the points (on the curve, B in G2's subgroup) and the pairing check, in the worker pool
+ *    (every proof of a linked presentation, batched with the others).
  *
  * Then the challenge is consumed and the receipt stored in one transaction: of concurrent
  * presentations for one challenge exactly one is decided on its merits, the others are refused
@@ -38,6 +41,7 @@ import { type FailedCheck, failed, failedFor, Reason } from "../core/reasons.js"
 import { getSchema } from "../core/schema.js";
 import { firstIssue } from "../core/validation.js";
 import { ID_PATTERN } from "../core/wire/common.js";
+import { MAX_LINKED_RECORDS } from "../core/wire/policy.js";
 import type { CircuitRelease, VerificationKey } from "../infra/artifacts.js";
 import { checkVerificationKey } from "./key-checks.js";
 import {
@@ -165,7 +169,7 @@ const presentationShape = z.strictObject({
   release: z.string().regex(RELEASE_VERSION_PATTERN).optional(),
   linked: z
     .array(z.strictObject({ proof: z.unknown(), publicSignals: z.unknown() }))
-    .max(8)
+    .max(MAX_LINKED_RECORDS)
     .optional(),
 });
 
