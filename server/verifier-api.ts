@@ -5,6 +5,7 @@
  */
 import type { z } from "zod";
 import type { RegistryView } from "../chain/registry-history.js";
+import { predicatesToJson } from "../core/proof-request.js";
 import { getSchema, type Schema } from "../core/schema.js";
 import type {
   apiKeyResponse,
@@ -27,8 +28,8 @@ import {
   type ApiKeyRecord,
   type ChallengeRecord,
   type ExternalCircuit,
-  predicatesToStored,
   type Receipt,
+  statementToJson,
 } from "../verifier/store.js";
 import type { PolicyPreview, ProofCheck, Verdict } from "../verifier/verifier.js";
 
@@ -80,32 +81,23 @@ export function challengeJson(
   c: ChallengeRecord,
   withState = false,
 ): z.input<typeof challengeResponse> {
+  const statement = statementToJson(c);
   return {
     challengeId: c.id,
     policyId: c.policyId,
     nonce: c.nonce.toString(),
     schemaId: c.schemaId.toString(),
     queryHash: c.queryHash.toString(),
-    predicates: predicatesToStored(c.predicates),
+    predicates: predicatesToJson(c.predicates),
     query: c.query.map((q) => ({ ...q })),
     circuit: c.circuit,
-    ...(c.circuit === "query"
+    // query_v2: the table, the link slot and the linked parts, as the stores keep them.
+    ...(statement === null
       ? {}
       : {
-          table: (c.table ?? []).map(String),
-          link: c.link,
-          ...(c.linked.length === 0
-            ? {}
-            : {
-                linked: c.linked.map((part) => ({
-                  schemaId: part.schemaId.toString(),
-                  queryHash: part.queryHash.toString(),
-                  predicates: predicatesToStored(part.predicates),
-                  query: part.query.map((q) => ({ ...q })),
-                  table: part.table.map(String),
-                  link: part.link,
-                })),
-              }),
+          table: statement.table,
+          link: statement.link,
+          ...(statement.linked.length === 0 ? {} : { linked: statement.linked }),
         }),
     issuedAt: c.issuedAt.toISOString(),
     expiresAt: c.expiresAt.toISOString(),

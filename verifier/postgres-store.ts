@@ -31,6 +31,7 @@ import { runner } from "node-pg-migrate";
 import pg from "pg";
 import type { KeyHash } from "../core/circuit-release.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
+import { predicatesToJson } from "../core/proof-request.js";
 import { type LogEntry, type LogHash, type LogHead, nextEntry } from "../core/receipt-log.js";
 import type { VerificationKey } from "../infra/artifacts.js";
 import { PROJECT_ROOT } from "../infra/paths.js";
@@ -55,7 +56,6 @@ import {
   logReceipt,
   NO_ISSUER,
   predicatesFromStored,
-  predicatesToStored,
   statementFromJson,
   statementToJson,
 } from "./store.js";
@@ -478,7 +478,7 @@ export class PostgresVerifierStore implements VerifierStore {
         c.nonce.toString(),
         c.schemaId.toString(),
         c.queryHash.toString(),
-        JSON.stringify(predicatesToStored(c.predicates)),
+        JSON.stringify(predicatesToJson(c.predicates)),
         JSON.stringify(c.query),
         c.issuedAt,
         c.expiresAt,

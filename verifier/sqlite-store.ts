@@ -8,6 +8,7 @@
 import type Database from "better-sqlite3";
 import type { KeyHash } from "../core/circuit-release.js";
 import { CrossproofError, ErrorCode } from "../core/errors.js";
+import { predicatesToJson } from "../core/proof-request.js";
 import {
   EMPTY_LOG_HEAD,
   type LogEntry,
@@ -38,7 +39,6 @@ import {
   logReceipt,
   NO_ISSUER,
   predicatesFromStored,
-  predicatesToStored,
   statementFromJson,
   statementToJson,
 } from "./store.js";
@@ -391,7 +391,7 @@ export class SqliteVerifierStore implements VerifierStore {
         c.nonce.toString(),
         c.schemaId.toString(),
         c.queryHash.toString(),
-        JSON.stringify(predicatesToStored(c.predicates)),
+        JSON.stringify(predicatesToJson(c.predicates)),
         JSON.stringify(c.query),
         c.issuedAt.getTime(),
         c.expiresAt.getTime(),

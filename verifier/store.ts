@@ -8,7 +8,7 @@
  * identifier hash the verifier chose), a receipt keeps ids, the root, the issuer and the verdict.
  */
 import type { KeyHash } from "../core/circuit-release.js";
-import type { Predicate } from "../core/query.js";
+import { predicatesToJson } from "../core/proof-request.js";
 import type { OpCodeV2, PredicateV2 } from "../core/query-v2.js";
 import type { LogEntry, LogHead, LogReceipt } from "../core/receipt-log.js";
 import type { VerificationKey } from "../infra/artifacts.js";
@@ -297,14 +297,6 @@ export interface VerifierStore {
 /** Slot-level predicates in their stored form (decimal strings). */
 type StoredPredicate = { op: number; i: number; j: number; a: string; b: string };
 
-const predicateToJson = (p: PredicateV2 | Predicate): StoredPredicate => ({
-  op: p.op,
-  i: p.i,
-  j: p.j,
-  a: p.a.toString(),
-  b: p.b.toString(),
-});
-
 const predicateOf = (p: StoredPredicate): PredicateV2 => ({
   op: p.op as OpCodeV2,
   i: p.i,
@@ -339,17 +331,12 @@ export function statementToJson(c: ChallengeRecord): StoredStatement | null {
     linked: c.linked.map((part) => ({
       schemaId: part.schemaId.toString(),
       queryHash: part.queryHash.toString(),
-      predicates: part.predicates.map(predicateToJson),
+      predicates: predicatesToJson(part.predicates),
       query: [...part.query],
       table: part.table.map(String),
       link: part.link,
     })),
   };
-}
-
-/** A challenge's compiled predicates, stored. */
-export function predicatesToStored(predicates: readonly PredicateV2[]): StoredPredicate[] {
-  return predicates.map(predicateToJson);
 }
 
 /** A challenge's compiled predicates, read back. */
