@@ -27,7 +27,13 @@ import type { ReleaseStatus, RootStatus } from "../chain/registry.js";
 import { type KeyHash, verificationKeyHash } from "../core/circuit-release.js";
 import { computeLeaf } from "../core/commitment.js";
 import type { ProofBundle } from "../core/proof.js";
-import { evaluatePredicateV2, newLinkNonce, type PredicateV2 } from "../core/query-v2.js";
+import { type Predicate, padPredicates } from "../core/query.js";
+import {
+  evaluatePredicateV2,
+  newLinkNonce,
+  type PredicateV2,
+  padPredicatesV2,
+} from "../core/query-v2.js";
 import { encodeRecord, type RecordInput } from "../core/record.js";
 import { getSchema, type Schema } from "../core/schema.js";
 import { CommitmentTree } from "../core/tree.js";
@@ -221,12 +227,6 @@ async function proveInput(release: CircuitRelease, input: CircuitInput): Promise
   return { proof: proof as unknown as ProofBundle["proof"], publicSignals };
 }
 
-const padded = (predicates: readonly PredicateV2[]): PredicateV2[] => {
-  const out = [...predicates];
-  while (out.length < 8) out.push({ op: 0, i: 0, j: 0, a: 0n, b: 0n });
-  return out;
-};
-
 /** Record `index` of `b` meets the part (else the synthetic data moved: the bench says so). */
 function assertMeets(
   b: Bureau,
@@ -261,7 +261,7 @@ async function present(policyId: string, index: number): Promise<unknown> {
     const input = buildQueryInput(
       {
         ...witnessOf(mainland),
-        predicates: padded(challenge.predicates) as never,
+        predicates: padPredicates(challenge.predicates as readonly Predicate[], 8),
         queryHash: challenge.queryHash,
       },
       DEPTH,
@@ -279,7 +279,7 @@ async function present(policyId: string, index: number): Promise<unknown> {
     const input = buildQueryV2Input(
       {
         ...witnessOf(part.bureau),
-        predicates: padded(part.predicates),
+        predicates: padPredicatesV2(part.predicates),
         table: part.table,
         link: part.link === null ? null : { index: part.link },
         linkNonce: nonce,

@@ -16,12 +16,13 @@
  */
 import { z } from "zod";
 import { CrossproofError, ErrorCode } from "./errors.js";
-import { computeQueryHash, NOOP_PREDICATE, type OpCode, type Predicate } from "./query.js";
+import { computeQueryHash, type OpCode, type Predicate } from "./query.js";
 import {
   computeQueryHashV2,
   type LinkChoice,
   type OpCodeV2,
   type PredicateV2,
+  padPredicatesV2,
   QUERY_V2_K,
   QUERY_V2_TABLE_SIZE,
 } from "./query-v2.js";
@@ -278,8 +279,9 @@ function queryV2Request(
       },
     );
   }
-  const predicates: PredicateV2[] = wire.predicates.map((p) => ({ ...p, op: p.op as OpCodeV2 }));
-  while (predicates.length < QUERY_V2_K) predicates.push(NOOP_PREDICATE);
+  const predicates = padPredicatesV2(
+    wire.predicates.map((p): PredicateV2 => ({ ...p, op: p.op as OpCodeV2 })),
+  );
   const link: LinkChoice = wire.link === null ? null : { index: wire.link };
   let hash: bigint;
   try {

@@ -145,6 +145,19 @@ function setValues(p: SetPredicate, index: number): bigint[] {
 }
 
 /**
+ * `predicates` followed by NOOP up to `k` slots, unchecked (the caller has checked that there are
+ * at most `k`, or is a test posing a forged query on purpose).
+ */
+export function padPredicatesV2(
+  predicates: readonly PredicateV2[],
+  k: number = QUERY_V2_K,
+): PredicateV2[] {
+  const padded = [...predicates];
+  while (padded.length < k) padded.push(NOOP_PREDICATE);
+  return padded;
+}
+
+/**
  * Build a `query_v2` query: check every predicate, gather the set values into the canonical table
  * (distinct, ascending, 0-padded to `tableSize`), turn each set predicate into its mask, pad with
  * NOOP to `k` slots, and hash. `INVALID_QUERY` for an unknown operator, a value out of range, an
@@ -181,13 +194,13 @@ export function buildQueryV2(
     const mask = values.reduce((acc, v) => acc | (1n << BigInt(position.get(v) as number)), 0n);
     return { op: p.op, i: p.i, j: 0, a: 0n, b: mask };
   });
-  while (slotPredicates.length < k) slotPredicates.push(NOOP_PREDICATE);
+  const padded = padPredicatesV2(slotPredicates, k);
   const table = [...distinct, ...new Array<bigint>(tableSize - distinct.length).fill(0n)];
   return {
-    predicates: slotPredicates,
+    predicates: padded,
     table,
     link,
-    queryHash: computeQueryHashV2(slotPredicates, table, link),
+    queryHash: computeQueryHashV2(padded, table, link),
   };
 }
 

@@ -8,7 +8,7 @@ import {
   computeQueryHashV2,
   type LinkChoice,
   type PredicateV2,
-  QUERY_V2_K,
+  padPredicatesV2,
   type SlotPredicateV2,
 } from "../../core/query-v2.js";
 import type { CircuitInput } from "../../prover/query-input.js";
@@ -66,8 +66,7 @@ export function rawQueryV2Input(
   queryHash: bigint,
   options: V2Options = {},
 ): CircuitInput {
-  const padded = [...predicates];
-  while (padded.length < QUERY_V2_K) padded.push({ op: 0, i: 0, j: 0, a: 0n, b: 0n });
+  const padded = padPredicatesV2(predicates);
   const fullTable = [...table];
   while (fullTable.length < 16) fullTable.push(0n);
   return buildQueryV2Input(

@@ -17,7 +17,7 @@ import type { ReleaseStatus, RootStatus } from "../../chain/registry.js";
 import { type KeyHash, verificationKeyHash } from "../../core/circuit-release.js";
 import { computeLeaf } from "../../core/commitment.js";
 import type { ProofBundle } from "../../core/proof.js";
-import { buildQueryV2, type PredicateV2 } from "../../core/query-v2.js";
+import { buildQueryV2, padPredicatesV2 } from "../../core/query-v2.js";
 import { encodeRecord } from "../../core/record.js";
 import { getSchema } from "../../core/schema.js";
 import { CommitmentTree } from "../../core/tree.js";
@@ -102,15 +102,13 @@ describe("linked and set-predicate verification (query_v2)", () => {
       part === 0
         ? { predicates: challenge.predicates, table: challenge.table ?? [], link: challenge.link }
         : (challenge.linked[part - 1] as ChallengeRecord["linked"][number]);
-    const padded: PredicateV2[] = [...p.predicates];
-    while (padded.length < 8) padded.push({ op: 0, i: 0, j: 0, a: 0n, b: 0n });
     const input = buildQueryV2Input(
       {
         schemaId: held.schema.schemaId,
         slots: held.slots,
         salt: held.salt,
         path: held.tree.path(held.index),
-        predicates: padded,
+        predicates: padPredicatesV2(p.predicates),
         table: p.table,
         link: p.link === null ? null : { index: p.link },
         linkNonce: nonce,
