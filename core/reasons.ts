@@ -97,8 +97,3 @@ export interface FailedCheck {
 export function failed(code: Reason, message?: string): FailedCheck {
   return { code, message: message ?? MESSAGES[code] };
 }
-
-/** The failed check for `code` about record `record` of a linked presentation. */
-export function failedFor(record: number, code: Reason, message?: string): FailedCheck {
-  return { ...failed(code, message), record };
-}

@@ -37,7 +37,7 @@ import { CrossproofError, ErrorCode } from "../core/errors.js";
 import { DECIMAL_PATTERN, isFieldElement, randomFieldElement } from "../core/field.js";
 import { type ProofBundle, parseProofBundle } from "../core/proof.js";
 import { parseQueryPublicSignals, parseQueryV2PublicSignals } from "../core/public-signals.js";
-import { type FailedCheck, failed, failedFor, Reason } from "../core/reasons.js";
+import { type FailedCheck, failed, Reason } from "../core/reasons.js";
 import { getSchema } from "../core/schema.js";
 import { firstIssue } from "../core/validation.js";
 import { ID_PATTERN } from "../core/wire/common.js";
@@ -521,6 +521,10 @@ export class Verifier {
     const { challengeId } = shape.data;
     const circuit = policyCircuit(definition);
     const records = policyRecords(definition);
+    const linked = records.length > 1;
+    /** A check about record `record`, which names it when the policy links several. */
+    const about = (record: number, check: FailedCheck): FailedCheck =>
+      linked ? { ...check, record } : check;
     const linkedProofs = shape.data.linked ?? [];
     if (linkedProofs.length !== records.length - 1) {
       const message =
@@ -541,8 +545,7 @@ export class Verifier {
         );
       } catch (err) {
         if (!(err instanceof CrossproofError)) throw err;
-        const check = failed(Reason.MALFORMED, err.message);
-        return refuse([records.length > 1 ? { ...check, record: index } : check], challengeId);
+        return refuse([about(index, failed(Reason.MALFORMED, err.message))], challengeId);
       }
     }
 
@@ -575,9 +578,6 @@ export class Verifier {
         ? { ...parseQueryPublicSignals(b.publicSignals, this.#k), link: 0n }
         : parseQueryV2PublicSignals(b.publicSignals, this.#k),
     );
-    const linked = records.length > 1;
-    const about = (record: number, code: Reason, message?: string): FailedCheck =>
-      linked ? failedFor(record, code, message) : failed(code, message);
     const reasons: FailedCheck[] = [];
     const [statuses, releaseCheck] = await Promise.all([
       Promise.all(signals.map((sig) => this.#roots.lookupRoot(sig.root))),
@@ -585,11 +585,11 @@ export class Verifier {
     ]);
     for (const [index, sig] of signals.entries()) {
       const part = expected[index];
-      const record = records[index];
-      if (!part || !record) throw new Error("the challenge has a part per record of its policy");
-      if (sig.challenge !== challenge.nonce) reasons.push(about(index, Reason.CHALLENGE_MISMATCH));
-      if (sig.schemaId !== part.schemaId) reasons.push(about(index, Reason.SCHEMA_MISMATCH));
-      if (sig.queryHash !== part.queryHash) reasons.push(about(index, Reason.QUERY_MISMATCH));
+      if (!part) throw new Error("the challenge has a part per record of its policy");
+      const mismatch = (code: Reason) => reasons.push(about(index, failed(code)));
+      if (sig.challenge !== challenge.nonce) mismatch(Reason.CHALLENGE_MISMATCH);
+      if (sig.schemaId !== part.schemaId) mismatch(Reason.SCHEMA_MISMATCH);
+      if (sig.queryHash !== part.queryHash) mismatch(Reason.QUERY_MISMATCH);
     }
     if (linked) {
       const [first, ...others] = signals.map((sig) => sig.link);
@@ -602,7 +602,7 @@ export class Verifier {
       const grace = { issuers: record.issuers, rootGraceSeconds: definition.rootGraceSeconds };
       const schemaId = (expected[index] as { schemaId: bigint }).schemaId;
       for (const problem of rootProblems(status, grace, schemaId, now)) {
-        reasons.push(linked ? { ...problem, record: index } : problem);
+        reasons.push(about(index, problem));
       }
     }
     reasons.push(...releaseCheck.problems);
