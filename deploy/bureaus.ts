@@ -11,18 +11,18 @@
  * starts only finish roots left pending.
  */
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { Address } from "viem";
 import type { ChainConnection } from "../chain/connect.js";
 import { loadOrCreateKeyFile, type Signer, signerFromEnv } from "../chain/keys.js";
 import type { EvmRootRegistry } from "../chain/registry.js";
 import { ChainError, CrossproofError, ErrorCode } from "../core/errors.js";
 import { encodeFieldValue } from "../core/record.js";
-import { type FieldDefinition, getSchema } from "../core/schema.js";
+import { type FieldDefinition, getSchema, type Schema } from "../core/schema.js";
 import { createPrivateFile, fileExists } from "../infra/files.js";
 import { bureauVaultPath, localChainPaths, vaultPath } from "../infra/paths.js";
 import { type AnchorOutcome, anchorNewRecords } from "../issuer/anchor.js";
-import { readImportFile } from "../issuer/import-file.js";
+import { type ImportedRow, readImportFile } from "../issuer/import-file.js";
 import { syntheticHongKongResidency, syntheticRecordRows } from "../issuer/synthetic.js";
 import { Vault } from "../issuer/vault.js";
 
@@ -116,6 +116,27 @@ function printAnchored(
 }
 
 /** The deployment's first issuer, as `crossproof start` has always run it. */
+/**
+ * A bureau's first start: unless its vault already holds records of `schema`, its synthetic file
+ * (written once from `rows`, mode 0600, unless it is there) imported into the vault. The rows
+ * imported and how long the import took; null when there was nothing to do.
+ */
+async function importSyntheticOnce(
+  vault: Vault,
+  schema: Schema,
+  source: string,
+  rows: () => Promise<Record<string, unknown>[]>,
+): Promise<{ rows: ImportedRow[]; ms: number } | null> {
+  if (vault.recordIds({ schema: schema.id, limit: 1 }).length > 0) return null;
+  if (!(await fileExists(source))) {
+    await createPrivateFile(source, (await rows()).map((r) => `${JSON.stringify(r)}\n`).join(""));
+  }
+  const started = performance.now();
+  const imported = await readImportFile(source, schema);
+  await vault.importRecords(schema, imported, basename(source));
+  return { rows: imported, ms: Math.round(performance.now() - started) };
+}
+
 async function openMainland(chain: ChainConnection, options: BureauOptions): Promise<Bureau> {
   const { print, dataDir } = options;
   const issuer = chain.registry.signer;
@@ -127,18 +148,15 @@ async function openMainland(chain: ChainConnection, options: BureauOptions): Pro
   }
   const vault = await Vault.open(vaultPath(dataDir));
   try {
-    const schema = getSchema("credit-report-v1");
-    if (vault.recordIds({ schema: schema.id, limit: 1 }).length === 0) {
-      const source = syntheticSourcePath(dataDir);
-      if (!(await fileExists(source))) {
-        const rows = syntheticRecordRows({ count: options.records, seed: options.seed });
-        await createPrivateFile(source, rows.map((r) => `${JSON.stringify(r)}\n`).join(""));
-      }
-      const started = performance.now();
-      const rows = await readImportFile(source, schema);
-      await vault.importRecords(schema, rows, "synthetic-credit-reports.jsonl");
+    const imported = await importSyntheticOnce(
+      vault,
+      getSchema("credit-report-v1"),
+      syntheticSourcePath(dataDir),
+      async () => syntheticRecordRows({ count: options.records, seed: options.seed }),
+    );
+    if (imported) {
       print(
-        `issuer: ${rows.length} synthetic credit reports committed (${Math.round(performance.now() - started)} ms)`,
+        `issuer: ${imported.rows.length} synthetic credit reports committed (${imported.ms} ms)`,
       );
     }
     printAnchored("issuer", await anchorNewRecords(vault, chain.registry), chain, print);
@@ -199,32 +217,38 @@ async function openHongKong(
   const vault = await Vault.open(bureauVaultPath(dataDir, HK_BUREAU));
   try {
     const schema = getSchema("residency-v1");
-    if (vault.recordIds({ schema: schema.id, limit: 1 }).length === 0) {
-      const source = hkSyntheticSourcePath(dataDir);
-      const subjects = await mainlandSubjects(dataDir);
-      if (!(await fileExists(source))) {
+    // Read only on a first start, when the file is written or its import counted.
+    let subjects: string[] | undefined;
+    const mainlandIds = async () => {
+      subjects ??= await mainlandSubjects(dataDir);
+      return subjects;
+    };
+    const imported = await importSyntheticOnce(
+      vault,
+      schema,
+      hkSyntheticSourcePath(dataDir),
+      async () => {
+        const ids = await mainlandIds();
         const records = syntheticHongKongResidency({
-          subjects,
-          count: hkOnlySubjects(subjects.length),
+          subjects: ids,
+          count: hkOnlySubjects(ids.length),
           seed: options.seed,
         });
         const width = String(records.length - 1).length;
-        const rows = records.map((r, n) => ({
+        return records.map((r, n) => ({
           recordId: `rs-hk-${options.seed}-${String(n).padStart(width, "0")}`,
           ...r,
         }));
-        await createPrivateFile(source, rows.map((r) => `${JSON.stringify(r)}\n`).join(""));
-      }
-      const started = performance.now();
-      const rows = await readImportFile(source, schema);
-      await vault.importRecords(schema, rows, "synthetic-residency.jsonl");
+      },
+    );
+    if (imported) {
       // Linkable: the subject slot holds the very value a mainland report's does.
       const slot = schema.slotOf.get("subjectId") as number;
       const field = schema.fields[slot] as FieldDefinition;
-      const known = new Set(subjects.map((id) => encodeFieldValue(field, id)));
-      const shared = rows.filter((r) => known.has(r.slots[slot] as bigint)).length;
+      const known = new Set((await mainlandIds()).map((id) => encodeFieldValue(field, id)));
+      const shared = imported.rows.filter((r) => known.has(r.slots[slot] as bigint)).length;
       print(
-        `hk bureau: ${rows.length} synthetic residency attestations committed, ${shared} about people in the mainland's reports (${Math.round(performance.now() - started)} ms)`,
+        `hk bureau: ${imported.rows.length} synthetic residency attestations committed, ${shared} about people in the mainland's reports (${imported.ms} ms)`,
       );
     }
     printAnchored("hk bureau", await anchorNewRecords(vault, registry), chain, print);
